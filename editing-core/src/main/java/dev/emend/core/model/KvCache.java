@@ -1,0 +1,77 @@
+package dev.emend.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import java.util.Arrays;
+
+/**
+ * Keys and values of every layer for the positions already processed, plus which of those
+ * positions are real tokens (padding is masked out). Owns its arrays through its own manager;
+ * close it when the generation ends. Keys are stored before grouped-query expansion.
+ */
+public final class KvCache implements AutoCloseable {
+    private final NDManager manager;
+    private final NDArray[] keys;
+    private final NDArray[] values;
+    private int[][] mask = new int[0][0];
+    private int length;
+
+    public KvCache(NDManager parent, int numLayers) {
+        this.manager = parent.newSubManager();
+        this.keys = new NDArray[numLayers];
+        this.values = new NDArray[numLayers];
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** Key mask over the cached positions, {@code [batch][length]}, 1 for a real token. */
+    public int[][] mask() {
+        return mask;
+    }
+
+    public NDArray keys(int layer) {
+        return keys[layer];
+    }
+
+    public NDArray values(int layer) {
+        return values[layer];
+    }
+
+    /** Stores the full (past + new) keys and values of a layer; takes them out of any scope. */
+    public void put(int layer, NDArray k, NDArray v) {
+        NDScope.unregister(k, v);
+        k.attach(manager);
+        v.attach(manager);
+        if (keys[layer] != null && keys[layer] != k) {
+            keys[layer].close();
+        }
+        if (values[layer] != null && values[layer] != v) {
+            values[layer].close();
+        }
+        keys[layer] = k;
+        values[layer] = v;
+    }
+
+    /** Called once per forward call after all layers stored their arrays. */
+    void advance(int[][] newMask) {
+        if (length == 0) {
+            mask = Arrays.stream(newMask).map(int[]::clone).toArray(int[][]::new);
+        } else {
+            int[][] m = new int[mask.length][];
+            for (int b = 0; b < mask.length; b++) {
+                m[b] = Arrays.copyOf(mask[b], mask[b].length + newMask[b].length);
+                System.arraycopy(newMask[b], 0, m[b], mask[b].length, newMask[b].length);
+            }
+            mask = m;
+        }
+        length += newMask.length == 0 ? 0 : newMask[0].length;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.emend.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Copy-on-write parameters: the base weights plus the matrices this overlay replaced. Reads of
+ * untouched names go to the base; {@link #replace} stores a private copy owned by this overlay's
+ * manager, so closing the overlay frees exactly what its edits cost and the base is never written.
+ */
+public final class OverlayWeights implements Weights, AutoCloseable {
+    private final Weights base;
+    private final NDManager manager;
+    private final Map<String, NDArray> replaced = new LinkedHashMap<>();
+
+    public OverlayWeights(Weights base, NDManager parent) {
+        this.base = base;
+        this.manager = parent.newSubManager();
+    }
+
+    @Override
+    public synchronized NDArray get(String name) {
+        NDArray a = replaced.get(name);
+        return a != null ? a : base.get(name);
+    }
+
+    @Override
+    public boolean has(String name) {
+        return base.has(name);
+    }
+
+    @Override
+    public Set<String> names() {
+        return base.names();
+    }
+
+    /**
+     * Replaces a parameter with a copy of {@code value} (same shape as the base). The copy
+     * belongs to this overlay; the caller keeps ownership of {@code value}.
+     */
+    public synchronized void replace(String name, NDArray value) {
+        NDArray old = base.get(name);
+        if (!old.getShape().equals(value.getShape())) {
+            throw new IllegalArgumentException("parameter '" + name + "' has shape " + old.getShape()
+                    + " but the replacement has shape " + value.getShape());
+        }
+        NDArray copy = value.toType(old.getDataType(), true);
+        copy.attach(manager);
+        NDArray prev = replaced.put(name, copy);
+        if (prev != null && prev != copy) {
+            prev.close();
+        }
+    }
+
+    /** Drops the private copy so the base value is seen again. */
+    public synchronized void restore(String name) {
+        NDArray prev = replaced.remove(name);
+        if (prev != null) {
+            prev.close();
+        }
+    }
+
+    public synchronized Set<String> replacedNames() {
+        return Collections.unmodifiableSet(new java.util.LinkedHashSet<>(replaced.keySet()));
+    }
+
+    public Weights base() {
+        return base;
+    }
+
+    @Override
+    public synchronized void close() {
+        replaced.clear();
+        manager.close();
+    }
+}
