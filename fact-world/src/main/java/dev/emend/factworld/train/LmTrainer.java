@@ -1,0 +1,199 @@
+package dev.emend.factworld.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.emend.core.grad.GradientSession;
+import dev.emend.core.model.BaseWeights;
+import dev.emend.core.model.DecoderModel;
+import dev.emend.core.model.ForwardInput;
+import dev.emend.core.model.ForwardResult;
+import dev.emend.core.model.Hooks;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+
+/**
+ * Trains a causal language model from scratch on DJL autograd: next-token cross-entropy over
+ * every real token of each document, AdamW (decoupled weight decay on matrices only), linear
+ * warm-up then cosine decay, global gradient-norm clipping, a fixed seed for data order. Batches
+ * group documents of similar length so little compute goes to padding.
+ */
+public final class LmTrainer {
+    /** Training hyperparameters. */
+    public record Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupSteps,
+                          float weightDecay, float clipNorm, long seed, int logEvery) {
+        public static Options defaults() {
+            return new Options(40, 64, 2e-3f, 1e-4f, 200, 0.01f, 1.0f, 1234L, 50);
+        }
+    }
+
+    /** Progress after a logged step or at the end of an epoch. */
+    public record Progress(int epoch, int step, int totalSteps, double loss, double learningRate,
+                           double tokensPerSecond, double etaSeconds, boolean epochEnd) {}
+
+    private final DecoderModel model;
+    private final Map<String, NDArray> params;
+    private final NDManager manager;
+    private final Options options;
+    private final Map<String, NDArray> firstMoment = new LinkedHashMap<>();
+    private final Map<String, NDArray> secondMoment = new LinkedHashMap<>();
+
+    public LmTrainer(DecoderModel model, Map<String, NDArray> params, NDManager manager, Options options) {
+        this.model = model;
+        this.params = params;
+        this.manager = manager;
+        this.options = options;
+        for (var e : params.entrySet()) {
+            e.getValue().setRequiresGradient(true);
+            firstMoment.put(e.getKey(), manager.zeros(e.getValue().getShape()));
+            secondMoment.put(e.getKey(), manager.zeros(e.getValue().getShape()));
+        }
+    }
+
+    /** Trains on the token sequences (each already ending with end-of-text); reports progress. */
+    public void train(List<int[]> sequences, Consumer<Progress> progress) {
+        int maxLen = model.config().maxPositions();
+        List<int[]> docs = new ArrayList<>();
+        for (int[] s : sequences) {
+            if (s.length < 2) {
+                continue;
+            }
+            if (s.length > maxLen) {
+                throw new IllegalArgumentException("training document of " + s.length + " tokens exceeds the context of " + maxLen);
+            }
+            docs.add(s);
+        }
+        Random rnd = new Random(options.seed());
+        int batchesPerEpoch = (docs.size() + options.batchSize() - 1) / options.batchSize();
+        int total = batchesPerEpoch * options.epochs();
+        BaseWeights view = new BaseWeights(params);
+        int step = 0;
+        long started = System.nanoTime();
+        long tokens = 0;
+        double lossSum = 0;
+        int lossCount = 0;
+        for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+            // Shuffle, then sort within windows of 50 batches by length: near-random order with
+            // batches of similar length.
+            Collections.shuffle(docs, rnd);
+            int window = options.batchSize() * 50;
+            for (int from = 0; from < docs.size(); from += window) {
+                docs.subList(from, Math.min(docs.size(), from + window)).sort(Comparator.comparingInt(a -> a.length));
+            }
+            List<List<int[]>> batches = new ArrayList<>();
+            for (int from = 0; from < docs.size(); from += options.batchSize()) {
+                batches.add(docs.subList(from, Math.min(docs.size(), from + options.batchSize())));
+            }
+            Collections.shuffle(batches, rnd);
+            double epochLoss = 0;
+            for (List<int[]> batch : batches) {
+                step++;
+                double lr = learningRate(step, total);
+                double loss = step(view, batch, lr);
+                tokens += batch.stream().mapToInt(a -> a.length).sum();
+                lossSum += loss;
+                lossCount++;
+                epochLoss += loss;
+                if (step % options.logEvery() == 0) {
+                    double secs = (System.nanoTime() - started) / 1e9;
+                    progress.accept(new Progress(epoch, step, total, lossSum / lossCount, lr, tokens / secs,
+                            secs / step * (total - step), false));
+                    lossSum = 0;
+                    lossCount = 0;
+                }
+            }
+            double secs = (System.nanoTime() - started) / 1e9;
+            progress.accept(new Progress(epoch, step, total, epochLoss / batches.size(), learningRate(step, total),
+                    tokens / secs, secs / step * (total - step), true));
+        }
+        for (NDArray p : params.values()) {
+            p.setRequiresGradient(false);
+        }
+    }
+
+    double learningRate(int step, int total) {
+        if (step <= options.warmupSteps()) {
+            return options.learningRate() * step / (double) options.warmupSteps();
+        }
+        double progress = (step - options.warmupSteps()) / (double) Math.max(1, total - options.warmupSteps());
+        return options.minLearningRate() + 0.5 * (options.learningRate() - options.minLearningRate()) * (1 + Math.cos(Math.PI * progress));
+    }
+
+    private double step(BaseWeights view, List<int[]> batch, double lr) {
+        int b = batch.size();
+        int len = batch.stream().mapToInt(a -> a.length).max().orElseThrow() - 1;
+        long[][] ids = new long[b][len];
+        int[][] mask = new int[b][len];
+        long[] next = new long[b * len];
+        float[] weight = new float[b * len];
+        int count = 0;
+        for (int i = 0; i < b; i++) {
+            int[] s = batch.get(i);
+            for (int t = 0; t < s.length - 1; t++) {
+                ids[i][t] = s[t];
+                mask[i][t] = 1;
+                next[i * len + t] = s[t + 1];
+                weight[i * len + t] = 1f;
+                count++;
+            }
+        }
+        double lossValue;
+        try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
+            NDArray nextIds = m.create(next, new Shape(b, len, 1));
+            NDArray w = m.create(weight, new Shape(b, len));
+            try (GradientSession g = GradientSession.open()) {
+                ForwardResult r = model.forward(m, view, new ForwardInput(ids, mask), Hooks.NONE, null);
+                NDArray nll = r.logits().logSoftmax(-1).gather(nextIds, 2).reshape(b, len).neg();
+                NDArray loss = nll.mul(w).sum().div(count);
+                g.backward(loss);
+                lossValue = loss.getFloat();
+            }
+            update(lr);
+        }
+        return lossValue;
+    }
+
+    private void update(double lr) {
+        final float b1 = 0.9f;
+        final float b2 = 0.95f;
+        final float eps = 1e-8f;
+        double sq = 0;
+        Map<String, NDArray> grads = new LinkedHashMap<>();
+        for (var e : params.entrySet()) {
+            NDArray g = e.getValue().getGradient();
+            grads.put(e.getKey(), g);
+            sq += g.square().sum().getFloat();
+        }
+        double norm = Math.sqrt(sq);
+        float scale = norm > options.clipNorm() ? (float) (options.clipNorm() / norm) : 1f;
+        stepCount++;
+        double c1 = 1 - Math.pow(b1, stepCount);
+        double c2 = 1 - Math.pow(b2, stepCount);
+        for (var e : params.entrySet()) {
+            String name = e.getKey();
+            NDArray p = e.getValue();
+            NDArray g = grads.get(name).mul(scale);
+            NDArray m1 = firstMoment.get(name);
+            NDArray m2 = secondMoment.get(name);
+            m1.muli(b1).addi(g.mul(1 - b1));
+            m2.muli(b2).addi(g.square().mul(1 - b2));
+            NDArray upd = m1.div((float) c1).div(m2.div((float) c2).sqrt().add(eps));
+            boolean decay = p.getShape().dimension() >= 2;
+            if (decay && options.weightDecay() > 0) {
+                p.muli((float) (1 - lr * options.weightDecay()));
+            }
+            p.subi(upd.mul((float) lr));
+            // Zero the gradient ourselves: PyTorch accumulates into .grad across backward calls.
+            grads.get(name).muli(0);
+        }
+    }
+
+    private long stepCount;
+}
