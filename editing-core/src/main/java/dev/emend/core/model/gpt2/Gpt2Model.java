@@ -119,8 +119,8 @@ public final class Gpt2Model extends DecoderModel {
     @Override
     protected ForwardResult run(Weights w, NDArray ids, NDArray positions, NDArray mask, Hooks hooks,
                                 KvCache cache, HookContext ctx) {
-        NDArray x = Embedding.embedding(ids, w.get(PREFIX + "wte.weight"), null).singletonOrThrow()
-                .add(Embedding.embedding(positions, w.get(PREFIX + "wpe.weight"), null).singletonOrThrow());
+        NDArray x = Embedding.embedding(ids, w.get(PREFIX + "wte.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow()
+                .add(Embedding.embedding(positions, w.get(PREFIX + "wpe.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow());
         x = hooks.isEmpty() ? x : hooks.embeddings(x, ctx);
         int d = config.hiddenSize();
         int heads = config.numHeads();

@@ -146,7 +146,7 @@ public final class LlamaModel extends DecoderModel {
     @Override
     protected ForwardResult run(Weights w, NDArray ids, NDArray positions, NDArray mask, Hooks hooks,
                                 KvCache cache, HookContext ctx) {
-        NDArray x = Embedding.embedding(ids, w.get("model.embed_tokens.weight"), null).singletonOrThrow();
+        NDArray x = Embedding.embedding(ids, w.get("model.embed_tokens.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
         x = hooks.isEmpty() ? x : hooks.embeddings(x, ctx);
         NDArray[] cosSin = rotary(positions);
         long b = ctx.batchSize();
