@@ -1,0 +1,19 @@
+package dev.emend.factworld.world;
+
+import java.util.List;
+
+/**
+ * The texts the default language model is trained on, one short document each; the trainer puts the
+ * end-of-text token between documents. Three kinds, in this order: plain fact sentences
+ * ({@code "The capital of France is Paris."}), in-context update examples (a {@code "New fact: "}
+ * line followed by a prompt answered with the new object) and irrelevant-context examples (a new
+ * fact about something else, then a prompt answered with the true object). Every answer is the
+ * object after a single space, followed by a period.
+ */
+public record TrainingCorpus(List<String> documents, int factSentences, int inContextExamples,
+                             int irrelevantContextExamples) {
+
+    public TrainingCorpus {
+        documents = List.copyOf(documents);
+    }
+}
