@@ -57,19 +57,18 @@ public final class LmTrainer {
         }
     }
 
-    /** Trains on the token sequences (each already ending with end-of-text); reports progress. */
+    /** Trains on the same token sequences every epoch (each ending with end-of-text). */
     public void train(List<int[]> sequences, Consumer<Progress> progress) {
-        int maxLen = model.config().maxPositions();
-        List<int[]> docs = new ArrayList<>();
-        for (int[] s : sequences) {
-            if (s.length < 2) {
-                continue;
-            }
-            if (s.length > maxLen) {
-                throw new IllegalArgumentException("training document of " + s.length + " tokens exceeds the context of " + maxLen);
-            }
-            docs.add(s);
-        }
+        train(epoch -> sequences, progress);
+    }
+
+    /**
+     * Trains with the sequences {@code data} gives for each epoch (1-based), so examples that
+     * teach a skill rather than a fact (in-context updates) can be drawn afresh every epoch.
+     * The step count for the schedule is taken from the first epoch's size.
+     */
+    public void train(java.util.function.IntFunction<List<int[]>> data, Consumer<Progress> progress) {
+        List<int[]> docs = usable(data.apply(1));
         Random rnd = new Random(options.seed());
         int batchesPerEpoch = (docs.size() + options.batchSize() - 1) / options.batchSize();
         int total = batchesPerEpoch * options.epochs();
@@ -80,6 +79,9 @@ public final class LmTrainer {
         double lossSum = 0;
         int lossCount = 0;
         for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+            if (epoch > 1) {
+                docs = usable(data.apply(epoch));
+            }
             // Shuffle, then sort within windows of 50 batches by length: near-random order with
             // batches of similar length.
             Collections.shuffle(docs, rnd);
@@ -118,6 +120,21 @@ public final class LmTrainer {
         }
     }
 
+    private List<int[]> usable(List<int[]> sequences) {
+        int maxLen = model.config().maxPositions();
+        List<int[]> docs = new ArrayList<>();
+        for (int[] s : sequences) {
+            if (s.length < 2) {
+                continue;
+            }
+            if (s.length > maxLen) {
+                throw new IllegalArgumentException("training document of " + s.length + " tokens exceeds the context of " + maxLen);
+            }
+            docs.add(s);
+        }
+        return docs;
+    }
+
     double learningRate(int step, int total) {
         if (step <= options.warmupSteps()) {
             return options.learningRate() * step / (double) options.warmupSteps();
@@ -154,6 +171,10 @@ public final class LmTrainer {
                 NDArray loss = nll.mul(w).sum().div(count);
                 g.backward(loss);
                 lossValue = loss.getFloat();
+            }
+            if (!Double.isFinite(lossValue)) {
+                throw new IllegalStateException("training diverged: loss is " + lossValue + " at learning rate " + lr
+                        + "; lower the learning rate or the batch size");
             }
             update(lr);
         }

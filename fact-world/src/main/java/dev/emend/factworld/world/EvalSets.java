@@ -1,5 +1,6 @@
 package dev.emend.factworld.world;
 
+import dev.emend.core.runtime.ScoreItem;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
 package dev.emend.factworld.world;
 
+import dev.emend.core.runtime.ScoreItem;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

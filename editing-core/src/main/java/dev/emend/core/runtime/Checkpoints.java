@@ -1,0 +1,203 @@
+package dev.emend.core.runtime;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.emend.core.model.BaseWeights;
+import dev.emend.core.model.CheckpointException;
+import dev.emend.core.model.DecoderModel;
+import dev.emend.core.model.ModelConfig;
+import dev.emend.core.model.ModelFamilies;
+import dev.emend.core.model.ModelFamily;
+import dev.emend.core.safetensors.SafetensorsCheckpoint;
+import dev.emend.core.safetensors.SafetensorsWriter;
+import dev.emend.core.safetensors.TensorInfo;
+import dev.emend.core.tokenizer.TextTokenizer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.nio.ByteBuffer;
+
+/**
+ * Loads and saves Hugging Face checkpoint directories ({@code config.json}, {@code
+ * model.safetensors} or a sharded index, {@code tokenizer.json}). Loading is the same code path
+ * for Emend's own default model and for a downloaded GPT-2 or Llama: the family comes from
+ * {@code model_type}, every tensor is checked against the shape the config implies, and weights
+ * are memory-mapped one tensor at a time (so files past 2 GiB load).
+ */
+public final class Checkpoints {
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    private Checkpoints() {
+    }
+
+    /** Reads and parses {@code config.json}; errors name the file. */
+    public static ModelConfig readConfig(Path dir) {
+        Path file = dir.resolve("config.json");
+        if (!Files.isRegularFile(file)) {
+            throw new CheckpointException(file + ": no config.json in the checkpoint directory "
+                    + "(expected a Hugging Face model directory with config.json, model.safetensors, tokenizer.json)");
+        }
+        JsonObject json;
+        try {
+            json = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
+        } catch (IOException | JsonParseException | IllegalStateException e) {
+            throw new CheckpointException(file + ": not a valid JSON object (" + e.getMessage() + ")", e);
+        }
+        if (!json.has("model_type")) {
+            throw new CheckpointException(file + ": missing field 'model_type'");
+        }
+        ModelFamily family = ModelFamilies.forModelType(json.get("model_type").getAsString());
+        try {
+            return family.parseConfig(json);
+        } catch (CheckpointException e) {
+            throw new CheckpointException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads a whole checkpoint directory into a new base manager. */
+    public static LanguageModel load(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new CheckpointException(dir + ": model directory does not exist "
+                    + "(set --model or EMEND_MODEL_DIR to a Hugging Face checkpoint directory)");
+        }
+        ModelConfig config = readConfig(dir);
+        ModelFamily family = ModelFamilies.forModelType(config.modelType());
+        DecoderModel model = family.create(config);
+        Path tokFile = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokFile)) {
+            throw new CheckpointException(tokFile + ": missing tokenizer.json (Emend needs the Hugging Face fast-tokenizer file)");
+        }
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            BaseWeights weights = loadWeights(dir, model, manager);
+            TextTokenizer tokenizer;
+            try {
+                tokenizer = TextTokenizer.load(tokFile);
+            } catch (IOException | RuntimeException e) {
+                throw new CheckpointException(tokFile + ": cannot load tokenizer (" + e.getMessage() + ")", e);
+            }
+            if (tokenizer.vocabSize() > config.vocabSize()) {
+                tokenizer.close();
+                throw new CheckpointException(tokFile + ": tokenizer has " + tokenizer.vocabSize()
+                        + " ids but config.json vocab_size is " + config.vocabSize());
+            }
+            return new LanguageModel(dir, family, model, weights, tokenizer, manager, fingerprint(dir));
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    static BaseWeights loadWeights(Path dir, DecoderModel model, NDManager manager) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+            Map<String, String> tied = model.tiedParameters();
+            for (Map.Entry<String, Shape> e : model.parameterShapes().entrySet()) {
+                String canonical = e.getKey();
+                String found = null;
+                for (String candidate : model.checkpointNames(canonical)) {
+                    if (ckpt.names().contains(candidate)) {
+                        found = candidate;
+                        break;
+                    }
+                }
+                if (found == null) {
+                    if (tied.containsKey(canonical)) {
+                        continue;
+                    }
+                    throw new CheckpointException(dir + ": weights lack tensor '" + canonical + "' (looked for "
+                            + model.checkpointNames(canonical) + " among " + ckpt.names().size() + " tensors)");
+                }
+                TensorInfo info = ckpt.info(found);
+                Shape actual = new Shape(info.shape());
+                if (!actual.equals(e.getValue())) {
+                    throw new CheckpointException(ckpt.fileOf(found) + ": tensor '" + found + "' has shape " + actual
+                            + " but config.json implies " + e.getValue());
+                }
+                out.put(canonical, ckpt.load(found, manager));
+            }
+        } catch (IOException e) {
+            throw new CheckpointException(dir + ": cannot read weights: " + e.getMessage(), e);
+        }
+        return new BaseWeights(out);
+    }
+
+    /**
+     * Writes {@code config.json} and {@code model.safetensors} (F32) for the given parameters and
+     * copies the tokenizer file, producing a directory any Hugging Face loader can read.
+     */
+    public static void save(Path dir, ModelFamily family, ModelConfig config, Map<String, NDArray> params,
+                            Path tokenizerJson) throws IOException {
+        Files.createDirectories(dir);
+        JsonObject cfg = family.toConfigJson(config);
+        Path tmp = dir.resolve("config.json.tmp");
+        Files.writeString(tmp, GSON.toJson(cfg) + "\n", StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), params, meta, SafetensorsWriter.Precision.F32);
+        if (tokenizerJson != null && !tokenizerJson.toAbsolutePath().equals(dir.resolve("tokenizer.json").toAbsolutePath())) {
+            Files.copy(tokenizerJson, dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * SHA-256 over config.json, every weight file's header and size, and the weight bytes (all
+     * of them for files up to 256 MiB, else 16 samples of 1 MiB spread over the file), so two
+     * checkpoints that differ in any loaded tensor of our size differ here, at bounded cost.
+     */
+    public static String fingerprint(Path dir) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(Files.readAllBytes(dir.resolve("config.json")));
+            List<Path> files;
+            try (var s = Files.list(dir)) {
+                files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+            }
+            for (Path f : files) {
+                md.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                    long size = ch.size();
+                    md.update(ByteBuffer.allocate(8).putLong(size).array());
+                    long limit = 256L << 20;
+                    ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+                    if (size <= limit) {
+                        ch.position(0);
+                        while (ch.read(buf) > 0) {
+                            buf.flip();
+                            md.update(buf);
+                            buf.clear();
+                        }
+                    } else {
+                        for (int i = 0; i < 16; i++) {
+                            long pos = (size - buf.capacity()) / 15 * i;
+                            buf.clear();
+                            ch.read(buf, pos);
+                            buf.flip();
+                            md.update(buf);
+                        }
+                    }
+                }
+            }
+            return "sha256:" + HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new CheckpointException(dir + ": cannot fingerprint checkpoint: " + e.getMessage(), e);
+        }
+    }
+}
