@@ -134,7 +134,7 @@ public abstract class DecoderModel {
             kh = kh.expandDims(2).broadcast(expanded).reshape(s.get(0), heads, s.get(2), d);
             vh = vh.expandDims(2).broadcast(expanded).reshape(s.get(0), heads, s.get(2), d);
         }
-        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).add(mask);
+        NDArray scores = Scalars.mul(qh.matMul(kh.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(d)).add(mask);
         NDArray probs = scores.softmax(-1);
         NDArray out = probs.matMul(vh).transpose(0, 2, 1, 3);
         Shape qs = q.getShape();

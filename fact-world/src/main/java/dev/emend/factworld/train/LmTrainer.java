@@ -10,6 +10,7 @@ import dev.emend.core.model.DecoderModel;
 import dev.emend.core.model.ForwardInput;
 import dev.emend.core.model.ForwardResult;
 import dev.emend.core.model.Hooks;
+import dev.emend.core.model.Scalars;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -167,8 +168,12 @@ public final class LmTrainer {
             NDArray w = m.create(weight, new Shape(b, len));
             try (GradientSession g = GradientSession.open()) {
                 ForwardResult r = model.forward(m, view, new ForwardInput(ids, mask), Hooks.NONE, null);
+                if (DEBUG) {
+                    System.err.println("DEBUG step logits nan=" + r.logits().isNaN().any().getBoolean() + " hidden nan=" + r.hidden().isNaN().any().getBoolean());
+                    for (var e : params.entrySet()) { if (e.getValue().isNaN().any().getBoolean()) System.err.println("DEBUG param nan before fwd " + e.getKey()); }
+                }
                 NDArray nll = r.logits().logSoftmax(-1).gather(nextIds, 2).reshape(b, len).neg();
-                NDArray loss = nll.mul(w).sum().div(count);
+                NDArray loss = Scalars.div(nll.mul(w).sum(), count);
                 g.backward(loss);
                 lossValue = loss.getFloat();
             }
@@ -217,4 +222,5 @@ public final class LmTrainer {
     }
 
     private long stepCount;
+    private static final boolean DEBUG = Boolean.getBoolean("emend.debugNaN");
 }

@@ -13,6 +13,7 @@ import dev.emend.core.model.KvCache;
 import dev.emend.core.model.LinearRef;
 import dev.emend.core.model.ModelConfig;
 import dev.emend.core.model.Projection;
+import dev.emend.core.model.Scalars;
 import dev.emend.core.model.WeightLayout;
 import dev.emend.core.model.Weights;
 import java.util.LinkedHashMap;
@@ -162,7 +163,7 @@ public final class Gpt2Model extends DecoderModel {
 
     /** GPT-2's "gelu_new": the tanh approximation of GELU. */
     static NDArray gelu(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) GELU_C).tanh().add(1f);
-        return x.mul(inner).mul(0.5f);
+        NDArray inner = Scalars.mul(Scalars.mul(x.add(Scalars.mul(x.mul(x).mul(x), 0.044715)), GELU_C).tanh().add(1f), 0.5);
+        return x.mul(inner);
     }
 }
