@@ -2,6 +2,7 @@ package dev.emend.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,7 +49,12 @@ public final class OverlayWeights implements Weights, AutoCloseable {
             throw new IllegalArgumentException("parameter '" + name + "' has shape " + old.getShape()
                     + " but the replacement has shape " + value.getShape());
         }
-        NDArray copy = value.toType(old.getDataType(), true);
+        // duplicate() really copies: toType(sameType, true) returns an alias of the caller's
+        // storage in PyTorch, so in-place updates of {@code value} would leak into this overlay.
+        NDArray copy = value.getDataType() == old.getDataType() ? value.duplicate()
+                : value.toType(old.getDataType(), false);
+        // The copy outlives any NDScope the caller is in (editors compute updates inside one).
+        NDScope.unregister(copy);
         copy.attach(manager);
         NDArray prev = replaced.put(name, copy);
         if (prev != null && prev != copy) {
