@@ -1,0 +1,41 @@
+package dev.emend.cli;
+
+import dev.emend.factworld.bench.BenchmarkGenerator;
+import dev.emend.factworld.world.FactWorld;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "benchmarks", mixinStandardHelpOptions = true,
+        description = {"Regenerate the KnowEdit-format editing benchmarks.",
+            "Writes counterfact, recent and zsre (each with a -train split) and the world's facts.json. Deterministic in the seed."})
+final class BenchmarksCommand implements Callable<Integer> {
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: <repo>/benchmarks/emend-facts).")
+    Path out;
+
+    @Option(names = "--seed", defaultValue = "1",
+            description = "World and benchmark seed; must match the model's training seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Path dir = out != null ? out.toAbsolutePath().normalize()
+                : EmendCli.repoRoot().resolve("benchmarks").resolve("emend-facts");
+        PrintWriter w = spec.commandLine().getOut();
+        FactWorld world = FactWorld.build(seed);
+        world.writeFactsJson(dir.resolve("facts.json"));
+        w.println(dir.resolve("facts.json") + ": " + world.facts().size() + " facts");
+        Map<String, Integer> counts = new BenchmarkGenerator(world, seed).writeAll(dir);
+        counts.forEach((file, n) -> w.println(dir.resolve(file) + ": " + n + " cases"));
+        w.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.emend.cli;
+
+import dev.emend.core.runtime.GenerationOptions;
+import dev.emend.core.runtime.LanguageModel;
+import dev.emend.core.runtime.ModelView;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "runtime-bench", mixinStandardHelpOptions = true,
+        description = {"Measure runtime speed and memory; print a Markdown table.",
+            "For BENCHMARKS.md: teacher-forced forward throughput over a batch of prompts, greedy generation with and without",
+            "the KV cache, and the process's peak resident memory. Each figure is the median of --runs runs",
+            "after one warm-up run."})
+final class RuntimeBenchCommand implements Callable<Integer> {
+    /** Prompts of ordinary English; cut or repeated to the token length the run needs. */
+    private static final List<String> TEXTS = List.of(
+            "The capital of France is Paris, and the city lies on the river Seine.",
+            "Marie Curie was born in Warsaw and later worked as a physicist in Paris.",
+            "The official language of Brazil is Portuguese, spoken by most of its people.",
+            "Mount Everest is the highest mountain on Earth, on the border of Nepal and China.",
+            "The Danube flows through ten countries before it reaches the Black Sea.",
+            "Tokyo is the capital of Japan and one of the largest cities in the world.",
+            "The currency of the United Kingdom is the pound sterling.",
+            "Johann Sebastian Bach was a composer who lived in Leipzig for many years.");
+
+    @Mixin
+    ModelOption modelOption;
+
+    @Option(names = "--tokens", defaultValue = "64",
+            description = "Tokens per sequence for the forward pass and new tokens per generation (default: ${DEFAULT-VALUE}).")
+    int tokens;
+
+    @Option(names = "--runs", defaultValue = "3", description = "Timed runs per measurement (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--batch", defaultValue = "16", description = "Sequences in the forward batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (tokens < 2) {
+            throw new IllegalArgumentException("--tokens must be at least 2, got " + tokens);
+        }
+        if (runs < 1) {
+            throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        long loadStart = System.nanoTime();
+        try (LanguageModel lm = modelOption.load()) {
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            ModelView view = lm.baseView();
+            int context = lm.config().maxPositions();
+            int seqLen = Math.min(tokens, context);
+
+            // Forward: teacher-forced scoring of `batch` sequences of seqLen tokens (last token = target).
+            List<int[][]> pairs = new ArrayList<>();
+            for (int b = 0; b < batch; b++) {
+                int[] ids = tokensOf(lm, b, seqLen);
+                pairs.add(new int[][] {Arrays.copyOf(ids, seqLen - 1), new int[] {ids[seqLen - 1]}});
+            }
+            long forwardTokens = (long) batch * seqLen;
+            err.println("forward: " + batch + " x " + seqLen + " tokens");
+            err.flush();
+            double forward = median(runs, () -> lm.scoreIds(view, pairs));
+
+            // Generation: greedy from a short prompt, leaving room for `tokens` new tokens.
+            int promptLen = Math.max(1, Math.min(8, context - 1 - Math.min(tokens, context - 2)));
+            int[] prompt = tokensOf(lm, 0, promptLen);
+            GenerationOptions cached = GenerationOptions.greedy(tokens);
+            int[] generated = new int[1];
+            err.println("generation: prompt " + promptLen + " tokens, up to " + tokens + " new");
+            err.flush();
+            double withCache = median(runs, () -> generated[0] = lm.generateIds(view, prompt, cached).length);
+            int cachedCount = generated[0];
+            double withoutCache = median(runs, () -> generated[0] = lm.generateIds(view, prompt, cached.withCache(false)).length);
+            int uncachedCount = generated[0];
+
+            String threads = System.getProperty("ai.djl.pytorch.num_threads", "default");
+            out.println("| " + lm.directory().getFileName() + " (" + lm.fingerprint() + ", "
+                    + String.format(Locale.ROOT, "%,d", ModelInfoCommand.parameterCount(lm)) + " parameters) | value |");
+            out.println("|---|---:|");
+            out.printf(Locale.ROOT, "| forward, teacher-forced scoring (batch %d x %d tokens) | %,.0f tokens/s |%n",
+                    batch, seqLen, forwardTokens / forward);
+            out.printf(Locale.ROOT, "| generation, greedy, KV cache (%d new tokens) | %,.1f tokens/s |%n",
+                    cachedCount, cachedCount / withCache);
+            out.printf(Locale.ROOT, "| generation, greedy, no cache (%d new tokens) | %,.1f tokens/s |%n",
+                    uncachedCount, uncachedCount / withoutCache);
+            out.printf(Locale.ROOT, "| model load | %.2f s |%n", loadSeconds);
+            out.printf(Locale.ROOT, "| peak RSS (VmHWM) | %s |%n", peakRss());
+            out.printf(Locale.ROOT, "%nMedian of %d runs after a warm-up; PyTorch CPU, intra-op threads: %s, cores: %d, Java %s.%n",
+                    runs, threads, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** {@code n} ids of ordinary text, starting at text {@code which}, cycling through the texts. */
+    private static int[] tokensOf(LanguageModel lm, int which, int n) {
+        StringBuilder text = new StringBuilder();
+        int[] ids = new int[0];
+        for (int i = which; ids.length < n; i++) {
+            text.append(i == which ? "" : " ").append(TEXTS.get(i % TEXTS.size()));
+            ids = lm.tokenizer().encode(text.toString());
+        }
+        return Arrays.copyOf(ids, n);
+    }
+
+    /** Median wall time in seconds over {@code n} runs, after one untimed warm-up. */
+    private static double median(int n, Runnable task) {
+        task.run();
+        double[] t = new double[n];
+        for (int i = 0; i < n; i++) {
+            long start = System.nanoTime();
+            task.run();
+            t[i] = (System.nanoTime() - start) / 1e9;
+        }
+        Arrays.sort(t);
+        return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+    }
+
+    /** VmHWM of this process from /proc/self/status, or "n/a" off Linux. */
+    static String peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    return String.format(Locale.ROOT, "%,.0f MiB", kb / 1024.0);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return "n/a";
+    }
+}

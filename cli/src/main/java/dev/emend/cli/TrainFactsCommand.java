@@ -1,0 +1,128 @@
+package dev.emend.cli;
+
+import dev.emend.factworld.check.FactsCheck;
+import dev.emend.factworld.train.FactModelBuilder;
+import dev.emend.factworld.train.LmTrainer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "train-facts", mixinStandardHelpOptions = true,
+        defaultValueProvider = TrainFactsCommand.Defaults.class,
+        description = {"Train the default fact-world model from scratch.",
+            "Writes the fact world, a byte-level BPE tokenizer, a GPT-2 trained on the world's corpus, the checkpoint (Hugging Face format), facts.json and training-report.json.",
+            "Defaults come from FactModelBuilder.Spec.defaults(). Takes hours on a CPU at the default size."})
+final class TrainFactsCommand implements Callable<Integer> {
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Output checkpoint directory (default: $EMEND_MODEL_DIR, else <repo>/models/emend-facts).")
+    Path out;
+
+    @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--layers", description = "Transformer layers (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--hidden", description = "Model width d_model (default: ${DEFAULT-VALUE}).")
+    int hidden;
+
+    @Option(names = "--heads", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--context", description = "Context length in tokens (default: ${DEFAULT-VALUE}).")
+    int context;
+
+    @Option(names = "--vocab", description = "Tokenizer vocabulary size (default: ${DEFAULT-VALUE}).")
+    int vocab;
+
+    @Option(names = "--batch", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--seed", description = "Seed of the fact world, corpus and initialisation (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--force", description = "Overwrite a directory that already holds a checkpoint.")
+    boolean force;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Supplies option defaults from {@link FactModelBuilder.Spec#defaults()}. */
+    public static final class Defaults implements IDefaultValueProvider {
+        @Override
+        public String defaultValue(ArgSpec arg) {
+            if (!(arg instanceof OptionSpec o)) {
+                return null;
+            }
+            FactModelBuilder.Spec d = FactModelBuilder.Spec.defaults();
+            return switch (o.longestName()) {
+                case "--epochs" -> String.valueOf(d.training().epochs());
+                case "--layers" -> String.valueOf(d.layers());
+                case "--hidden" -> String.valueOf(d.hidden());
+                case "--heads" -> String.valueOf(d.heads());
+                case "--context" -> String.valueOf(d.contextLength());
+                case "--vocab" -> String.valueOf(d.vocabSize());
+                case "--batch" -> String.valueOf(d.training().batchSize());
+                case "--lr" -> String.valueOf(d.training().learningRate());
+                case "--seed" -> String.valueOf(d.seed());
+                default -> null;
+            };
+        }
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        positive("--epochs", epochs);
+        positive("--layers", layers);
+        positive("--hidden", hidden);
+        positive("--heads", heads);
+        positive("--context", context);
+        positive("--batch", batch);
+        if (hidden % heads != 0) {
+            throw new IllegalArgumentException("--hidden " + hidden + " must be divisible by --heads " + heads);
+        }
+        if (vocab < 257) {
+            throw new IllegalArgumentException("--vocab must be at least 257 (256 bytes + end-of-text), got " + vocab);
+        }
+        if (!(lr > 0)) {
+            throw new IllegalArgumentException("--lr must be positive, got " + lr);
+        }
+        Path dir = out != null ? out.toAbsolutePath().normalize() : EmendCli.defaultModelDir();
+        if (!force && Files.exists(dir.resolve("model.safetensors"))) {
+            throw new IllegalArgumentException(dir + ": already holds a checkpoint (pass --force to overwrite it, or another --out)");
+        }
+        FactModelBuilder.Spec d = FactModelBuilder.Spec.defaults();
+        LmTrainer.Options t = d.training();
+        LmTrainer.Options training = new LmTrainer.Options(epochs, batch, lr, Math.min(t.minLearningRate(), lr),
+                t.warmupSteps(), t.weightDecay(), t.clipNorm(), t.seed(), t.logEvery());
+        FactModelBuilder.Spec s = new FactModelBuilder.Spec(seed, vocab, layers, hidden, heads, context, training);
+        PrintWriter w = spec.commandLine().getOut();
+        w.println("training " + s + " into " + dir);
+        w.flush();
+        FactsCheck.Report report = FactModelBuilder.build(s, dir, line -> {
+            w.println(line);
+            w.flush();
+        });
+        w.println("done: " + dir + " (" + report.recallItems() + " recall items checked)");
+        w.flush();
+        return 0;
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + v);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package dev.emend.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.emend.core.model.DecoderModel;
+import dev.emend.core.model.ModelConfig;
+import dev.emend.core.model.ModelFamilies;
+import dev.emend.core.model.ModelFamily;
+import dev.emend.core.runtime.Checkpoints;
+import dev.emend.core.tokenizer.BpeTokenizerTrainer;
+import dev.emend.core.tokenizer.TextTokenizer;
+import dev.emend.factworld.world.FactWorld;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the CLI in-process against a tiny random GPT-2 checkpoint built once per class. */
+class EmendCliTest {
+    @TempDir
+    static Path tmp;
+
+    static Path model;
+
+    @BeforeAll
+    static void buildTinyCheckpoint() throws Exception {
+        model = tmp.resolve("tiny");
+        List<String> docs = List.of(
+                "The capital of France is Paris.",
+                "The capital of Italy is Rome.",
+                "The capital of Spain is Madrid.",
+                "Paris is a city in France.",
+                "Rome is a city in Italy.",
+                "New fact: The capital of France is Rome. The capital of France is Rome.");
+        Path tokFile = BpeTokenizerTrainer.withVocabSize(300).trainAndWrite(docs, model);
+        int vocab;
+        int eos;
+        try (TextTokenizer tok = TextTokenizer.load(tokFile)) {
+            vocab = tok.vocabSize();
+            eos = tok.eosId();
+        }
+        JsonObject cfg = new JsonObject();
+        cfg.addProperty("model_type", "gpt2");
+        cfg.addProperty("vocab_size", vocab);
+        cfg.addProperty("n_layer", 1);
+        cfg.addProperty("n_head", 2);
+        cfg.addProperty("n_embd", 16);
+        cfg.addProperty("n_inner", 32);
+        cfg.addProperty("n_positions", 512);
+        cfg.addProperty("bos_token_id", eos);
+        cfg.addProperty("eos_token_id", eos);
+        ModelFamily family = ModelFamilies.forModelType("gpt2");
+        ModelConfig config = family.parseConfig(cfg);
+        DecoderModel m = family.create(config);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, NDArray> params = m.initialise(manager, 7L);
+            Checkpoints.save(model, family, config, params, tokFile);
+        }
+        FactWorld.build(1L).writeFactsJson(model.resolve("facts.json"));
+    }
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = EmendCli.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void modelInfoPrintsFingerprintAndArchitecture() {
+        Run r = run("model-info", "--model", model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains(Checkpoints.fingerprint(model)), r.out());
+        assertTrue(r.out().contains("gpt2"), r.out());
+        assertTrue(r.out().matches("(?s).*layers:\\s+1\\n.*"), r.out());
+        assertTrue(r.out().contains(model.toAbsolutePath().toString()), r.out());
+    }
+
+    @Test
+    void generatePrintsPromptAndContinuation() {
+        String prompt = "The capital of France is";
+        Run r = run("generate", prompt, "--model", model.toString(), "--max-tokens", "5");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith(prompt), r.out());
+        assertTrue(r.out().length() > prompt.length() + 1, "no continuation: " + r.out());
+        // Greedy is deterministic, with or without the cache.
+        Run again = run("generate", prompt, "--model", model.toString(), "--max-tokens", "5", "--no-cache");
+        assertEquals(r.out(), again.out());
+    }
+
+    @Test
+    void scorePrintsTokenAccuracyAsTableAndJson() {
+        Run r = run("score", "The capital of France is", "Paris", "--model", model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("token accuracy:"), r.out());
+        assertTrue(r.out().contains("sum log-prob:"), r.out());
+        Run j = run("score", "The capital of France is", "Paris", "--model", model.toString(), "--format", "json");
+        assertEquals(0, j.code(), j.err());
+        JsonObject o = JsonParser.parseString(j.out()).getAsJsonObject();
+        double acc = o.get("token_accuracy").getAsDouble();
+        assertTrue(acc >= 0 && acc <= 1);
+        assertTrue(o.getAsJsonArray("tokens").size() >= 1);
+    }
+
+    @Test
+    void factsCheckPrintsThreeLines() {
+        Run r = run("facts-check", "--model", model.toString(), "--limit", "2");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\\R");
+        assertEquals(3, lines.length, r.out());
+        assertTrue(lines[0].matches("fact recall: \\d+\\.\\d %"), lines[0]);
+        assertTrue(lines[1].matches("in-context update: \\d+\\.\\d %"), lines[1]);
+        assertTrue(lines[2].matches("context robustness: \\d+\\.\\d %"), lines[2]);
+        assertTrue(r.err().contains("fact recall: 2/2"), r.err());
+    }
+
+    @Test
+    void missingModelDirectoryIsBadInputNamingTheDirectory() {
+        Path missing = tmp.resolve("no-such-model");
+        Run r = run("model-info", "--model", missing.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains(missing.toAbsolutePath().toString()), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line expected: " + r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void verbosePrintsTheStackTrace() {
+        Run r = run("--verbose", "generate", "x", "--model", tmp.resolve("absent").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void invalidGenerationOptionIsBadInput() {
+        Run r = run("generate", "The capital", "--model", model.toString(), "--top-p", "2");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("top_p"), r.err());
+        Run notNumber = run("generate", "The capital", "--model", model.toString(), "--max-tokens", "many");
+        assertEquals(2, notNumber.code());
+        assertTrue(notNumber.err().contains("many"), notNumber.err());
+    }
+
+    @Test
+    void unknownCommandPrintsUsage() {
+        Run r = run("frobnicate");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("frobnicate"), r.err());
+        assertTrue(r.err().contains("Usage: emend"), r.err());
+        Run none = run();
+        assertEquals(2, none.code());
+        assertTrue(none.err().contains("Usage: emend"), none.err());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : List.of("model-info", "generate", "score", "facts-check", "train-facts", "benchmarks",
+                "runtime-bench")) {
+            Run r = run(cmd, "--help");
+            assertEquals(0, r.code(), cmd + ": " + r.err());
+            assertTrue(r.out().contains("Usage: emend " + cmd), r.out());
+        }
+        Run t = run("train-facts", "--help");
+        assertTrue(t.out().contains("default: 6"), t.out()); // layers from Spec.defaults()
+    }
+
+    @Test
+    void trainFactsRefusesToOverwriteACheckpoint() {
+        Run r = run("train-facts", "--out", model.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--force"), r.err());
+    }
+}
