@@ -168,10 +168,6 @@ public final class LmTrainer {
             NDArray w = m.create(weight, new Shape(b, len));
             try (GradientSession g = GradientSession.open()) {
                 ForwardResult r = model.forward(m, view, new ForwardInput(ids, mask), Hooks.NONE, null);
-                if (DEBUG) {
-                    System.err.println("DEBUG step logits nan=" + r.logits().isNaN().any().getBoolean() + " hidden nan=" + r.hidden().isNaN().any().getBoolean());
-                    for (var e : params.entrySet()) { if (e.getValue().isNaN().any().getBoolean()) System.err.println("DEBUG param nan before fwd " + e.getKey()); }
-                }
                 NDArray nll = r.logits().logSoftmax(-1).gather(nextIds, 2).reshape(b, len).neg();
                 NDArray loss = Scalars.div(nll.mul(w).sum(), count);
                 g.backward(loss);
@@ -222,5 +218,5 @@ public final class LmTrainer {
     }
 
     private long stepCount;
-    private static final boolean DEBUG = Boolean.getBoolean("emend.debugNaN");
+
 }
