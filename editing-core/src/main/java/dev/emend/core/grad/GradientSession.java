@@ -26,14 +26,7 @@ public final class GradientSession implements AutoCloseable {
     /** Waits for the collector and opens it. */
     public static GradientSession open() {
         LOCK.lock();
-        try {
-            GradientSession s = new GradientSession();
-            s.collector.zeroGradients();
-            return s;
-        } catch (RuntimeException e) {
-            LOCK.unlock();
-            throw e;
-        }
+        return startLocked();
     }
 
     /** Like {@link #open()} but gives up after a timeout, returning null. */
@@ -41,6 +34,10 @@ public final class GradientSession implements AutoCloseable {
         if (!LOCK.tryLock(timeout, unit)) {
             return null;
         }
+        return startLocked();
+    }
+
+    private static GradientSession startLocked() {
         try {
             GradientSession s = new GradientSession();
             s.collector.zeroGradients();

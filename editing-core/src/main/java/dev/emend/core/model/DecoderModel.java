@@ -110,6 +110,31 @@ public abstract class DecoderModel {
     }
 
     /**
+     * The part of a block every family shares after the MLP's activation: the keys hook, the
+     * down-projection, the MLP-output hook, the residual add and the block-output hook.
+     */
+    protected NDArray finishBlock(Weights w, int layer, NDArray residual, NDArray keys, Hooks hooks, HookContext ctx) {
+        if (!hooks.isEmpty()) {
+            keys = hooks.mlpKeys(layer, keys, ctx);
+        }
+        NDArray mlpOut = linear(w, linear(layer, Projection.MLP_DOWN), layer, Projection.MLP_DOWN, keys, hooks, ctx);
+        if (!hooks.isEmpty()) {
+            mlpOut = hooks.mlpOutput(layer, keys, mlpOut, ctx);
+        }
+        NDArray x = residual.add(mlpOut);
+        return hooks.isEmpty() ? x : hooks.blockOutput(layer, x, ctx);
+    }
+
+    /** Output projection of attention, its hook, and the residual add. */
+    protected NDArray attentionResidual(Weights w, int layer, NDArray residual, NDArray attention, Hooks hooks, HookContext ctx) {
+        NDArray out = linear(w, linear(layer, Projection.ATTN_OUT), layer, Projection.ATTN_OUT, attention, hooks, ctx);
+        if (!hooks.isEmpty()) {
+            out = hooks.attentionOutput(layer, out, ctx);
+        }
+        return residual.add(out);
+    }
+
+    /**
      * Scaled dot-product attention. {@code q} is {@code [B,T,H,D]}, {@code k}/{@code v} are
      * {@code [B,T,Hkv,D]}; returns {@code [B,T,H*D]}. Appends k/v to the cache when given.
      */

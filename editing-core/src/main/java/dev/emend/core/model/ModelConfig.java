@@ -44,7 +44,11 @@ public record ModelConfig(
         return hiddenSize / numHeads;
     }
 
-    static int intField(JsonObject o, int fallback, String... names) {
+    /** Marks an integer field as required in {@link #intField}. */
+    public static final int REQUIRED = Integer.MIN_VALUE;
+
+    /** The first present field among {@code names}, or {@code fallback}; errors name the field. */
+    public static int intField(JsonObject o, int fallback, String... names) {
         for (String n : names) {
             if (o.has(n) && !o.get(n).isJsonNull()) {
                 try {
@@ -54,13 +58,13 @@ public record ModelConfig(
                 }
             }
         }
-        if (fallback == Integer.MIN_VALUE) {
+        if (fallback == REQUIRED) {
             throw new CheckpointException("config.json: missing required field '" + String.join("' or '", names) + "'");
         }
         return fallback;
     }
 
-    static float floatField(JsonObject o, float fallback, String... names) {
+    public static float floatField(JsonObject o, float fallback, String... names) {
         for (String n : names) {
             if (o.has(n) && !o.get(n).isJsonNull()) {
                 try {
@@ -73,11 +77,12 @@ public record ModelConfig(
         return fallback;
     }
 
-    static boolean boolField(JsonObject o, boolean fallback, String name) {
+    public static boolean boolField(JsonObject o, boolean fallback, String name) {
         return o.has(name) && !o.get(name).isJsonNull() ? o.get(name).getAsBoolean() : fallback;
     }
 
-    static int tokenId(JsonObject o, String name) {
+    /** A token id field that may be absent (-1), a number, or a list (first element). */
+    public static int tokenId(JsonObject o, String name) {
         if (!o.has(name) || o.get(name).isJsonNull()) {
             return -1;
         }

@@ -62,11 +62,13 @@ public final class Checkpoints {
         if (!json.has("model_type")) {
             throw new CheckpointException(file + ": missing field 'model_type'");
         }
-        ModelFamily family = ModelFamilies.forModelType(json.get("model_type").getAsString());
         try {
+            ModelFamily family = ModelFamilies.forModelType(json.get("model_type").getAsString());
             return family.parseConfig(json);
         } catch (CheckpointException e) {
-            throw new CheckpointException(file + ": " + e.getMessage(), e);
+            // Families word their errors as "config.json: ..."; name the actual file instead.
+            String msg = e.getMessage().startsWith("config.json: ") ? e.getMessage().substring(13) : e.getMessage();
+            throw new CheckpointException(file + ": " + msg, e);
         }
     }
 

@@ -136,7 +136,7 @@ class CheckpointBehaviourTest {
         Path dir = good("gpt2");
         Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"bert\", \"hidden_size\": 32}");
         CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoints.load(dir));
-        assertTrue(e.getMessage().startsWith("config.json: unknown model_type 'bert'"), e.getMessage());
+        assertTrue(e.getMessage().contains("config.json: unknown model_type 'bert'"), e.getMessage());
         assertTrue(e.getMessage().contains("gpt2") && e.getMessage().contains("llama"), e.getMessage());
     }
 

@@ -31,7 +31,7 @@ public final class LmTrainer {
     public record Options(int epochs, int batchSize, float learningRate, float minLearningRate, int warmupSteps,
                           float weightDecay, float clipNorm, long seed, int logEvery) {
         public static Options defaults() {
-            return new Options(40, 64, 2e-3f, 1e-4f, 200, 0.01f, 1.0f, 1234L, 50);
+            return new Options(20, 64, 2e-3f, 1e-4f, 200, 0.01f, 1.0f, 1234L, 50);
         }
     }
 

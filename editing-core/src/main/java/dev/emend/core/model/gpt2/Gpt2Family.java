@@ -20,24 +20,24 @@ public final class Gpt2Family implements ModelFamily {
 
     @Override
     public ModelConfig parseConfig(JsonObject o) {
-        int embd = Gpt2Config.intOf(o, "n_embd", "hidden_size");
-        int heads = Gpt2Config.intOf(o, "n_head", "num_attention_heads");
-        int inner = o.has("n_inner") && !o.get("n_inner").isJsonNull() ? o.get("n_inner").getAsInt() : 4 * embd;
+        int embd = ModelConfig.intField(o, ModelConfig.REQUIRED, "n_embd", "hidden_size");
+        int heads = ModelConfig.intField(o, ModelConfig.REQUIRED, "n_head", "num_attention_heads");
+        int inner = ModelConfig.intField(o, 4 * embd, "n_inner");
         String act = o.has("activation_function") ? o.get("activation_function").getAsString() : "gelu_new";
         if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh") && !act.equals("gelu")) {
             throw new dev.emend.core.model.CheckpointException("config.json: activation_function '" + act
                     + "' is not supported for gpt2 (gelu_new, gelu_pytorch_tanh, gelu)");
         }
         return new ModelConfig("gpt2",
-                Gpt2Config.intOf(o, "vocab_size"),
-                Gpt2Config.intOf(o, "n_layer", "num_hidden_layers"),
+                ModelConfig.intField(o, ModelConfig.REQUIRED, "vocab_size"),
+                ModelConfig.intField(o, ModelConfig.REQUIRED, "n_layer", "num_hidden_layers"),
                 heads, heads, embd, inner,
-                Gpt2Config.intOf(o, "n_positions", "n_ctx", "max_position_embeddings"),
-                o.has("layer_norm_epsilon") ? o.get("layer_norm_epsilon").getAsFloat() : 1e-5f,
+                ModelConfig.intField(o, ModelConfig.REQUIRED, "n_positions", "n_ctx", "max_position_embeddings"),
+                ModelConfig.floatField(o, 1e-5f, "layer_norm_epsilon"),
                 0f,
-                !o.has("tie_word_embeddings") || o.get("tie_word_embeddings").getAsBoolean(),
-                o.has("bos_token_id") && !o.get("bos_token_id").isJsonNull() ? o.get("bos_token_id").getAsInt() : -1,
-                o.has("eos_token_id") && !o.get("eos_token_id").isJsonNull() ? o.get("eos_token_id").getAsInt() : -1,
+                ModelConfig.boolField(o, true, "tie_word_embeddings"),
+                ModelConfig.tokenId(o, "bos_token_id"),
+                ModelConfig.tokenId(o, "eos_token_id"),
                 o);
     }
 

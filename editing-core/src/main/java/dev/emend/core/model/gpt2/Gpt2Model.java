@@ -133,24 +133,10 @@ public final class Gpt2Model extends DecoderModel {
             var parts = qkv.split(3, 2);
             Shape hs = new Shape(b, t, heads, config.headDim());
             NDArray att = attend(l, parts.get(0).reshape(hs), parts.get(1).reshape(hs), parts.get(2).reshape(hs), mask, cache);
-            NDArray attOut = linear(w, linear(l, Projection.ATTN_OUT), l, Projection.ATTN_OUT, att, hooks, ctx);
-            if (!hooks.isEmpty()) {
-                attOut = hooks.attentionOutput(l, attOut, ctx);
-            }
-            x = x.add(attOut);
+            x = attentionResidual(w, l, x, att, hooks, ctx);
             NDArray m = layerNorm(w, x, h(l, "ln_2"));
             NDArray keys = gelu(linear(w, linear(l, Projection.MLP_UP), l, Projection.MLP_UP, m, hooks, ctx));
-            if (!hooks.isEmpty()) {
-                keys = hooks.mlpKeys(l, keys, ctx);
-            }
-            NDArray mlpOut = linear(w, linear(l, Projection.MLP_DOWN), l, Projection.MLP_DOWN, keys, hooks, ctx);
-            if (!hooks.isEmpty()) {
-                mlpOut = hooks.mlpOutput(l, keys, mlpOut, ctx);
-            }
-            x = x.add(mlpOut);
-            if (!hooks.isEmpty()) {
-                x = hooks.blockOutput(l, x, ctx);
-            }
+            x = finishBlock(w, l, x, keys, hooks, ctx);
         }
         NDArray hidden = layerNorm(w, x, PREFIX + "ln_f");
         return new ForwardResult(lmHead(w, hidden, "lm_head.weight", PREFIX + "wte.weight"), hidden);

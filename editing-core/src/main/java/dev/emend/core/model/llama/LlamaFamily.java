@@ -40,35 +40,20 @@ public final class LlamaFamily implements ModelFamily {
                 req(o, "vocab_size"),
                 req(o, "num_hidden_layers"),
                 heads,
-                o.has("num_key_value_heads") && !o.get("num_key_value_heads").isJsonNull() ? o.get("num_key_value_heads").getAsInt() : heads,
+                ModelConfig.intField(o, heads, "num_key_value_heads"),
                 hidden,
                 req(o, "intermediate_size"),
                 req(o, "max_position_embeddings"),
-                o.has("rms_norm_eps") ? o.get("rms_norm_eps").getAsFloat() : 1e-6f,
-                o.has("rope_theta") ? o.get("rope_theta").getAsFloat() : 10000f,
-                o.has("tie_word_embeddings") && o.get("tie_word_embeddings").getAsBoolean(),
-                id(o, "bos_token_id"),
-                id(o, "eos_token_id"),
+                ModelConfig.floatField(o, 1e-6f, "rms_norm_eps"),
+                ModelConfig.floatField(o, 10000f, "rope_theta"),
+                ModelConfig.boolField(o, false, "tie_word_embeddings"),
+                ModelConfig.tokenId(o, "bos_token_id"),
+                ModelConfig.tokenId(o, "eos_token_id"),
                 o);
     }
 
     private static int req(JsonObject o, String name) {
-        if (!o.has(name) || o.get(name).isJsonNull()) {
-            throw new CheckpointException("config.json: missing required field '" + name + "' for model_type llama");
-        }
-        try {
-            return o.get(name).getAsInt();
-        } catch (RuntimeException e) {
-            throw new CheckpointException("config.json: field '" + name + "' is not an integer: " + o.get(name));
-        }
-    }
-
-    private static int id(JsonObject o, String name) {
-        if (!o.has(name) || o.get(name).isJsonNull()) {
-            return -1;
-        }
-        var e = o.get(name);
-        return e.isJsonArray() ? e.getAsJsonArray().get(0).getAsInt() : e.getAsInt();
+        return ModelConfig.intField(o, ModelConfig.REQUIRED, name);
     }
 
     @Override

@@ -160,26 +160,12 @@ public final class LlamaModel extends DecoderModel {
             q = rope(q, cosSin);
             k = rope(k, cosSin);
             NDArray att = attend(l, q, k, v, mask, cache);
-            NDArray attOut = linear(w, linear(l, Projection.ATTN_OUT), l, Projection.ATTN_OUT, att, hooks, ctx);
-            if (!hooks.isEmpty()) {
-                attOut = hooks.attentionOutput(l, attOut, ctx);
-            }
-            x = x.add(attOut);
+            x = attentionResidual(w, l, x, att, hooks, ctx);
             NDArray m = rmsNorm(w, x, layer(l, "post_attention_layernorm.weight"));
             NDArray gate = linear(w, linear(l, Projection.MLP_GATE), l, Projection.MLP_GATE, m, hooks, ctx);
             NDArray up = linear(w, linear(l, Projection.MLP_UP), l, Projection.MLP_UP, m, hooks, ctx);
             NDArray keys = gate.mul(Activation.sigmoid(gate)).mul(up);
-            if (!hooks.isEmpty()) {
-                keys = hooks.mlpKeys(l, keys, ctx);
-            }
-            NDArray mlpOut = linear(w, linear(l, Projection.MLP_DOWN), l, Projection.MLP_DOWN, keys, hooks, ctx);
-            if (!hooks.isEmpty()) {
-                mlpOut = hooks.mlpOutput(l, keys, mlpOut, ctx);
-            }
-            x = x.add(mlpOut);
-            if (!hooks.isEmpty()) {
-                x = hooks.blockOutput(l, x, ctx);
-            }
+            x = finishBlock(w, l, x, keys, hooks, ctx);
         }
         NDArray hidden = rmsNorm(w, x, "model.norm.weight");
         return new ForwardResult(lmHead(w, hidden, "lm_head.weight", "model.embed_tokens.weight"), hidden);
