@@ -53,6 +53,14 @@ final class TrainFactsCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of the fact world, corpus and initialisation (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--init-from", paramLabel = "DIR",
+            description = "Continue training this checkpoint (its tokenizer and weights) instead of starting from scratch.")
+    Path initFrom;
+
+    @Option(names = "--context-repeats", defaultValue = "1",
+            description = "Fresh sets of in-context and irrelevant-context examples per epoch (default: ${DEFAULT-VALUE}).")
+    int contextRepeats;
+
     @Option(names = "--force", description = "Overwrite a directory that already holds a checkpoint.")
     boolean force;
 
@@ -107,7 +115,13 @@ final class TrainFactsCommand implements Callable<Integer> {
         LmTrainer.Options t = d.training();
         LmTrainer.Options training = new LmTrainer.Options(epochs, batch, lr, Math.min(t.minLearningRate(), lr),
                 t.warmupSteps(), t.weightDecay(), t.clipNorm(), t.seed(), t.logEvery());
-        FactModelBuilder.Spec s = new FactModelBuilder.Spec(seed, vocab, layers, hidden, heads, context, training);
+        positive("--context-repeats", contextRepeats);
+        Path from = initFrom == null ? null : initFrom.toAbsolutePath().normalize();
+        if (from != null && !Files.isRegularFile(from.resolve("model.safetensors"))) {
+            throw new IllegalArgumentException(from + ": --init-from needs a checkpoint directory with model.safetensors");
+        }
+        FactModelBuilder.Spec s = new FactModelBuilder.Spec(seed, vocab, layers, hidden, heads, context, training,
+                contextRepeats, from);
         PrintWriter w = spec.commandLine().getOut();
         w.println("training " + s + " into " + dir);
         w.flush();

@@ -34,7 +34,17 @@ import java.util.function.IntFunction;
 public final class FactModelBuilder {
     /** Everything that decides the model; recorded in the report. */
     public record Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
-                       LmTrainer.Options training) {
+                       LmTrainer.Options training, int contextRepeats, Path initFrom) {
+        public Spec {
+            if (contextRepeats < 1) {
+                throw new IllegalArgumentException("context repeats must be at least 1, got " + contextRepeats);
+            }
+        }
+
+        public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength, LmTrainer.Options training) {
+            this(seed, vocabSize, layers, hidden, heads, contextLength, training, 1, null);
+        }
+
         public static Spec defaults() {
             return new Spec(1L, 2048, 6, 256, 4, 128, LmTrainer.Options.defaults());
         }
@@ -51,14 +61,24 @@ public final class FactModelBuilder {
                 world.facts().size(), world.relations().size(), corpus.documents().size(), corpus.factSentences(),
                 corpus.inContextExamples(), corpus.irrelevantContextExamples()));
         Files.createDirectories(out);
-        Path tokFile = BpeTokenizerTrainer.withVocabSize(spec.vocabSize()).trainAndWrite(corpus.documents(), out);
+        Path tokFile;
+        if (spec.initFrom() != null) {
+            // Continue training: the checkpoint's own tokenizer and weights, the same world.
+            tokFile = spec.initFrom().resolve("tokenizer.json");
+            if (!spec.initFrom().toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
+                Files.copy(tokFile, out.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                tokFile = out.resolve("tokenizer.json");
+            }
+        } else {
+            tokFile = BpeTokenizerTrainer.withVocabSize(spec.vocabSize()).trainAndWrite(corpus.documents(), out);
+        }
         int eos;
         int vocab;
         long tokens;
         TextTokenizer tok = TextTokenizer.load(tokFile);
         eos = tok.eosId();
         vocab = tok.vocabSize();
-        List<int[]> first = encode(tok, corpus.documents());
+        List<int[]> first = encode(tok, epochDocuments(world, corpus, spec, 1));
         tokens = first.stream().mapToLong(a -> a.length).sum();
         log.accept(String.format(Locale.ROOT, "tokenizer: %d ids (eos %d); %d training tokens per epoch", vocab, eos, tokens));
         JsonObject cfgJson = new JsonObject();
@@ -73,17 +93,22 @@ public final class FactModelBuilder {
         cfgJson.addProperty("eos_token_id", eos);
         ModelFamily family = ModelFamilies.forModelType("gpt2");
         ModelConfig config = family.parseConfig(cfgJson);
+        LanguageModel init = spec.initFrom() == null ? null : Checkpoints.load(spec.initFrom());
+        if (init != null) {
+            config = init.config();
+            family = init.family();
+            log.accept("continuing from " + spec.initFrom() + " (" + init.fingerprint() + ")");
+        }
         DecoderModel model = family.create(config);
         try (NDManager manager = NDManager.newBaseManager()) {
-            Map<String, NDArray> params = model.initialise(manager, spec.seed());
+            Map<String, NDArray> params = init != null ? init.weights().asMap() : model.initialise(manager, spec.seed());
             long n = params.values().stream().mapToLong(a -> a.getShape().size()).sum();
             log.accept(String.format(Locale.ROOT, "model: GPT-2, %d layers, d_model %d, %d heads, context %d, %,d parameters",
                     spec.layers(), spec.hidden(), spec.heads(), spec.contextLength(), n));
             // Fact sentences are the same every epoch; the in-context and irrelevant-context
             // examples are drawn afresh (another counterfactual object, another distractor) so
             // the model learns to read the context instead of memorising the examples.
-            IntFunction<List<int[]>> data = epoch -> epoch == 1 ? first
-                    : encode(tok, world.trainingCorpus(spec.seed() * 1000 + epoch).documents());
+            IntFunction<List<int[]>> data = epoch -> epoch == 1 ? first : encode(tok, epochDocuments(world, corpus, spec, epoch));
             new LmTrainer(model, params, manager, spec.training()).train(data, p -> log.accept(String.format(Locale.ROOT,
                     "%sepoch %d/%d step %d/%d loss %.4f lr %.2e %.0f tok/s eta %s",
                     p.epochEnd() ? "== " : "", p.epoch(), spec.training().epochs(), p.step(), p.totalSteps(), p.loss(),
@@ -91,6 +116,9 @@ public final class FactModelBuilder {
             Checkpoints.save(out, family, config, params, tokFile);
         } finally {
             tok.close();
+            if (init != null) {
+                init.close();
+            }
         }
         world.writeFactsJson(out.resolve("facts.json"));
         double trainMinutes = (System.nanoTime() - started) / 60e9;
@@ -112,6 +140,24 @@ public final class FactModelBuilder {
         r.addProperty("context_robustness_exact", report.robustnessExact());
         Files.writeString(out.resolve("training-report.json"), new GsonBuilder().setPrettyPrinting().create().toJson(r) + "\n");
         return report;
+    }
+
+    /**
+     * One epoch's documents: every fact sentence once, plus {@code contextRepeats} fresh sets of
+     * in-context and irrelevant-context examples (drawn with epoch-specific seeds; epoch 1 of a
+     * from-scratch run uses the corpus of the world seed itself).
+     */
+    static List<String> epochDocuments(FactWorld world, TrainingCorpus base, Spec spec, int epoch) {
+        if (epoch == 1 && spec.contextRepeats() == 1 && spec.initFrom() == null) {
+            return base.documents();
+        }
+        List<String> docs = new ArrayList<>(base.documents().subList(0, base.factSentences()));
+        for (int r = 0; r < spec.contextRepeats(); r++) {
+            long seed = spec.initFrom() == null && r == 0 ? spec.seed() * 1000 + epoch : spec.seed() * 100_000 + epoch * 100L + r;
+            List<String> all = world.trainingCorpus(seed).documents();
+            docs.addAll(all.subList(base.factSentences(), all.size()));
+        }
+        return docs;
     }
 
     private static List<int[]> encode(TextTokenizer tok, List<String> documents) {
