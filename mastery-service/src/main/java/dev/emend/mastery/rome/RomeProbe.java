@@ -74,8 +74,8 @@ public final class RomeProbe {
             Map<Integer, SecondMoment> stats = new HashMap<>();
             System.out.printf(Locale.ROOT, "model %s (%s, %d layers, d_model %d), %d cases, corpus %d lines%n", modelDir,
                     lm.fingerprint(), numLayers, lm.config().hiddenSize(), n, corpus.size());
-            System.out.println("| method | layer | Edit Succ | Generalization | Locality | pre-edit Succ | s/edit | mean steps |");
-            System.out.println("|---|---|---|---|---|---|---|---|");
+            System.out.println("| method | layer | Edit Succ | Generalization | Locality | pre-edit Succ | s/edit | mean steps | δ-opt P(target) |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|");
             for (int layer : layers) {
                 RomeHyperParams base = RomeHyperParams.smallModel(layer, numLayers);
                 RomeHyperParams hp = new RomeHyperParams(List.of(layer), opt.getOrDefault("fact-token", "subject_last"),
@@ -107,6 +107,7 @@ public final class RomeProbe {
                 double pre = 0;
                 double seconds = 0;
                 double steps = 0;
+                double optProb = 0;
                 int locCases = 0;
                 for (int i = 0; i < n; i++) {
                     JsonObject c = cases.get(i).getAsJsonObject();
@@ -124,6 +125,7 @@ public final class RomeProbe {
                         RomeUpdate u = editor.edit(overlay, Hooks.NONE, new RomeRequest(prompt, subject, target));
                         seconds += (System.nanoTime() - t0) / 1e9;
                         steps += u.steps();
+                        optProb += u.targetProbability();
                         ModelView view = new ModelView(overlay, Hooks.NONE);
                         succ += lm.score(view, prompt, target).tokenAccuracy();
                         if (c.has("rephrase_prompt") && !c.get("rephrase_prompt").isJsonNull()) {
@@ -146,9 +148,9 @@ public final class RomeProbe {
                         }
                     }
                 }
-                System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f |%n", hp.methodName(), layer,
+                System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.3f |%n", hp.methodName(), layer,
                         100 * succ / n, 100 * gen / n, locCases == 0 ? Double.NaN : 100 * loc / locCases, 100 * pre / n,
-                        seconds / n, steps / n);
+                        seconds / n, steps / n, optProb / n);
             }
         }
     }
