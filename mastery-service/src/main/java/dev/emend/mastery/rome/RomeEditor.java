@@ -1,0 +1,421 @@
+package dev.emend.mastery.rome;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.emend.core.grad.GradientSession;
+import dev.emend.core.model.ForwardInput;
+import dev.emend.core.model.ForwardResult;
+import dev.emend.core.model.HookContext;
+import dev.emend.core.model.Hooks;
+import dev.emend.core.model.LayerHook;
+import dev.emend.core.model.LinearRef;
+import dev.emend.core.model.OverlayWeights;
+import dev.emend.core.model.Scalars;
+import dev.emend.core.model.WeightLayout;
+import dev.emend.core.runtime.GenerationOptions;
+import dev.emend.core.runtime.LanguageModel;
+import dev.emend.core.runtime.ModelView;
+import dev.emend.core.tokenizer.TextTokenizer;
+import dev.emend.mastery.stats.SecondMoment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Rank-One Model Editing (Meng et al., 2022) of one layer's MLP down-projection W_out.
+ *
+ * <ol>
+ *   <li>k*: the mean, over context templates ("{}" and short prefixes the model generated
+ *       itself), of W_out's input at the subject's last token; u = C⁻¹k* (C the keys' second
+ *       moment over a corpus), left = u/‖u‖.</li>
+ *   <li>δ: a vector added to the MLP output at the subject position in every rewriting prompt
+ *       (template + prompt + target prefix) and in "{subject} is a", optimised with Adam on
+ *       mean target NLL + kl_factor·KL(P_δ‖P₀) + v_weight_decay·‖δ‖/‖v₀‖², projected into
+ *       ‖δ‖ ≤ clamp_norm_factor·‖v₀‖ after each step, stopping once the loss is below 0.05.</li>
+ *   <li>right = (v₀+δ − (W k + b)) / (k·left), so W' = W + right·leftᵀ maps k to v₀+δ exactly;
+ *       k is the bare prompt's key (ROME) or the template average k* (R-ROME).</li>
+ * </ol>
+ *
+ * The update is computed against a {@link ModelView} (the space's current weights and hooks, so
+ * sequential edits build on each other); C is the base model's. One optimisation runs at a time
+ * per JVM ({@link GradientSession}).
+ */
+public final class RomeEditor {
+    /** EasyEdit's early-stopping threshold on the total loss. */
+    public static final double STOP_LOSS = 0.05;
+    private static final String[] TEMPLATE_STARTS = {"The", "Therefore", "Because", "I", "You"};
+    private static final long TEMPLATE_SEED = 20240917L;
+    private static final Map<String, List<String>> TEMPLATE_CACHE = new ConcurrentHashMap<>();
+
+    private static final Logger LOG = LoggerFactory.getLogger(RomeEditor.class);
+    private final LanguageModel lm;
+    private final RomeHyperParams hp;
+    private final IntFunction<SecondMoment> secondMoments;
+
+    /**
+     * @param secondMoments C for a layer (e.g. from a {@code CovarianceCache}); may be null when
+     *                      {@code mom2_adjustment} is off
+     */
+    public RomeEditor(LanguageModel lm, RomeHyperParams hp, IntFunction<SecondMoment> secondMoments) {
+        this.lm = lm;
+        this.hp = hp.validate(lm.config());
+        if (hp.mom2Adjustment() && secondMoments == null) {
+            throw new IllegalArgumentException("mom2_adjustment is on but no second-moment statistics were given");
+        }
+        this.secondMoments = secondMoments;
+    }
+
+    public RomeHyperParams hyperParams() {
+        return hp;
+    }
+
+    // ------------------------------------------------------------------ context templates
+
+    /**
+     * "{}" followed by "text. {}" for short texts the base model generated from "The",
+     * "Therefore", "Because", "I", "You" (top-5 sampling, fixed seed); cached per model and
+     * length parameters, since every edit of a model uses the same ones.
+     */
+    public List<String> contextTemplates() {
+        String key = lm.fingerprint() + "|" + hp.contextTemplateLengthParams();
+        return TEMPLATE_CACHE.computeIfAbsent(key, k -> generateTemplates());
+    }
+
+    private List<String> generateTemplates() {
+        List<String> out = new ArrayList<>();
+        out.add("{}");
+        TextTokenizer tok = lm.tokenizer();
+        int n = 0;
+        for (List<Integer> p : hp.contextTemplateLengthParams()) {
+            int length = p.get(0);
+            int count = p.get(1);
+            for (int i = 0; i < count; i++, n++) {
+                String start = TEMPLATE_STARTS[i % TEMPLATE_STARTS.length];
+                int[] promptIds = tok.encode(start);
+                int newTokens = Math.max(1, length - promptIds.length);
+                GenerationOptions o = GenerationOptions.sampling(newTokens, 1f, 5, 1f, TEMPLATE_SEED + 7919L * n);
+                int[] gen = lm.generateIds(lm.baseView(), promptIds, o);
+                int keep = gen.length;
+                while (keep > 0 && gen[keep - 1] == tok.eosId()) {
+                    keep--;
+                }
+                String text = start + tok.decode(Arrays.copyOf(gen, keep));
+                text = text.replace("{", " ").replace("}", " ").replace("\n", " ");
+                out.add(text + ". {}");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    // ------------------------------------------------------------------ tokenization
+
+    /** A prompt tokenized around its subject, and the position the fact is read at. */
+    record Located(int[] ids, int index) {}
+
+    /**
+     * Tokenizes {@code template} (one {@code {}}) with {@code subject} in place: prefix, subject
+     * and suffix separately, so the subject's token span is exact. A space before the subject
+     * moves into the subject (" Paris" is one byte-level token, "Paris" after a space is not).
+     */
+    Located locate(String template, String subject) {
+        int at = template.indexOf("{}");
+        String prefix = template.substring(0, at);
+        String suffix = template.substring(at + 2);
+        String word = subject;
+        if (prefix.endsWith(" ")) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+            word = " " + subject.strip();
+        }
+        TextTokenizer tok = lm.tokenizer();
+        int[] p = prefix.isEmpty() ? new int[0] : tok.encode(prefix);
+        int[] w = tok.encode(word);
+        int[] s = suffix.isEmpty() ? new int[0] : tok.encode(suffix);
+        if (w.length == 0) {
+            throw new IllegalArgumentException("subject '" + subject + "' tokenizes to nothing");
+        }
+        int[] ids = new int[p.length + w.length + s.length];
+        System.arraycopy(p, 0, ids, 0, p.length);
+        System.arraycopy(w, 0, ids, p.length, w.length);
+        System.arraycopy(s, 0, ids, p.length + w.length, s.length);
+        int index = switch (hp.factToken()) {
+            case "subject_first" -> p.length;
+            case "last" -> ids.length - 1;
+            default -> p.length + w.length - 1;
+        };
+        return new Located(ids, index);
+    }
+
+    // ------------------------------------------------------------------ the edit
+
+    /** Computes the update for {@code request} against {@code view}, without applying it. */
+    public RomeUpdate compute(ModelView view, RomeRequest request) {
+        int layer = hp.layer();
+        LinearRef down = lm.model().mlpDown(layer);
+        int dff = down.inFeatures();
+        int dModel = down.outFeatures();
+        String promptTemplate = request.promptTemplate();
+        int[] target = lm.tokenizer().encode(request.spacedTarget());
+        if (target.length == 0) {
+            throw new IllegalArgumentException("target_new '" + request.targetNew() + "' tokenizes to nothing");
+        }
+        List<String> templates = contextTemplates();
+        int rewriting = templates.size();
+
+        // Rows: one rewriting prompt per template (template + prompt + target[:-1]), then "{} is a".
+        List<int[]> rows = new ArrayList<>();
+        List<Integer> lookup = new ArrayList<>();
+        List<Integer> promptLengths = new ArrayList<>();
+        for (String t : templates) {
+            Located loc = locate(t.replace("{}", promptTemplate), request.subject());
+            int[] ids = Arrays.copyOf(loc.ids(), loc.ids().length + target.length - 1);
+            System.arraycopy(target, 0, ids, loc.ids().length, target.length - 1);
+            rows.add(ids);
+            lookup.add(loc.index());
+            promptLengths.add(loc.ids().length);
+        }
+        Located kl = locate("{} is a", request.subject());
+        rows.add(kl.ids());
+        lookup.add(kl.index());
+        int klRow = rows.size() - 1;
+
+        int batch = rows.size();
+        int len = rows.stream().mapToInt(a -> a.length).max().orElseThrow();
+        long[][] ids = new long[batch][len];
+        int[][] mask = new int[batch][len];
+        float[] select = new float[batch * len];
+        float[] klSelect = new float[batch * len];
+        long[] labels = new long[batch * len];
+        float[] nllWeights = new float[batch * len];
+        for (int b = 0; b < batch; b++) {
+            int[] r = rows.get(b);
+            for (int t = 0; t < r.length; t++) {
+                ids[b][t] = r[t];
+                mask[b][t] = 1;
+            }
+            select[b * len + lookup.get(b)] = 1f;
+        }
+        klSelect[klRow * len + lookup.get(klRow)] = 1f;
+        for (int b = 0; b < rewriting; b++) {
+            for (int j = 0; j < target.length; j++) {
+                int pos = promptLengths.get(b) - 1 + j;
+                labels[b * len + pos] = target[j];
+                nllWeights[b * len + pos] = 1f / (target.length * rewriting);
+            }
+        }
+        ForwardInput input = new ForwardInput(ids, mask);
+        Hooks baseHooks = view.hooks();
+
+        // Clean pass: keys and MLP outputs at the lookup positions, and P₀ for the KL term.
+        float[][] keys = new float[batch][];
+        float[][] outs = new float[batch][];
+        float[] klInit;
+        try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
+            LayerHook capture = new LayerHook() {
+                @Override
+                public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
+                    if (l == layer) {
+                        float[] kf = k.toFloatArray();
+                        float[] of = out.toFloatArray();
+                        for (int b = 0; b < batch; b++) {
+                            int pos = lookup.get(b);
+                            keys[b] = Arrays.copyOfRange(kf, (b * len + pos) * dff, (b * len + pos + 1) * dff);
+                            outs[b] = Arrays.copyOfRange(of, (b * len + pos) * dModel, (b * len + pos + 1) * dModel);
+                        }
+                    }
+                    return out;
+                }
+            };
+            ForwardResult r = lm.model().forward(m, view.weights(), input, baseHooks.with(Hooks.of(capture)), null);
+            NDArray klSel = m.create(klSelect, new Shape(batch, len, 1));
+            klInit = r.logits().logSoftmax(-1).mul(klSel).sum(new int[] {0, 1}).toFloatArray();
+        }
+        double[] v0 = toDouble(outs[0]);
+        double v0Norm = norm(v0);
+
+        // δ optimisation. The weight-decay term's gradient is added analytically (‖δ‖ has no
+        // derivative at δ = 0, where autograd would produce NaN) and Adam runs on the Java side;
+        // each step builds a fresh leaf, so nothing is updated in place under the collector.
+        double[] delta = new double[dModel];
+        double[] m1 = new double[dModel];
+        double[] m2 = new double[dModel];
+        final double beta1 = 0.9;
+        final double beta2 = 0.999;
+        final double eps = 1e-8;
+        double wdScale = hp.vWeightDecay() / (v0Norm * v0Norm);
+        double maxNorm = hp.clampNormFactor() * v0Norm;
+        int steps = 0;
+        double lastLoss = Double.NaN;
+        double lastProb = 0;
+        try (GradientSession g = GradientSession.open()) {
+            for (int it = 0; it < hp.vNumGradSteps(); it++) {
+                steps = it + 1;
+                float[] grad;
+                try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
+                    NDArray d = m.create(toFloat(delta));
+                    d.setRequiresGradient(true);
+                    NDArray sel = m.create(select, new Shape(batch, len, 1));
+                    LayerHook inject = new LayerHook() {
+                        @Override
+                        public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
+                            return l == layer ? out.add(sel.mul(d)) : out;
+                        }
+                    };
+                    ForwardResult r = lm.model().forward(m, view.weights(), input, baseHooks.with(Hooks.of(inject)), null);
+                    NDArray logp = r.logits().logSoftmax(-1);
+                    NDArray gathered = logp.gather(m.create(labels, new Shape(batch, len, 1)), 2).reshape(batch, len);
+                    NDArray nll = gathered.mul(m.create(nllWeights, new Shape(batch, len))).sum().neg();
+                    NDArray klLogp = logp.mul(m.create(klSelect, new Shape(batch, len, 1))).sum(new int[] {0, 1});
+                    NDArray klDiv = klLogp.exp().mul(klLogp.sub(m.create(klInit))).sum();
+                    NDArray loss = nll.add(Scalars.mul(klDiv, hp.klFactor()));
+                    double nllValue = nll.getFloat();
+                    double dNorm = norm(delta);
+                    lastLoss = loss.getFloat() + wdScale * dNorm;
+                    lastProb = Math.exp(-nllValue);
+                    if (LOG.isDebugEnabled()) {
+                        LOG.debug("ROME step {}: nll {} kl {} weight decay {} |δ| {}", it, nllValue, klDiv.getFloat(),
+                                wdScale * dNorm, dNorm);
+                    }
+                    if (!Double.isFinite(lastLoss)) {
+                        throw new IllegalStateException("ROME δ optimisation diverged at step " + it + " (loss " + lastLoss
+                                + "); lower v_lr");
+                    }
+                    if (lastLoss < STOP_LOSS || it == hp.vNumGradSteps() - 1) {
+                        break;
+                    }
+                    g.backward(loss);
+                    grad = d.getGradient().toFloatArray();
+                }
+                double dNorm = norm(delta);
+                for (int i = 0; i < dModel; i++) {
+                    double gi = grad[i] + (dNorm > 0 ? wdScale * delta[i] / dNorm : 0);
+                    m1[i] = beta1 * m1[i] + (1 - beta1) * gi;
+                    m2[i] = beta2 * m2[i] + (1 - beta2) * gi * gi;
+                    double mHat = m1[i] / (1 - Math.pow(beta1, it + 1));
+                    double vHat = m2[i] / (1 - Math.pow(beta2, it + 1));
+                    delta[i] -= hp.vLr() * mHat / (Math.sqrt(vHat) + eps);
+                }
+                double after = norm(delta);
+                if (after > maxNorm) {
+                    for (int i = 0; i < dModel; i++) {
+                        delta[i] *= maxNorm / after;
+                    }
+                }
+            }
+        }
+
+        // Key and current output the update is solved for.
+        double[] key;
+        double[] current;
+        double[] kStar = new double[dff];
+        for (int b = 0; b < rewriting; b++) {
+            for (int i = 0; i < dff; i++) {
+                kStar[i] += keys[b][i] / rewriting;
+            }
+        }
+        if (hp.rRome()) {
+            key = kStar;
+            current = new double[dModel];
+            for (int b = 0; b < rewriting; b++) {
+                for (int i = 0; i < dModel; i++) {
+                    current[i] += outs[b][i] / rewriting;
+                }
+            }
+        } else {
+            // templates.get(0) is "{}": the bare prompt.
+            key = toDouble(keys[0]);
+            current = v0;
+        }
+        double[] u = hp.mom2Adjustment() ? secondMoments.apply(layer).solve(kStar) : kStar.clone();
+        double uNorm = norm(u);
+        double[] left = new double[dff];
+        for (int i = 0; i < dff; i++) {
+            left[i] = u[i] / uNorm;
+        }
+        double denom = dot(key, left);
+        if (!(Math.abs(denom) > 1e-12)) {
+            throw new IllegalStateException("ROME: the subject key is orthogonal to C⁻¹k* (k·u = " + denom
+                    + "); the update is undefined for this edit at layer " + layer);
+        }
+        double[] targetValue = new double[dModel];
+        double[] right = new double[dModel];
+        for (int i = 0; i < dModel; i++) {
+            targetValue[i] = v0[i] + delta[i];
+            right[i] = (targetValue[i] - current[i]) / denom;
+        }
+        return new RomeUpdate(hp.methodName(), layer, down.weight(), down.layout(), toFloat(left), toFloat(right),
+                toFloat(key), toFloat(targetValue), norm(delta), v0Norm, steps, lastLoss, lastProb);
+    }
+
+    /** Computes the update on the overlay's current weights (with {@code hooks}) and applies it. */
+    public RomeUpdate edit(OverlayWeights overlay, Hooks hooks, RomeRequest request) {
+        RomeUpdate u = compute(new ModelView(overlay, hooks), request);
+        apply(overlay, u);
+        return u;
+    }
+
+    // ------------------------------------------------------------------ applying
+
+    /** Writes W + ΔW into the overlay (the base is never touched). */
+    public static void apply(OverlayWeights overlay, RomeUpdate update) {
+        write(overlay, update, 1f);
+    }
+
+    /** Writes W − ΔW: undoes {@link #apply} up to float rounding. */
+    public static void revert(OverlayWeights overlay, RomeUpdate update) {
+        write(overlay, update, -1f);
+    }
+
+    private static void write(OverlayWeights overlay, RomeUpdate update, float sign) {
+        NDArray w = overlay.get(update.weightName());
+        try (NDManager m = w.getManager().newSubManager(); NDScope scope = new NDScope()) {
+            float[] l = update.left();
+            float[] r = update.right();
+            float[] signed = new float[r.length];
+            for (int i = 0; i < r.length; i++) {
+                signed[i] = sign * r[i];
+            }
+            NDArray outer = update.layout() == WeightLayout.IN_OUT
+                    ? m.create(l, new Shape(l.length, 1)).matMul(m.create(signed, new Shape(1, r.length)))
+                    : m.create(signed, new Shape(r.length, 1)).matMul(m.create(l, new Shape(1, l.length)));
+            // The request-scoped array comes first so the sum belongs to this sub-manager.
+            overlay.replace(update.weightName(), outer.add(w));
+        }
+    }
+
+    // ------------------------------------------------------------------ small vector helpers
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    private static float[] toFloat(double[] a) {
+        float[] f = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            f[i] = (float) a[i];
+        }
+        return f;
+    }
+
+    private static double norm(double[] a) {
+        return Math.sqrt(dot(a, a));
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+}

@@ -1,0 +1,230 @@
+package dev.emend.mastery;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import dev.emend.core.grad.GradientSession;
+import dev.emend.core.model.BaseWeights;
+import dev.emend.core.model.DecoderModel;
+import dev.emend.core.model.ForwardInput;
+import dev.emend.core.model.ForwardResult;
+import dev.emend.core.model.Hooks;
+import dev.emend.core.model.ModelConfig;
+import dev.emend.core.model.ModelFamilies;
+import dev.emend.core.model.ModelFamily;
+import dev.emend.core.model.Scalars;
+import dev.emend.core.runtime.Checkpoints;
+import dev.emend.core.runtime.LanguageModel;
+import dev.emend.core.runtime.TinyCheckpoints;
+import dev.emend.core.tokenizer.BpeTokenizerTrainer;
+import dev.emend.core.tokenizer.TextTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A tiny GPT-2 (4 layers, d_model 64, d_ff 256) trained for a few hundred full-batch Adam steps
+ * on TinyCheckpoints' capital-city sentences until it recalls them, built once per JVM into a
+ * temporary directory. Editing tests need a model that actually knows facts.
+ */
+public final class TinyFactModel {
+    private static Path dir;
+
+    private TinyFactModel() {
+    }
+
+    static final String[] FIRST = {"Anna", "Boris", "Clara", "David"};
+    static final String[] LAST = {"Berg", "Lund", "Moreau"};
+    static final String[] CITIES = {"Paris", "Berlin", "Rome", "Madrid", "Tokyo", "Ottawa", "Cairo", "Lima", "Oslo",
+        "Nairobi", "Athens", "Warsaw"};
+
+    /**
+     * Where each person was born: persons are first × last name and neither name alone decides
+     * the city, so the model must compose the whole (multi-token) subject at its last token,
+     * which is where ROME reads and writes.
+     */
+    public static String birthplace(int first, int last) {
+        return CITIES[(first * 5 + last * 7) % CITIES.length];
+    }
+
+    public static String person(int first, int last) {
+        return FIRST[first] + " " + LAST[last];
+    }
+
+    /**
+     * Text for the keys' second moment: the training sentences plus shuffled-word sentences over
+     * the same vocabulary. ROME needs C to be well conditioned (real C comes from a large, varied
+     * corpus); 72 templated sentences alone leave it nearly singular, and u = C⁻¹k* then points
+     * into noise directions where k*·u is almost 0, which blows the update up.
+     */
+    public static List<String> statsCorpus() {
+        List<String> words = new ArrayList<>();
+        for (String s : corpus()) {
+            for (String w : s.replace(".", "").replace(",", "").split(" ")) {
+                words.add(w);
+            }
+        }
+        java.util.Random rnd = new java.util.Random(5);
+        List<String> out = new ArrayList<>(corpus());
+        for (int i = 0; i < 600; i++) {
+            StringBuilder b = new StringBuilder();
+            int n = 4 + rnd.nextInt(8);
+            for (int j = 0; j < n; j++) {
+                b.append(j == 0 ? "" : " ").append(words.get(rnd.nextInt(words.size())));
+            }
+            out.add(b.append('.').toString());
+        }
+        return out;
+    }
+
+    static final String[] JOBS = {"doctor", "teacher", "pilot", "farmer", "lawyer"};
+    static final String[] LANGUAGES = {"French", "German", "Spanish", "Japanese"};
+
+    /**
+     * Two paraphrases each of three relations per person. Several relations per subject make it
+     * cheaper for the model to enrich the subject's own last token with its attributes (and read
+     * them from there) than to recompute every (subject, relation) pair at the answer position:
+     * the subject-position mechanism ROME edits.
+     */
+    public static List<String> corpus() {
+        List<String> out = new ArrayList<>();
+        for (int f = 0; f < FIRST.length; f++) {
+            for (int l = 0; l < LAST.length; l++) {
+                String p = person(f, l);
+                String job = JOBS[(f * 2 + l * 3) % JOBS.length];
+                String lang = LANGUAGES[(f + l * 3) % LANGUAGES.length];
+                out.add(p + " was born in " + birthplace(f, l) + ".");
+                out.add("The birthplace of " + p + " is " + birthplace(f, l) + ".");
+                out.add(p + " works as a " + job + ".");
+                out.add("By profession, " + p + " is a " + job + ".");
+                out.add(p + " speaks " + lang + ".");
+                out.add("The mother tongue of " + p + " is " + lang + ".");
+            }
+        }
+        return out;
+    }
+
+    /** The checkpoint directory (training on first use). */
+    public static synchronized Path directory() {
+        load().close();
+        return dir;
+    }
+
+    /** Loads (training on first use) the model; callers close what they load. */
+    public static synchronized LanguageModel load() {
+        if (dir == null) {
+            try {
+                Path d = Files.createTempDirectory("emend-tiny-facts");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(d.getParent(), d.getFileName().toString())));
+                train(d);
+                dir = d;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return Checkpoints.load(dir);
+    }
+
+    private static void deleteTree(Path parent, String prefix) {
+        try (var s = Files.list(parent)) {
+            for (Path p : s.filter(x -> x.getFileName().toString().startsWith(prefix)).toList()) {
+                try (var w = Files.walk(p)) {
+                    for (Path f : w.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+            }
+        } catch (IOException ignored) {
+            // best effort: a temporary directory
+        }
+    }
+
+    private static void train(Path d) throws IOException {
+        // A word-level-ish vocabulary (every city a token or two), unlike TinyCheckpoints' 300 ids
+        // that spell cities out in single letters: ROME's targets should be few tokens, as in real models.
+        Path tokDir = d.resolveSibling(d.getFileName() + "-tok");
+        Path tok = BpeTokenizerTrainer.withVocabSize(600).minPairFrequency(1).trainAndWrite(corpus(), tokDir);
+        int vocab;
+        try (TextTokenizer t = TextTokenizer.load(tok)) {
+            vocab = t.vocabSize();
+        }
+        JsonObject cfg = TinyCheckpoints.gpt2Config(vocab);
+        cfg.addProperty("n_embd", 64);
+        cfg.addProperty("n_layer", 4);
+        ModelFamily family = ModelFamilies.forModelType("gpt2");
+        ModelConfig config = family.parseConfig(cfg);
+        DecoderModel model = family.create(config);
+        List<int[]> docs = new ArrayList<>();
+        try (TextTokenizer t = TextTokenizer.load(tok)) {
+            for (String s : corpus()) {
+                int[] ids = t.encode(s);
+                int[] withEos = java.util.Arrays.copyOf(ids, ids.length + 1);
+                withEos[ids.length] = t.eosId();
+                docs.add(withEos);
+            }
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, NDArray> params = model.initialise(manager, 7);
+            Map<String, NDArray> mom1 = new LinkedHashMap<>();
+            Map<String, NDArray> mom2 = new LinkedHashMap<>();
+            for (var e : params.entrySet()) {
+                e.getValue().setRequiresGradient(true);
+                mom1.put(e.getKey(), manager.zeros(e.getValue().getShape()));
+                mom2.put(e.getKey(), manager.zeros(e.getValue().getShape()));
+            }
+            BaseWeights view = new BaseWeights(params);
+            int b = docs.size();
+            int len = docs.stream().mapToInt(a -> a.length).max().orElseThrow() - 1;
+            long[][] ids = new long[b][len];
+            int[][] mask = new int[b][len];
+            long[] next = new long[b * len];
+            float[] weight = new float[b * len];
+            int count = 0;
+            for (int i = 0; i < b; i++) {
+                int[] s = docs.get(i);
+                for (int t = 0; t + 1 < s.length; t++) {
+                    ids[i][t] = s[t];
+                    mask[i][t] = 1;
+                    next[i * len + t] = s[t + 1];
+                    weight[i * len + t] = 1f;
+                    count++;
+                }
+            }
+            float lr = 3e-3f;
+            for (int step = 1; step <= 800; step++) {
+                try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
+                    try (GradientSession g = GradientSession.open()) {
+                        ForwardResult r = model.forward(m, view, new ForwardInput(ids, mask), Hooks.NONE, null);
+                        NDArray nll = r.logits().logSoftmax(-1).gather(m.create(next, new Shape(b, len, 1)), 2)
+                                .reshape(b, len).neg();
+                        NDArray loss = Scalars.div(nll.mul(m.create(weight, new Shape(b, len))).sum(), count);
+                        g.backward(loss);
+                    }
+                    double c1 = 1 - Math.pow(0.9, step);
+                    double c2 = 1 - Math.pow(0.99, step);
+                    for (var e : params.entrySet()) {
+                        NDArray p = e.getValue();
+                        NDArray grad = p.getGradient();
+                        NDArray a = mom1.get(e.getKey());
+                        NDArray v = mom2.get(e.getKey());
+                        a.muli(0.9f).addi(grad.mul(0.1f));
+                        v.muli(0.99f).addi(grad.square().mul(0.01f));
+                        p.subi(a.div((float) c1).div(v.div((float) c2).sqrt().add(1e-8f)).mul(lr));
+                        grad.muli(0);
+                    }
+                }
+            }
+            for (NDArray p : params.values()) {
+                p.setRequiresGradient(false);
+            }
+            Checkpoints.save(d, family, config, params, tok);
+        }
+    }
+}
