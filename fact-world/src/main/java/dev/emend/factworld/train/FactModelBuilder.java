@@ -129,7 +129,17 @@ public final class FactModelBuilder {
         }
         log.accept(report.lines());
         JsonObject r = new JsonObject();
-        r.add("spec", new GsonBuilder().create().toJsonTree(spec));
+        JsonObject specJson = new JsonObject();
+        specJson.addProperty("seed", spec.seed());
+        specJson.addProperty("vocab_size", spec.vocabSize());
+        specJson.addProperty("layers", spec.layers());
+        specJson.addProperty("hidden", spec.hidden());
+        specJson.addProperty("heads", spec.heads());
+        specJson.addProperty("context_length", spec.contextLength());
+        specJson.add("training", new GsonBuilder().create().toJsonTree(spec.training()));
+        specJson.addProperty("context_repeats", spec.contextRepeats());
+        specJson.addProperty("init_from", spec.initFrom() == null ? null : spec.initFrom().toString());
+        r.add("spec", specJson);
         r.addProperty("training_tokens_per_epoch", tokens);
         r.addProperty("training_minutes", trainMinutes);
         r.addProperty("fact_recall", report.recall());
