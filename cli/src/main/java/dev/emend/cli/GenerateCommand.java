@@ -52,7 +52,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         GenerationOptions options = new GenerationOptions(maxTokens, temperature, topK, topP, seed,
-                List.of(), stops, !noCache);
+                List.of(), stops, !noCache, true);
         PrintWriter out = spec.commandLine().getOut();
         try (LanguageModel lm = modelOption.load()) {
             long t0 = System.nanoTime();

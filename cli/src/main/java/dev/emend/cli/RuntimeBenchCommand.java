@@ -85,7 +85,7 @@ final class RuntimeBenchCommand implements Callable<Integer> {
             // Generation: greedy from a short prompt, leaving room for `tokens` new tokens.
             int promptLen = Math.max(1, Math.min(8, context - 1 - Math.min(tokens, context - 2)));
             int[] prompt = tokensOf(lm, 0, promptLen);
-            GenerationOptions cached = GenerationOptions.greedy(tokens);
+            GenerationOptions cached = GenerationOptions.greedy(tokens).withoutEos();
             int[] generated = new int[1];
             err.println("generation: prompt " + promptLen + " tokens, up to " + tokens + " new");
             err.flush();

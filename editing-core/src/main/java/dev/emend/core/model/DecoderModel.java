@@ -102,9 +102,15 @@ public abstract class DecoderModel {
     /** {@code x W} or {@code x Wᵀ} by layout, plus bias, then the projection hooks. */
     protected NDArray linear(Weights w, LinearRef ref, int layer, Projection p, NDArray x, Hooks hooks, HookContext ctx) {
         NDArray weight = w.get(ref.weight());
-        NDArray y = ref.layout() == WeightLayout.IN_OUT ? x.matMul(weight) : x.matMul(weight.transpose());
-        if (ref.bias() != null) {
-            y = y.add(w.get(ref.bias()));
+        NDArray y;
+        if (ref.layout() == WeightLayout.IN_OUT) {
+            y = x.matMul(weight);
+            if (ref.bias() != null) {
+                y = y.add(w.get(ref.bias()));
+            }
+        } else {
+            // PyTorch's own linear: no transposed temporary owned by the weights' manager.
+            y = ai.djl.nn.core.Linear.linear(x, weight, ref.bias() == null ? null : w.get(ref.bias())).singletonOrThrow();
         }
         return hooks.isEmpty() ? y : hooks.projection(layer, p, x, y, ctx);
     }
@@ -169,7 +175,7 @@ public abstract class DecoderModel {
     /** Logits from final hidden states: the tied input embedding or a separate head. */
     protected NDArray lmHead(Weights w, NDArray hidden, String headName, String embeddingName) {
         String name = w.has(headName) ? headName : embeddingName;
-        return hidden.matMul(w.get(name).transpose());
+        return ai.djl.nn.core.Linear.linear(hidden, w.get(name), null).singletonOrThrow();
     }
 
     /** Normal(0, std) initialisation drawn from a seeded generator (reproducible across runs). */

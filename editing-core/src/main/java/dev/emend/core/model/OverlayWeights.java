@@ -17,6 +17,10 @@ public final class OverlayWeights implements Weights, AutoCloseable {
     private final Weights base;
     private final NDManager manager;
     private final Map<String, NDArray> replaced = new LinkedHashMap<>();
+    // Arrays displaced by replace/restore. A forward pass on another thread may have fetched one
+    // just before it was displaced, so they are freed only by releaseRetired() (called by the
+    // owner when no read is in flight, e.g. under its edit lock) or close().
+    private final java.util.List<NDArray> retired = new java.util.ArrayList<>();
 
     public OverlayWeights(Weights base, NDManager parent) {
         this.base = base;
@@ -58,7 +62,7 @@ public final class OverlayWeights implements Weights, AutoCloseable {
         copy.attach(manager);
         NDArray prev = replaced.put(name, copy);
         if (prev != null && prev != copy) {
-            prev.close();
+            retired.add(prev);
         }
     }
 
@@ -66,8 +70,14 @@ public final class OverlayWeights implements Weights, AutoCloseable {
     public synchronized void restore(String name) {
         NDArray prev = replaced.remove(name);
         if (prev != null) {
-            prev.close();
+            retired.add(prev);
         }
+    }
+
+    /** Frees displaced arrays; call only when no forward pass can still be reading them. */
+    public synchronized void releaseRetired() {
+        retired.forEach(NDArray::close);
+        retired.clear();
     }
 
     public synchronized Set<String> replacedNames() {
@@ -81,6 +91,7 @@ public final class OverlayWeights implements Weights, AutoCloseable {
     @Override
     public synchronized void close() {
         replaced.clear();
+        retired.clear();
         manager.close();
     }
 }

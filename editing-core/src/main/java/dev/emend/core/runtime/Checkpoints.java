@@ -88,6 +88,7 @@ public final class Checkpoints {
         NDManager manager = NDManager.newBaseManager();
         try {
             BaseWeights weights = loadWeights(dir, model, manager);
+            String fingerprint = fingerprint(dir);
             TextTokenizer tokenizer;
             try {
                 tokenizer = TextTokenizer.load(tokFile);
@@ -99,7 +100,7 @@ public final class Checkpoints {
                 throw new CheckpointException(tokFile + ": tokenizer has " + tokenizer.vocabSize()
                         + " ids but config.json vocab_size is " + config.vocabSize());
             }
-            return new LanguageModel(dir, family, model, weights, tokenizer, manager, fingerprint(dir));
+            return new LanguageModel(dir, family, model, weights, tokenizer, manager, fingerprint);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -132,7 +133,10 @@ public final class Checkpoints {
                     throw new CheckpointException(ckpt.fileOf(found) + ": tensor '" + found + "' has shape " + actual
                             + " but config.json implies " + e.getValue());
                 }
-                out.put(canonical, ckpt.load(found, manager));
+                NDArray loaded = ckpt.load(found, manager);
+                // The weights live as long as the model, never as long as a caller's scope.
+                ai.djl.ndarray.NDScope.unregister(loaded);
+                out.put(canonical, loaded);
             }
         } catch (IOException e) {
             throw new CheckpointException(dir + ": cannot read weights: " + e.getMessage(), e);
@@ -160,7 +164,7 @@ public final class Checkpoints {
     }
 
     /**
-     * SHA-256 over config.json, every weight file's header and size, and the weight bytes (all
+     * SHA-256 over config.json, tokenizer.json, every weight file's header and size, and the weight bytes (all
      * of them for files up to 256 MiB, else 16 samples of 1 MiB spread over the file), so two
      * checkpoints that differ in any loaded tensor of our size differ here, at bounded cost.
      */
@@ -168,6 +172,9 @@ public final class Checkpoints {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(Files.readAllBytes(dir.resolve("config.json")));
+            if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+                md.update(Files.readAllBytes(dir.resolve("tokenizer.json")));
+            }
             List<Path> files;
             try (var s = Files.list(dir)) {
                 files = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();

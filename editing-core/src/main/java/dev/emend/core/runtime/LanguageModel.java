@@ -37,6 +37,8 @@ public final class LanguageModel implements AutoCloseable {
     private final TextTokenizer tokenizer;
     private final NDManager manager;
     private final String fingerprint;
+    private final int eosId;
+    private final int bosId;
 
     public LanguageModel(Path directory, ModelFamily family, DecoderModel model, BaseWeights weights,
                          TextTokenizer tokenizer, NDManager manager, String fingerprint) {
@@ -47,6 +49,54 @@ public final class LanguageModel implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.manager = manager;
         this.fingerprint = fingerprint;
+        this.eosId = resolveEos(tokenizer, model.config());
+        this.bosId = resolveBos(directory, family, model.config());
+    }
+
+    private static int resolveEos(TextTokenizer tokenizer, ModelConfig config) {
+        try {
+            return tokenizer.eosId();
+        } catch (IllegalStateException e) {
+            return config.eosTokenId();
+        }
+    }
+
+    /**
+     * Llama tokenizers put a begin-of-text token before every text (HF {@code add_bos_token},
+     * default true for Llama) and the model's outputs depend on it; GPT-2's do not. Our
+     * tokenizer wrapper never adds special tokens, so the model adds it here, once.
+     */
+    private static int resolveBos(Path dir, ModelFamily family, ModelConfig config) {
+        boolean add = "llama".equals(family.name());
+        Path tc = dir == null ? null : dir.resolve("tokenizer_config.json");
+        if (tc != null && java.nio.file.Files.isRegularFile(tc)) {
+            try {
+                var o = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(tc)).getAsJsonObject();
+                if (o.has("add_bos_token") && !o.get("add_bos_token").isJsonNull()) {
+                    add = o.get("add_bos_token").getAsBoolean();
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new dev.emend.core.model.CheckpointException(tc + ": not valid JSON (" + e.getMessage() + ")", e);
+            }
+        }
+        return add ? config.bosTokenId() : -1;
+    }
+
+    /** Token ids of a prompt as the model expects them (with BOS where the family uses one). */
+    public int[] encodePrompt(String text) {
+        int[] ids = tokenizer.encode(text);
+        if (bosId < 0) {
+            return ids;
+        }
+        int[] out = new int[ids.length + 1];
+        out[0] = bosId;
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
+    /** The end-of-text id generation stops at, or -1 when the checkpoint names none. */
+    public int eosId() {
+        return eosId;
     }
 
     public Path directory() {
@@ -119,8 +169,8 @@ public final class LanguageModel implements AutoCloseable {
         if (target == null || target.isBlank()) {
             throw new IllegalArgumentException("target is empty");
         }
-        int[] p = tokenizer.encode(prompt);
-        int[] full = tokenizer.encode(prompt + " " + target);
+        int[] p = encodePrompt(prompt);
+        int[] full = encodePrompt(prompt + " " + target);
         int[] t;
         if (full.length > p.length && Arrays.equals(Arrays.copyOf(full, p.length), p)) {
             t = Arrays.copyOfRange(full, p.length, full.length);
@@ -200,13 +250,20 @@ public final class LanguageModel implements AutoCloseable {
         if (prompt == null || prompt.isEmpty()) {
             throw new IllegalArgumentException("prompt is empty");
         }
-        int[] promptIds = tokenizer.encode(prompt);
+        int[] promptIds = encodePrompt(prompt);
         if (promptIds.length >= config().maxPositions()) {
             throw new ContextLengthException(promptIds.length + 1, config().maxPositions());
         }
         int[] gen = generateIds(view, promptIds, options);
         String text = tokenizer.decode(gen);
-        String reason = gen.length >= options.maxNewTokens() ? "max_tokens" : "stop_token";
+        String reason;
+        if (gen.length > 0 && isStop(gen[gen.length - 1], options)) {
+            reason = "stop_token";
+        } else if (gen.length >= options.maxNewTokens()) {
+            reason = "max_tokens";
+        } else {
+            reason = "context_full";
+        }
         for (String stop : options.stopStrings()) {
             int at = text.indexOf(stop);
             if (at >= 0) {
@@ -214,14 +271,11 @@ public final class LanguageModel implements AutoCloseable {
                 reason = "stop_string";
             }
         }
-        if (gen.length > 0 && isStop(gen[gen.length - 1], options)) {
-            reason = "stop_token";
-        }
         return new Generation(text, gen, reason);
     }
 
     private boolean isStop(int id, GenerationOptions o) {
-        return id == tokenizer.eosId() || o.stopTokenIds().contains(id);
+        return (o.stopAtEos() && id == eosId) || o.stopTokenIds().contains(id);
     }
 
     /**
@@ -328,7 +382,7 @@ public final class LanguageModel implements AutoCloseable {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("text to embed is empty");
         }
-        int[] ids = tokenizer.encode(text);
+        int[] ids = encodePrompt(text);
         if (ids.length > config().maxPositions()) {
             throw new ContextLengthException(ids.length, config().maxPositions());
         }

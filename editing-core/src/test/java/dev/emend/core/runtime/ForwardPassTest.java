@@ -111,7 +111,7 @@ class ForwardPassTest {
         LanguageModel lm = MODELS.get(family);
         int[] prompt = lm.tokenizer().encode("What is the capital of Norway? It is");
         // No stop token, so both paths run the full length (a random model may pick <|endoftext|>).
-        GenerationOptions greedy = new GenerationOptions(20, 0f, 0, 1f, 0L, List.of(), List.of(), true);
+        GenerationOptions greedy = new GenerationOptions(20, 0f, 0, 1f, 0L, List.of(), List.of(), true, false);
         int[] cached = lm.generateIds(lm.baseView(), prompt, greedy);
         int[] full = lm.generateIds(lm.baseView(), prompt, greedy.withCache(false));
         assertArrayEquals(full, cached, family);

@@ -28,6 +28,14 @@ public final class Gpt2Family implements ModelFamily {
             throw new dev.emend.core.model.CheckpointException("config.json: activation_function '" + act
                     + "' is not supported for gpt2 (gelu_new, gelu_pytorch_tanh, gelu)");
         }
+        for (String flag : new String[] {"scale_attn_by_inverse_layer_idx"}) {
+            if (ModelConfig.boolField(o, false, flag)) {
+                throw new dev.emend.core.model.CheckpointException("config.json: " + flag + " true is not supported for gpt2");
+            }
+        }
+        if (!ModelConfig.boolField(o, true, "scale_attn_weights")) {
+            throw new dev.emend.core.model.CheckpointException("config.json: scale_attn_weights false is not supported for gpt2");
+        }
         return new ModelConfig("gpt2",
                 ModelConfig.intField(o, ModelConfig.REQUIRED, "vocab_size"),
                 ModelConfig.intField(o, ModelConfig.REQUIRED, "n_layer", "num_hidden_layers"),
@@ -55,7 +63,8 @@ public final class Gpt2Family implements ModelFamily {
         o.addProperty("n_layer", c.numLayers());
         o.addProperty("n_head", c.numHeads());
         o.addProperty("n_inner", c.intermediateSize());
-        o.addProperty("activation_function", "gelu_new");
+        o.addProperty("activation_function", c.raw() != null && c.raw().has("activation_function")
+                ? c.raw().get("activation_function").getAsString() : "gelu_new");
         o.addProperty("layer_norm_epsilon", c.normEps());
         o.addProperty("tie_word_embeddings", c.tieWordEmbeddings());
         o.addProperty("bos_token_id", c.bosTokenId());

@@ -135,7 +135,7 @@ public final class Gpt2Model extends DecoderModel {
             NDArray att = attend(l, parts.get(0).reshape(hs), parts.get(1).reshape(hs), parts.get(2).reshape(hs), mask, cache);
             x = attentionResidual(w, l, x, att, hooks, ctx);
             NDArray m = layerNorm(w, x, h(l, "ln_2"));
-            NDArray keys = gelu(linear(w, linear(l, Projection.MLP_UP), l, Projection.MLP_UP, m, hooks, ctx));
+            NDArray keys = activation(linear(w, linear(l, Projection.MLP_UP), l, Projection.MLP_UP, m, hooks, ctx));
             x = finishBlock(w, l, x, keys, hooks, ctx);
         }
         NDArray hidden = layerNorm(w, x, PREFIX + "ln_f");
@@ -145,6 +145,16 @@ public final class Gpt2Model extends DecoderModel {
     private NDArray layerNorm(Weights w, NDArray x, String name) {
         return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), w.get(name + ".weight"), w.get(name + ".bias"),
                 config.normEps()).singletonOrThrow();
+    }
+
+    /** The configured activation: exact GELU for "gelu", else the tanh approximation. */
+    private NDArray activation(NDArray x) {
+        boolean exact = config.raw() != null && config.raw().has("activation_function")
+                && "gelu".equals(config.raw().get("activation_function").getAsString());
+        if (exact) {
+            return x.mul(Scalars.mul(Scalars.mul(x, 1 / Math.sqrt(2)).erf().add(1f), 0.5));
+        }
+        return gelu(x);
     }
 
     /** GPT-2's "gelu_new": the tanh approximation of GELU. */

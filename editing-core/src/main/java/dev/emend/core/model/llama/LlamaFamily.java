@@ -36,6 +36,13 @@ public final class LlamaFamily implements ModelFamily {
                 throw new CheckpointException("config.json: rope_scaling type '" + type + "' is not supported (default, llama3)");
             }
         }
+        if (ModelConfig.boolField(o, false, "mlp_bias")) {
+            throw new CheckpointException("config.json: mlp_bias true is not supported for llama (no MLP biases)");
+        }
+        if (o.has("hidden_act") && !"silu".equals(o.get("hidden_act").getAsString())) {
+            throw new CheckpointException("config.json: hidden_act '" + o.get("hidden_act").getAsString()
+                    + "' is not supported for llama (silu)");
+        }
         return new ModelConfig("llama",
                 req(o, "vocab_size"),
                 req(o, "num_hidden_layers"),

@@ -93,6 +93,9 @@ public final class LlamaModel extends DecoderModel {
                 s.put(layer(l, "self_attn.v_proj.bias"), new Shape(kv));
             }
             s.put(layer(l, "self_attn.o_proj.weight"), new Shape(d, d));
+            if (attnBias) {
+                s.put(layer(l, "self_attn.o_proj.bias"), new Shape(d));
+            }
             s.put(layer(l, "post_attention_layernorm.weight"), new Shape(d));
             s.put(layer(l, "mlp.gate_proj.weight"), new Shape(ff, d));
             s.put(layer(l, "mlp.up_proj.weight"), new Shape(ff, d));
@@ -135,7 +138,7 @@ public final class LlamaModel extends DecoderModel {
             case ATTN_Q -> new LinearRef(layer(l, "self_attn.q_proj.weight"), attnBias ? layer(l, "self_attn.q_proj.bias") : null, WeightLayout.OUT_IN, d, d);
             case ATTN_K -> new LinearRef(layer(l, "self_attn.k_proj.weight"), attnBias ? layer(l, "self_attn.k_proj.bias") : null, WeightLayout.OUT_IN, d, kv);
             case ATTN_V -> new LinearRef(layer(l, "self_attn.v_proj.weight"), attnBias ? layer(l, "self_attn.v_proj.bias") : null, WeightLayout.OUT_IN, d, kv);
-            case ATTN_OUT -> new LinearRef(layer(l, "self_attn.o_proj.weight"), null, WeightLayout.OUT_IN, d, d);
+            case ATTN_OUT -> new LinearRef(layer(l, "self_attn.o_proj.weight"), attnBias ? layer(l, "self_attn.o_proj.bias") : null, WeightLayout.OUT_IN, d, d);
             case MLP_GATE -> new LinearRef(layer(l, "mlp.gate_proj.weight"), null, WeightLayout.OUT_IN, d, ff);
             case MLP_UP -> new LinearRef(layer(l, "mlp.up_proj.weight"), null, WeightLayout.OUT_IN, d, ff);
             case MLP_DOWN -> new LinearRef(layer(l, "mlp.down_proj.weight"), null, WeightLayout.OUT_IN, ff, d);
