@@ -63,7 +63,7 @@ public abstract class DecoderModel {
         }
         int[][] pastMask = cache == null || past == 0 ? new int[batch][0] : cache.mask();
         long[] positions = new long[batch * len];
-        float[] additive = new float[batch * len * (past + len)];
+        float[] additive = new float[Math.multiplyExact(Math.multiplyExact(batch, len), past + len)];
         int total = past + len;
         for (int b = 0; b < batch; b++) {
             int real = 0;

@@ -300,6 +300,11 @@ public final class LanguageModel implements AutoCloseable {
                     long t = r.logits().getShape().get(1);
                     logits = r.logits().get(new NDIndex(0, t - 1)).toFloatArray();
                 }
+                // Real checkpoints often pad the embedding matrix past the tokenizer's ids; never
+                // emit an id the tokenizer cannot decode.
+                if (logits.length > tokenizer.vocabSize()) {
+                    logits = Arrays.copyOf(logits, tokenizer.vocabSize());
+                }
                 int next = pick(logits, o, rnd);
                 out.add(next);
                 all.add((long) next);
