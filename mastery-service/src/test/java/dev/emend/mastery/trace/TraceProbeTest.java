@@ -1,0 +1,19 @@
+package dev.emend.mastery.trace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class TraceProbeTest {
+    @Test
+    void tokenKindsFollowRomesGrouping() {
+        // "The capital of| New| South| Wales| is| the| city" : subject [3,6), 9 tokens
+        int[] expected = {-1, -1, -1, 0, 1, 2, 3, 4, 5};
+        for (int t = 0; t < expected.length; t++) {
+            assertEquals(expected[t], TraceProbe.kind(t, 3, 6, 9), "token " + t);
+        }
+        // one-token subject counts as last subject token; first after that is also last is "last"
+        assertEquals(2, TraceProbe.kind(0, 0, 1, 2));
+        assertEquals(5, TraceProbe.kind(1, 0, 1, 2));
+    }
+}
