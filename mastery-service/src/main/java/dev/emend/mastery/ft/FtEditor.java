@@ -103,9 +103,12 @@ public final class FtEditor {
             for (int j = 0; j < t.length; j++) {
                 tIds[b][j] = t[j];
                 tW[b][j] = 1f / (t.length * batch);
-                int pos = promptLen - 1 + j;
-                labels[b * len + pos] = t[j];
-                labelWeights[b * len + pos] = 1f / totalTargetTokens;
+                if (hp.isTargetNew()) {
+                    // FT-M: token j is predicted at prompt position promptLen-1+j (teacher forcing).
+                    int pos = promptLen - 1 + j;
+                    labels[b * len + pos] = t[j];
+                    labelWeights[b * len + pos] = 1f / totalTargetTokens;
+                }
             }
         }
         return new Chunk(new ForwardInput(ids, mask), batch, len, lastPos, tIds, tW, labels, labelWeights);

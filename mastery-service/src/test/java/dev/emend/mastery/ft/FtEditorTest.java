@@ -122,6 +122,21 @@ class FtEditorTest {
     }
 
     @Test
+    void ftLHandlesMultiTokenTargetsInABatch() {
+        int[][] pair = lm.tokenizePair("Clara Lund was born in", "Oslo Nairobi");
+        assertTrue(pair[1].length >= 2, "the target is multi-token");
+        double eps = 1e-3;
+        FtHyperParams hp = new FtHyperParams(List.of(0), 4, 5e-3, eps, "prompt_last", 2);
+        List<FtRequest> reqs = List.of(new FtRequest("Clara Lund was born in", "Oslo Nairobi"),
+                new FtRequest("The mother tongue of Anna Moreau is", "French"));
+        try (OverlayWeights overlay = new OverlayWeights(lm.weights(), lm.manager())) {
+            FtUpdate u = new FtEditor(lm, hp).edit(overlay, Hooks.NONE, reqs);
+            assertTrue(u.deltas().get(0).maxAbs() <= eps + 1e-7);
+            assertTrue(u.finalLoss() < u.initialLoss(), "the FT-L objective falls: " + u.initialLoss() + " -> " + u.finalLoss());
+        }
+    }
+
+    @Test
     void layerOutsideTheModelIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new FtEditor(lm, FtHyperParams.ftM(lm.config().numLayers())));
