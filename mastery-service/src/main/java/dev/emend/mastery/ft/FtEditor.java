@@ -36,9 +36,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code prompt_last} (FT-L): the prompt alone is run; for each target token t_j,
  *       log P(t_j) is read at the LAST prompt position (all target tokens at the same position,
  *       as EasyEdit does), averaged over the target tokens, then over the requests.</li>
- *   <li>{@code target_new} (FT-M): prompt + target is run teacher-forced; the loss is the mean
- *       cross-entropy over all target tokens of the chunk (prompt positions masked).</li>
+ *   <li>{@code target_new} (FT-M): prompt + target is run teacher-forced; the loss is the
+ *       cross-entropy averaged over each request's target tokens (prompt positions masked),
+ *       then over the requests of the chunk.</li>
  * </ul>
+ * As in EasyEdit, a chunk whose loss is already below 1e-2 takes no Adam step, and the early
+ * stop compares the epoch's request-weighted mean loss with 1e-2.
  */
 public final class FtEditor {
     private static final Logger LOG = LoggerFactory.getLogger(FtEditor.class);
@@ -90,7 +93,6 @@ public final class FtEditor {
         float[][] tW = new float[batch][maxT];
         long[] labels = new long[batch * len];
         float[] labelWeights = new float[batch * len];
-        int totalTargetTokens = targets.stream().mapToInt(a -> a.length).sum();
         for (int b = 0; b < batch; b++) {
             int[] row = rows.get(b);
             int[] t = targets.get(b);
@@ -107,7 +109,7 @@ public final class FtEditor {
                     // FT-M: token j is predicted at prompt position promptLen-1+j (teacher forcing).
                     int pos = promptLen - 1 + j;
                     labels[b * len + pos] = t[j];
-                    labelWeights[b * len + pos] = 1f / totalTargetTokens;
+                    labelWeights[b * len + pos] = 1f / (t.length * batch);
                 }
             }
         }
@@ -193,7 +195,10 @@ public final class FtEditor {
                             throw new IllegalStateException(hp.methodName() + " diverged at epoch " + epoch + " (loss " + value
                                     + "); lower lr");
                         }
-                        sum += value;
+                        sum += value * c.batch();
+                        if (value < FtHyperParams.STOP_LOSS) {
+                            continue;
+                        }
                         g.zeroGradients();
                         g.backward(loss);
                         for (int i = 0; i < nl; i++) {
@@ -220,7 +225,7 @@ public final class FtEditor {
                         }
                     }
                 }
-                lastLoss = sum / chunks.size();
+                lastLoss = sum / requests.size();
                 if (epoch == 0) {
                     initialLoss = lastLoss;
                 }

@@ -86,13 +86,13 @@ class FtEditorTest {
         FtHyperParams hp = FtHyperParams.ftM(2).withOptimisation(3, 1e-2, 0);
         String name = lm.model().mlpDown(2).weight();
         float[] base = lm.weights().get(name).toFloatArray();
-        ScoreResult baseScore = lm.score(lm.baseView(), "Boris Lund was born in", "Paris");
+        ScoreResult baseScore = lm.score(lm.baseView(), "Boris Lund was born in", "Lima");
         try (OverlayWeights overlay = new OverlayWeights(lm.weights(), lm.manager())) {
-            FtUpdate u = new FtEditor(lm, hp).edit(overlay, Hooks.NONE, List.of(new FtRequest("Boris Lund was born in", "Paris")));
+            FtUpdate u = new FtEditor(lm, hp).edit(overlay, Hooks.NONE, List.of(new FtRequest("Boris Lund was born in", "Lima")));
             assertEquals(List.of(name), List.copyOf(overlay.replacedNames()));
             assertTrue(maxAbsDiff(base, overlay.get(name).toFloatArray()) > 0, "the overlay holds the edited matrix");
             assertEquals(0.0, maxAbsDiff(base, lm.weights().get(name).toFloatArray()), "the base matrix is untouched");
-            assertArrayEquals(baseScore.logProbs(), lm.score(lm.baseView(), "Boris Lund was born in", "Paris").logProbs(), 0f);
+            assertArrayEquals(baseScore.logProbs(), lm.score(lm.baseView(), "Boris Lund was born in", "Lima").logProbs(), 0f);
             FtEditor.revert(overlay, u);
             assertTrue(maxAbsDiff(base, overlay.get(name).toFloatArray()) < 1e-6, "revert undoes the update");
         }
