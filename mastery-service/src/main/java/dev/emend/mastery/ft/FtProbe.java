@@ -1,0 +1,143 @@
+package dev.emend.mastery.ft;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.emend.core.model.Hooks;
+import dev.emend.core.model.OverlayWeights;
+import dev.emend.core.runtime.Checkpoints;
+import dev.emend.core.runtime.LanguageModel;
+import dev.emend.core.runtime.ModelView;
+import dev.emend.core.runtime.ScoreResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Measures single FT-L / FT-M edits on a KnowEdit-format file, each in a fresh overlay:
+ * Edit Succ (token accuracy of target_new after the prompt), Generalization (same on the
+ * rephrase prompt), Locality (argmax agreement with the unedited model on the locality
+ * prompts + ground truths), ×100, and seconds per edit.
+ *
+ * <pre>
+ * FtProbe MODEL_DIR COUNTERFACT_JSON N FT-L|FT-M LAYERS [--steps=25] [--lr=5e-4] [--eps=5e-4]
+ * </pre>
+ * LAYERS is one index or a comma list (a sweep prints one row per layer); --eps is FT-L's norm
+ * constraint (FT-M runs without one).
+ */
+public final class FtProbe {
+    private FtProbe() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        List<String> pos = new ArrayList<>();
+        Map<String, String> opt = new HashMap<>();
+        for (String a : args) {
+            if (a.startsWith("--")) {
+                int eq = a.indexOf('=');
+                opt.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
+            } else {
+                pos.add(a);
+            }
+        }
+        if (pos.size() != 5 || !List.of("FT-L", "FT-M").contains(pos.get(3))) {
+            System.err.println("usage: FtProbe MODEL_DIR COUNTERFACT_JSON N FT-L|FT-M LAYERS [--steps=25] [--lr=5e-4] [--eps=5e-4]");
+            System.exit(2);
+        }
+        Path modelDir = Path.of(pos.get(0));
+        JsonArray cases = JsonParser.parseString(Files.readString(Path.of(pos.get(1)))).getAsJsonArray();
+        int n = Math.min(Integer.parseInt(pos.get(2)), cases.size());
+        boolean ftM = pos.get(3).equals("FT-M");
+        List<Integer> layers = new ArrayList<>();
+        for (String l : pos.get(4).split(",")) {
+            layers.add(Integer.parseInt(l.trim()));
+        }
+        int steps = Integer.parseInt(opt.getOrDefault("steps", "25"));
+        double lr = Double.parseDouble(opt.getOrDefault("lr", "5e-4"));
+        double eps = ftM ? 0 : Double.parseDouble(opt.getOrDefault("eps", "5e-4"));
+
+        try (LanguageModel lm = Checkpoints.load(modelDir)) {
+            System.out.printf(Locale.ROOT, "model %s (%s, %d layers, d_model %d), %d cases, steps %d, lr %g%s%n", modelDir,
+                    lm.fingerprint(), lm.config().numLayers(), lm.config().hiddenSize(), n, steps, lr,
+                    ftM ? "" : String.format(Locale.ROOT, ", ε %g", eps));
+            System.out.println("| method | layer | Edit Succ | Generalization | Locality | pre-edit Succ | s/edit | mean steps |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
+            for (int layer : layers) {
+                FtHyperParams base = ftM ? FtHyperParams.ftM(layer) : FtHyperParams.ftL(layer);
+                FtEditor editor = new FtEditor(lm, base.withOptimisation(steps, lr, eps));
+                double succ = 0;
+                double gen = 0;
+                double loc = 0;
+                double pre = 0;
+                double seconds = 0;
+                double stepSum = 0;
+                int locCases = 0;
+                for (int i = 0; i < n; i++) {
+                    JsonObject c = cases.get(i).getAsJsonObject();
+                    String prompt = c.get("prompt").getAsString();
+                    String target = c.get("target_new").getAsString();
+                    pre += lm.score(lm.baseView(), prompt, target).tokenAccuracy();
+                    List<String[]> locality = localityPairs(c);
+                    List<ScoreResult> locBase = new ArrayList<>();
+                    for (String[] p : locality) {
+                        locBase.add(lm.score(lm.baseView(), p[0], p[1]));
+                    }
+                    try (OverlayWeights overlay = new OverlayWeights(lm.weights(), lm.manager())) {
+                        long t0 = System.nanoTime();
+                        FtUpdate u = editor.edit(overlay, Hooks.NONE, List.of(new FtRequest(prompt, target)));
+                        seconds += (System.nanoTime() - t0) / 1e9;
+                        stepSum += u.steps();
+                        ModelView view = new ModelView(overlay, Hooks.NONE);
+                        succ += lm.score(view, prompt, target).tokenAccuracy();
+                        if (c.has("rephrase_prompt") && !c.get("rephrase_prompt").isJsonNull()) {
+                            gen += lm.score(view, c.get("rephrase_prompt").getAsString(), target).tokenAccuracy();
+                        }
+                        if (!locality.isEmpty()) {
+                            double agree = 0;
+                            for (int j = 0; j < locality.size(); j++) {
+                                int[] a = lm.score(view, locality.get(j)[0], locality.get(j)[1]).argmaxIds();
+                                int[] b = locBase.get(j).argmaxIds();
+                                int same = 0;
+                                for (int t = 0; t < a.length; t++) {
+                                    same += a[t] == b[t] ? 1 : 0;
+                                }
+                                agree += (double) same / a.length;
+                            }
+                            loc += agree / locality.size();
+                            locCases++;
+                        }
+                    }
+                }
+                System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f |%n", ftM ? "FT-M" : "FT-L",
+                        layer, 100 * succ / n, 100 * gen / n, locCases == 0 ? Double.NaN : 100 * loc / locCases, 100 * pre / n,
+                        seconds / n, stepSum / n);
+            }
+        }
+    }
+
+    /** Every (prompt, ground_truth) under the case's locality keys (KnowEdit: Relation_Specificity...). */
+    static List<String[]> localityPairs(JsonObject c) {
+        List<String[]> out = new ArrayList<>();
+        if (!c.has("locality") || !c.get("locality").isJsonObject()) {
+            return out;
+        }
+        for (Map.Entry<String, JsonElement> e : c.getAsJsonObject("locality").entrySet()) {
+            if (!e.getValue().isJsonArray()) {
+                continue;
+            }
+            for (JsonElement item : e.getValue().getAsJsonArray()) {
+                JsonObject o = item.getAsJsonObject();
+                JsonElement gt = o.get("ground_truth");
+                String truth = gt.isJsonArray() ? gt.getAsJsonArray().get(0).getAsString() : gt.getAsString();
+                out.add(new String[] {o.get("prompt").getAsString(), truth});
+            }
+        }
+        return out;
+    }
+}
