@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.OverlayWeights;
 import dev.emend.core.runtime.Checkpoints;
+import dev.emend.mastery.probe.SingleEditProbe;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
 import dev.emend.core.runtime.ScoreResult;
@@ -101,77 +102,13 @@ public final class RomeProbe {
                     secondMoments.apply(layer); // not counted in the per-edit time
                 }
                 editor.contextTemplates();
-                double succ = 0;
-                double gen = 0;
-                double loc = 0;
-                double pre = 0;
-                double seconds = 0;
-                double steps = 0;
-                double optProb = 0;
-                int locCases = 0;
-                for (int i = 0; i < n; i++) {
-                    JsonObject c = cases.get(i).getAsJsonObject();
-                    String prompt = c.get("prompt").getAsString();
-                    String subject = c.get("subject").getAsString();
-                    String target = c.get("target_new").getAsString();
-                    pre += lm.score(lm.baseView(), prompt, target).tokenAccuracy();
-                    List<String[]> locality = localityPairs(c);
-                    List<ScoreResult> locBase = new ArrayList<>();
-                    for (String[] p : locality) {
-                        locBase.add(lm.score(lm.baseView(), p[0], p[1]));
-                    }
-                    try (OverlayWeights overlay = new OverlayWeights(lm.weights(), lm.manager())) {
-                        long t0 = System.nanoTime();
-                        RomeUpdate u = editor.edit(overlay, Hooks.NONE, new RomeRequest(prompt, subject, target));
-                        seconds += (System.nanoTime() - t0) / 1e9;
-                        steps += u.steps();
-                        optProb += u.targetProbability();
-                        ModelView view = new ModelView(overlay, Hooks.NONE);
-                        succ += lm.score(view, prompt, target).tokenAccuracy();
-                        if (c.has("rephrase_prompt") && !c.get("rephrase_prompt").isJsonNull()) {
-                            gen += lm.score(view, c.get("rephrase_prompt").getAsString(), target).tokenAccuracy();
-                        }
-                        if (!locality.isEmpty()) {
-                            double agree = 0;
-                            for (int j = 0; j < locality.size(); j++) {
-                                ScoreResult after = lm.score(view, locality.get(j)[0], locality.get(j)[1]);
-                                int[] a = after.argmaxIds();
-                                int[] b = locBase.get(j).argmaxIds();
-                                int same = 0;
-                                for (int t = 0; t < a.length; t++) {
-                                    same += a[t] == b[t] ? 1 : 0;
-                                }
-                                agree += (double) same / a.length;
-                            }
-                            loc += agree / locality.size();
-                            locCases++;
-                        }
-                    }
-                }
+                SingleEditProbe.Row r = SingleEditProbe.run(lm, cases, n, 2, (overlay, prompt, subject, target) -> {
+                    RomeUpdate u = editor.edit(overlay, Hooks.NONE, new RomeRequest(prompt, subject, target));
+                    return new double[] {u.steps(), u.targetProbability()};
+                });
                 System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.3f |%n", hp.methodName(), layer,
-                        100 * succ / n, 100 * gen / n, locCases == 0 ? Double.NaN : 100 * loc / locCases, 100 * pre / n,
-                        seconds / n, steps / n, optProb / n);
+                        r.editSucc(), r.generalization(), r.locality(), r.preEdit(), r.secondsPerEdit(), r.extras()[0], r.extras()[1]);
             }
         }
-    }
-
-    /** Every (prompt, ground_truth) under the case's locality keys (KnowEdit: Relation_Specificity...). */
-    private static List<String[]> localityPairs(JsonObject c) {
-        List<String[]> out = new ArrayList<>();
-        if (!c.has("locality") || !c.get("locality").isJsonObject()) {
-            return out;
-        }
-        for (Map.Entry<String, JsonElement> e : c.getAsJsonObject("locality").entrySet()) {
-            if (!e.getValue().isJsonArray()) {
-                continue;
-            }
-            for (JsonElement item : e.getValue().getAsJsonArray()) {
-                JsonObject o = item.getAsJsonObject();
-                JsonElement gt = o.get("ground_truth");
-                String truth = gt.isJsonArray() ? gt.getAsJsonArray().get(0).getAsString() : gt.getAsString();
-                out.add(new String[] {o.get("prompt").getAsString(), truth});
-            }
-        }
-        return out;
     }
 }
