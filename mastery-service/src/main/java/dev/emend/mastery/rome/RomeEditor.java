@@ -117,14 +117,14 @@ public final class RomeEditor {
     // ------------------------------------------------------------------ tokenization
 
     /** A prompt tokenized around its subject, and the position the fact is read at. */
-    record Located(int[] ids, int index) {}
+    public record Located(int[] ids, int index) {}
 
     /**
      * Tokenizes {@code template} (one {@code {}}) with {@code subject} in place: prefix, subject
      * and suffix separately, so the subject's token span is exact. A space before the subject
      * moves into the subject (" Paris" is one byte-level token, "Paris" after a space is not).
      */
-    Located locate(String template, String subject) {
+    public Located locate(String template, String subject) {
         int at = template.indexOf("{}");
         String prefix = template.substring(0, at);
         String suffix = template.substring(at + 2);
@@ -154,12 +154,83 @@ public final class RomeEditor {
 
     // ------------------------------------------------------------------ the edit
 
+    /**
+     * The δ optimisation's outcome (shared with MEMIT): δ, and per row (one per context template,
+     * then "{} is a") the MLP key and the hooked vector (MLP output, or residual) at the lookup
+     * position on the clean pass.
+     */
+    public record DeltaFit(double[] delta, float[][] keys, float[][] outs, int rewriting, int steps, double finalLoss,
+                           double targetProbability) {}
+
     /** Computes the update for {@code request} against {@code view}, without applying it. */
     public RomeUpdate compute(ModelView view, RomeRequest request) {
         int layer = hp.layer();
         LinearRef down = lm.model().mlpDown(layer);
         int dff = down.inFeatures();
         int dModel = down.outFeatures();
+        DeltaFit fit = fitDelta(view, request, layer, false);
+        double[] delta = fit.delta();
+        float[][] keys = fit.keys();
+        float[][] outs = fit.outs();
+        int rewriting = fit.rewriting();
+        double[] v0 = toDouble(outs[0]);
+        double v0Norm = norm(v0);
+        int steps = fit.steps();
+        double lastLoss = fit.finalLoss();
+        double lastProb = fit.targetProbability();
+        // Key and current output the update is solved for.
+        double[] key;
+        double[] current;
+        double[] kStar = new double[dff];
+        for (int b = 0; b < rewriting; b++) {
+            for (int i = 0; i < dff; i++) {
+                kStar[i] += keys[b][i] / rewriting;
+            }
+        }
+        if (hp.rRome()) {
+            key = kStar;
+            current = new double[dModel];
+            for (int b = 0; b < rewriting; b++) {
+                for (int i = 0; i < dModel; i++) {
+                    current[i] += outs[b][i] / rewriting;
+                }
+            }
+        } else {
+            // templates.get(0) is "{}": the bare prompt.
+            key = toDouble(keys[0]);
+            current = v0;
+        }
+        double[] u = hp.mom2Adjustment() ? secondMoments.apply(layer).solve(kStar) : kStar.clone();
+        double uNorm = norm(u);
+        double[] left = new double[dff];
+        for (int i = 0; i < dff; i++) {
+            left[i] = u[i] / uNorm;
+        }
+        double denom = dot(key, left);
+        if (!(Math.abs(denom) > 1e-12)) {
+            throw new IllegalStateException("ROME: the subject key is orthogonal to C⁻¹k* (k·u = " + denom
+                    + "); the update is undefined for this edit at layer " + layer);
+        }
+        double[] targetValue = new double[dModel];
+        double[] right = new double[dModel];
+        for (int i = 0; i < dModel; i++) {
+            targetValue[i] = v0[i] + delta[i];
+            right[i] = (targetValue[i] - current[i]) / denom;
+        }
+        return new RomeUpdate(hp.methodName(), layer, down.weight(), down.layout(), toFloat(left), toFloat(right),
+                toFloat(key), toFloat(targetValue), norm(delta), v0Norm, steps, lastLoss, lastProb);
+    }
+
+    /**
+     * Optimises δ for {@code request} at {@code layer}: added to the MLP output ({@code residual}
+     * false, ROME) or to the block's residual output (true, MEMIT) at the lookup position of every
+     * rewriting prompt and of "{subject} is a"; Adam on NLL + kl_factor·KL + weight decay, clamped
+     * to clamp_norm_factor times the norm of the hooked vector on the bare prompt.
+     */
+    public DeltaFit fitDelta(ModelView view, RomeRequest request, int layer, boolean residual) {
+        LinearRef down = lm.model().mlpDown(layer);
+        int dff = down.inFeatures();
+        int dModel = lm.config().hiddenSize();
         String promptTemplate = request.promptTemplate();
         int[] target = lm.tokenizer().encode(request.spacedTarget());
         if (target.length == 0) {
@@ -222,14 +293,31 @@ public final class RomeEditor {
                 public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
                     if (l == layer) {
                         float[] kf = k.toFloatArray();
-                        float[] of = out.toFloatArray();
                         for (int b = 0; b < batch; b++) {
                             int pos = lookup.get(b);
                             keys[b] = Arrays.copyOfRange(kf, (b * len + pos) * dff, (b * len + pos + 1) * dff);
-                            outs[b] = Arrays.copyOfRange(of, (b * len + pos) * dModel, (b * len + pos + 1) * dModel);
+                        }
+                        if (!residual) {
+                            capture(out);
                         }
                     }
                     return out;
+                }
+
+                @Override
+                public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
+                    if (l == layer && residual) {
+                        capture(hidden);
+                    }
+                    return hidden;
+                }
+
+                private void capture(NDArray v) {
+                    float[] of = v.toFloatArray();
+                    for (int b = 0; b < batch; b++) {
+                        int pos = lookup.get(b);
+                        outs[b] = Arrays.copyOfRange(of, (b * len + pos) * dModel, (b * len + pos + 1) * dModel);
+                    }
                 }
             };
             ForwardResult r = lm.model().forward(m, view.weights(), input, baseHooks.with(Hooks.of(capture)), null);
@@ -264,7 +352,12 @@ public final class RomeEditor {
                     LayerHook inject = new LayerHook() {
                         @Override
                         public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
-                            return l == layer ? out.add(sel.mul(d)) : out;
+                            return l == layer && !residual ? out.add(sel.mul(d)) : out;
+                        }
+
+                        @Override
+                        public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
+                            return l == layer && residual ? hidden.add(sel.mul(d)) : hidden;
                         }
                     };
                     ForwardResult r = lm.model().forward(m, view.weights(), input, baseHooks.with(Hooks.of(inject)), null);
@@ -279,11 +372,11 @@ public final class RomeEditor {
                     lastLoss = loss.getFloat() + wdScale * dNorm;
                     lastProb = Math.exp(-nllValue);
                     if (LOG.isDebugEnabled()) {
-                        LOG.debug("ROME step {}: nll {} kl {} weight decay {} |δ| {}", it, nllValue, klDiv.getFloat(),
+                        LOG.debug("δ step {}: nll {} kl {} weight decay {} |δ| {}", it, nllValue, klDiv.getFloat(),
                                 wdScale * dNorm, dNorm);
                     }
                     if (!Double.isFinite(lastLoss)) {
-                        throw new IllegalStateException("ROME δ optimisation diverged at step " + it + " (loss " + lastLoss
+                        throw new IllegalStateException((residual ? "MEMIT" : "ROME") + " δ optimisation diverged at step " + it + " (loss " + lastLoss
                                 + "); lower v_lr");
                     }
                     if (lastLoss < STOP_LOSS || it == hp.vNumGradSteps() - 1) {
@@ -310,47 +403,7 @@ public final class RomeEditor {
             }
         }
 
-        // Key and current output the update is solved for.
-        double[] key;
-        double[] current;
-        double[] kStar = new double[dff];
-        for (int b = 0; b < rewriting; b++) {
-            for (int i = 0; i < dff; i++) {
-                kStar[i] += keys[b][i] / rewriting;
-            }
-        }
-        if (hp.rRome()) {
-            key = kStar;
-            current = new double[dModel];
-            for (int b = 0; b < rewriting; b++) {
-                for (int i = 0; i < dModel; i++) {
-                    current[i] += outs[b][i] / rewriting;
-                }
-            }
-        } else {
-            // templates.get(0) is "{}": the bare prompt.
-            key = toDouble(keys[0]);
-            current = v0;
-        }
-        double[] u = hp.mom2Adjustment() ? secondMoments.apply(layer).solve(kStar) : kStar.clone();
-        double uNorm = norm(u);
-        double[] left = new double[dff];
-        for (int i = 0; i < dff; i++) {
-            left[i] = u[i] / uNorm;
-        }
-        double denom = dot(key, left);
-        if (!(Math.abs(denom) > 1e-12)) {
-            throw new IllegalStateException("ROME: the subject key is orthogonal to C⁻¹k* (k·u = " + denom
-                    + "); the update is undefined for this edit at layer " + layer);
-        }
-        double[] targetValue = new double[dModel];
-        double[] right = new double[dModel];
-        for (int i = 0; i < dModel; i++) {
-            targetValue[i] = v0[i] + delta[i];
-            right[i] = (targetValue[i] - current[i]) / denom;
-        }
-        return new RomeUpdate(hp.methodName(), layer, down.weight(), down.layout(), toFloat(left), toFloat(right),
-                toFloat(key), toFloat(targetValue), norm(delta), v0Norm, steps, lastLoss, lastProb);
+        return new DeltaFit(delta, keys, outs, rewriting, steps, lastLoss, lastProb);
     }
 
     /** Computes the update on the overlay's current weights (with {@code hooks}) and applies it. */

@@ -1,0 +1,295 @@
+package dev.emend.mastery.memit;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import dev.emend.core.model.ForwardInput;
+import dev.emend.core.model.HookContext;
+import dev.emend.core.model.Hooks;
+import dev.emend.core.model.LayerHook;
+import dev.emend.core.model.LinearRef;
+import dev.emend.core.model.OverlayWeights;
+import dev.emend.core.model.WeightLayout;
+import dev.emend.core.runtime.LanguageModel;
+import dev.emend.core.runtime.ModelView;
+import dev.emend.mastery.rome.RomeEditor;
+import dev.emend.mastery.rome.RomeRequest;
+import dev.emend.mastery.stats.SecondMoment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * Mass-Editing Memory in a Transformer (Meng et al., 2023): a batch of facts written into the MLP
+ * down-projections of several layers.
+ *
+ * <ol>
+ *   <li>z-step, per request: δ added to the residual output of the last edited layer L at the
+ *       lookup position, optimised with ROME's loss and loop ({@link RomeEditor#fitDelta}),
+ *       ‖δ‖ ≤ clamp_norm_factor·‖h‖; zᵢ = hᵢ + δᵢ with hᵢ the residual on the bare prompt.</li>
+ *   <li>For each layer l ascending, on the model with the earlier layers' updates applied:
+ *       K (d_ff × n) = keys at the lookup position, mean over the context templates;
+ *       R = (Z − H_L) / (layers left, this one included), H_L recomputed on the current model;
+ *       ΔW_l = R Kᵀ (λC + K Kᵀ)⁻¹, solved in float64; applied before the next layer.</li>
+ * </ol>
+ *
+ * The caller's view is not modified: the partially updated model lives in a private overlay.
+ */
+public final class MemitEditor {
+    private final LanguageModel lm;
+    private final MemitHyperParams hp;
+    private final IntFunction<SecondMoment> secondMoments;
+    private final RomeEditor zStep;
+
+    /** @param secondMoments C per layer; may be null when {@code mom2_adjustment} is off */
+    public MemitEditor(LanguageModel lm, MemitHyperParams hp, IntFunction<SecondMoment> secondMoments) {
+        this.lm = lm;
+        this.hp = hp.validate(lm.config());
+        if (hp.mom2Adjustment() && secondMoments == null) {
+            throw new IllegalArgumentException("mom2_adjustment is on but no second-moment statistics were given");
+        }
+        this.secondMoments = secondMoments;
+        this.zStep = new RomeEditor(lm, hp.zStep(), null);
+    }
+
+    public MemitHyperParams hyperParams() {
+        return hp;
+    }
+
+    public List<String> contextTemplates() {
+        return zStep.contextTemplates();
+    }
+
+    /** Computes the batch update against {@code view}, without applying it to the caller's weights. */
+    public MemitUpdate compute(ModelView view, List<RomeRequest> requests) {
+        if (requests == null || requests.isEmpty()) {
+            throw new IllegalArgumentException("MEMIT needs at least one edit request");
+        }
+        int n = requests.size();
+        int lastLayer = hp.lastLayer();
+        int dModel = lm.config().hiddenSize();
+        double[][] z = new double[n][];
+        double[] deltaNorms = new double[n];
+        double[] residualNorms = new double[n];
+        int[] steps = new int[n];
+        double[] probs = new double[n];
+        for (int i = 0; i < n; i++) {
+            RomeEditor.DeltaFit fit = zStep.fitDelta(view, requests.get(i), lastLayer, true);
+            float[] h = fit.outs()[0];
+            z[i] = new double[dModel];
+            for (int j = 0; j < dModel; j++) {
+                z[i][j] = h[j] + fit.delta()[j];
+            }
+            deltaNorms[i] = norm(fit.delta());
+            double hn = 0;
+            for (float v : h) {
+                hn += (double) v * v;
+            }
+            residualNorms[i] = Math.sqrt(hn);
+            steps[i] = fit.steps();
+            probs[i] = fit.targetProbability();
+        }
+
+        List<MemitUpdate.LayerDelta> deltas = new ArrayList<>();
+        try (OverlayWeights work = new OverlayWeights(view.weights(), lm.manager())) {
+            ModelView current = new ModelView(work, view.hooks());
+            List<Integer> layers = hp.layers();
+            for (int li = 0; li < layers.size(); li++) {
+                int layer = layers.get(li);
+                LinearRef down = lm.model().mlpDown(layer);
+                int dff = down.inFeatures();
+                Captured c = capture(current, requests, layer, lastLayer);
+                int left = layers.size() - li;
+                // A = R (d_model × n), row-major.
+                double[] a = new double[dModel * n];
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < dModel; j++) {
+                        a[j * n + i] = (z[i][j] - c.residual[i][j]) / left;
+                    }
+                }
+                // M = λC + K Kᵀ; X = M⁻¹ K (d_ff × n); B = Xᵀ.
+                double[] m;
+                if (hp.mom2Adjustment()) {
+                    SecondMoment cov = secondMoments.apply(layer);
+                    if (cov.dim() != dff) {
+                        throw new IllegalStateException("second moment for layer " + layer + " is " + cov.dim()
+                                + "-dimensional, the MLP has d_ff " + dff);
+                    }
+                    m = cov.toArray();
+                    for (int p = 0; p < m.length; p++) {
+                        m[p] *= hp.mom2UpdateWeight();
+                    }
+                } else {
+                    m = new double[dff * dff];
+                }
+                for (int i = 0; i < n; i++) {
+                    double[] k = c.keys[i];
+                    for (int p = 0; p < dff; p++) {
+                        double kp = k[p];
+                        int row = p * dff;
+                        for (int q = 0; q < dff; q++) {
+                            m[row + q] += kp * k[q];
+                        }
+                    }
+                }
+                // SecondMoment's float64 Cholesky (with its ridge fallback) solves M x = k.
+                SecondMoment solver = new SecondMoment(layer, dff, 1, m);
+                float[] b = new float[n * dff];
+                for (int i = 0; i < n; i++) {
+                    double[] x = solver.solve(c.keys[i]);
+                    for (int p = 0; p < dff; p++) {
+                        b[i * dff + p] = (float) x[p];
+                    }
+                }
+                float[] af = new float[a.length];
+                for (int p = 0; p < a.length; p++) {
+                    af[p] = (float) a[p];
+                }
+                MemitUpdate.LayerDelta d = new MemitUpdate.LayerDelta(layer, down.weight(), down.layout(), n, dModel, dff, af, b);
+                write(work, d, 1f);
+                deltas.add(d);
+            }
+        }
+        return new MemitUpdate("MEMIT", List.copyOf(deltas), deltaNorms, residualNorms, steps, probs);
+    }
+
+    /** Computes the batch update on the overlay's current weights (with {@code hooks}) and applies it. */
+    public MemitUpdate edit(OverlayWeights overlay, Hooks hooks, List<RomeRequest> requests) {
+        MemitUpdate u = compute(new ModelView(overlay, hooks), requests);
+        apply(overlay, u);
+        return u;
+    }
+
+    private record Captured(double[][] keys, double[][] residual) {}
+
+    /**
+     * Per request: the mean over context templates of layer {@code layer}'s MLP key at the lookup
+     * position, and the residual output of block {@code zLayer} there on the bare prompt.
+     */
+    private Captured capture(ModelView view, List<RomeRequest> requests, int layer, int zLayer) {
+        List<String> templates = contextTemplates();
+        int t = templates.size();
+        int n = requests.size();
+        List<int[]> rows = new ArrayList<>();
+        List<Integer> lookup = new ArrayList<>();
+        for (RomeRequest r : requests) {
+            for (String tpl : templates) {
+                RomeEditor.Located loc = zStep.locate(tpl.replace("{}", r.promptTemplate()), r.subject());
+                rows.add(loc.ids());
+                lookup.add(loc.index());
+            }
+        }
+        int batch = rows.size();
+        int len = rows.stream().mapToInt(x -> x.length).max().orElseThrow();
+        long[][] ids = new long[batch][len];
+        int[][] mask = new int[batch][len];
+        for (int b = 0; b < batch; b++) {
+            int[] r = rows.get(b);
+            for (int p = 0; p < r.length; p++) {
+                ids[b][p] = r[p];
+                mask[b][p] = 1;
+            }
+        }
+        int dff = lm.model().mlpDown(layer).inFeatures();
+        int dModel = lm.config().hiddenSize();
+        double[][] keys = new double[n][dff];
+        double[][] residual = new double[n][];
+        try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
+            LayerHook hook = new LayerHook() {
+                @Override
+                public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
+                    if (l == layer) {
+                        float[] kf = k.toFloatArray();
+                        for (int b = 0; b < batch; b++) {
+                            int base = (b * len + lookup.get(b)) * dff;
+                            double[] dst = keys[b / t];
+                            for (int p = 0; p < dff; p++) {
+                                dst[p] += kf[base + p] / (double) t;
+                            }
+                        }
+                    }
+                    return out;
+                }
+
+                @Override
+                public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
+                    if (l == zLayer) {
+                        float[] hf = hidden.toFloatArray();
+                        for (int i = 0; i < n; i++) {
+                            int b = i * t; // templates.get(0) is "{}": the bare prompt
+                            int base = (b * len + lookup.get(b)) * dModel;
+                            residual[i] = new double[dModel];
+                            for (int p = 0; p < dModel; p++) {
+                                residual[i][p] = hf[base + p];
+                            }
+                        }
+                    }
+                    return hidden;
+                }
+            };
+            lm.model().forward(m, view.weights(), new ForwardInput(ids, mask), view.hooks().with(Hooks.of(hook)), null);
+        }
+        return new Captured(keys, residual);
+    }
+
+    // ------------------------------------------------------------------ applying
+
+    /** Writes W + ΔW for every layer into the overlay (the base is never touched). */
+    public static void apply(OverlayWeights overlay, MemitUpdate update) {
+        for (MemitUpdate.LayerDelta d : update.layers()) {
+            write(overlay, d, 1f);
+        }
+    }
+
+    /** Writes W − ΔW for every layer (in reverse order): undoes {@link #apply} up to float rounding. */
+    public static void revert(OverlayWeights overlay, MemitUpdate update) {
+        List<MemitUpdate.LayerDelta> ls = update.layers();
+        for (int i = ls.size() - 1; i >= 0; i--) {
+            write(overlay, ls.get(i), -1f);
+        }
+    }
+
+    /** The layer's ΔW in storage orientation, as a flat row-major array (for tests and inspection). */
+    public static float[] storedDelta(MemitUpdate.LayerDelta d) {
+        float[] out = new float[d.dModel() * d.dff()];
+        int n = d.rank();
+        for (int j = 0; j < d.dModel(); j++) {
+            for (int p = 0; p < d.dff(); p++) {
+                double s = 0;
+                for (int i = 0; i < n; i++) {
+                    s += (double) d.a()[j * n + i] * d.b()[i * d.dff() + p];
+                }
+                if (d.layout() == WeightLayout.IN_OUT) {
+                    out[p * d.dModel() + j] = (float) s;
+                } else {
+                    out[j * d.dff() + p] = (float) s;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void write(OverlayWeights overlay, MemitUpdate.LayerDelta d, float sign) {
+        NDArray w = overlay.get(d.weightName());
+        try (NDManager m = w.getManager().newSubManager(); NDScope scope = new NDScope()) {
+            int n = d.rank();
+            float[] a = new float[d.a().length];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = sign * d.a()[i];
+            }
+            NDArray am = m.create(a, new Shape(d.dModel(), n));
+            NDArray bm = m.create(d.b(), new Shape(n, d.dff()));
+            NDArray delta = d.layout() == WeightLayout.IN_OUT ? bm.transpose().matMul(am.transpose()) : am.matMul(bm);
+            overlay.replace(d.weightName(), delta.add(w));
+        }
+    }
+
+    private static double norm(double[] a) {
+        double s = 0;
+        for (double v : a) {
+            s += v * v;
+        }
+        return Math.sqrt(s);
+    }
+}

@@ -1,0 +1,153 @@
+package dev.emend.mastery.memit;
+
+import dev.emend.core.model.ModelConfig;
+import dev.emend.mastery.rome.RomeHyperParams;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * MEMIT's hyperparameters, named as in EasyEdit's {@code MEMITHyperParams} (camel case here, the
+ * snake-case name in every error message).
+ *
+ * @param layers the edited layers, strictly ascending; z is computed at the last one
+ * @param factToken {@code subject_last}, {@code subject_first} or {@code last}
+ * @param vNumGradSteps iterations of the z (δ) optimisation
+ * @param vLr Adam learning rate for δ
+ * @param vLossLayer must be the model's last layer (the loss is read from the logits)
+ * @param vWeightDecay weight of the ‖δ‖ / ‖h‖² penalty
+ * @param clampNormFactor ‖δ‖ ≤ this factor times ‖h‖, h the residual at the last edited layer
+ * @param klFactor weight of KL(P_δ ‖ P₀) on "{subject} is a"
+ * @param mom2Adjustment use λC in the solve (true) or only K Kᵀ plus a tiny ridge (false)
+ * @param mom2UpdateWeight λ in ΔW = R Kᵀ (λC + K Kᵀ)⁻¹
+ * @param mom2NSamples corpus documents used for C
+ * @param contextTemplateLengthParams pairs [tokens, count] of self-generated context prefixes
+ */
+public record MemitHyperParams(List<Integer> layers, String factToken, int vNumGradSteps, double vLr, int vLossLayer,
+                               double vWeightDecay, double clampNormFactor, double klFactor, boolean mom2Adjustment,
+                               double mom2UpdateWeight, int mom2NSamples, List<List<Integer>> contextTemplateLengthParams) {
+
+    public MemitHyperParams {
+        if (layers == null || layers.isEmpty()) {
+            throw invalid("layers", "give at least one layer index", layers);
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            Integer l = layers.get(i);
+            if (l == null || l < 0) {
+                throw invalid("layers", "every entry must be a layer index >= 0", layers);
+            }
+            if (i > 0 && l <= layers.get(i - 1)) {
+                throw invalid("layers", "must be strictly ascending without repeats", layers);
+            }
+        }
+        layers = List.copyOf(layers);
+        if (factToken == null || !RomeHyperParams.FACT_TOKENS.contains(factToken)) {
+            throw invalid("fact_token", "must be one of " + RomeHyperParams.FACT_TOKENS, factToken);
+        }
+        if (vNumGradSteps < 1) {
+            throw invalid("v_num_grad_steps", "must be at least 1", vNumGradSteps);
+        }
+        if (!(vLr > 0) || Double.isInfinite(vLr)) {
+            throw invalid("v_lr", "must be a finite number > 0", vLr);
+        }
+        if (vLossLayer < 0) {
+            throw invalid("v_loss_layer", "must be the model's last layer index", vLossLayer);
+        }
+        if (!(vWeightDecay >= 0) || Double.isInfinite(vWeightDecay)) {
+            throw invalid("v_weight_decay", "must be a finite number >= 0", vWeightDecay);
+        }
+        if (!(clampNormFactor > 0) || Double.isInfinite(clampNormFactor)) {
+            throw invalid("clamp_norm_factor", "must be a finite number > 0", clampNormFactor);
+        }
+        if (!(klFactor >= 0) || Double.isInfinite(klFactor)) {
+            throw invalid("kl_factor", "must be a finite number >= 0", klFactor);
+        }
+        if (!(mom2UpdateWeight >= 0) || Double.isInfinite(mom2UpdateWeight)) {
+            throw invalid("mom2_update_weight", "must be a finite number >= 0", mom2UpdateWeight);
+        }
+        if (mom2Adjustment && mom2UpdateWeight == 0) {
+            throw invalid("mom2_update_weight", "must be > 0 when mom2_adjustment is on", mom2UpdateWeight);
+        }
+        if (mom2NSamples < 1) {
+            throw invalid("mom2_n_samples", "must be at least 1", mom2NSamples);
+        }
+        if (contextTemplateLengthParams == null) {
+            throw invalid("context_template_length_params", "must be a list of [length, count] pairs", null);
+        }
+        for (List<Integer> p : contextTemplateLengthParams) {
+            if (p == null || p.size() != 2 || p.get(0) == null || p.get(1) == null || p.get(0) < 1 || p.get(1) < 0) {
+                throw invalid("context_template_length_params", "each entry must be [length >= 1, count >= 0]",
+                        contextTemplateLengthParams);
+            }
+        }
+        contextTemplateLengthParams = contextTemplateLengthParams.stream().map(List::copyOf).toList();
+    }
+
+    /** The last edited layer, where z is computed. */
+    public int lastLayer() {
+        return layers.get(layers.size() - 1);
+    }
+
+    /** Checks the fields that depend on the model. */
+    public MemitHyperParams validate(ModelConfig config) {
+        int n = config.numLayers();
+        if (lastLayer() >= n) {
+            throw invalid("layers", "the model has layers 0.." + (n - 1), layers);
+        }
+        if (vLossLayer != n - 1) {
+            throw invalid("v_loss_layer", "must be the model's last layer (" + (n - 1) + ")", vLossLayer);
+        }
+        return this;
+    }
+
+    /**
+     * The z-step settings as ROME hyperparameters at the last edited layer (ROME's context
+     * templates, tokenization and δ loop are shared).
+     */
+    public RomeHyperParams zStep() {
+        return new RomeHyperParams(List.of(lastLayer()), factToken, vNumGradSteps, vLr, vLossLayer, vWeightDecay,
+                clampNormFactor, klFactor, false, mom2UpdateWeight, mom2NSamples, contextTemplateLengthParams, false);
+    }
+
+    /**
+     * Defaults for a small model. z-step as ROME's small-model defaults except the clamp, which
+     * is MEMIT's 0.75·‖h‖ (h is the residual, far larger than an MLP output). λ: GPT-2 XL uses
+     * 20000 with d_ff = 6400; the solve's balance between C and K Kᵀ depends on kᵀ(λC)⁻¹k, which
+     * for a typical key grows like d_ff, so λ is scaled by d_ff / 6400 (about 3.1·d_ff: 3200 for
+     * d_ff = 1024), keeping the same trade-off between writing the new keys and preserving C.
+     */
+    public static MemitHyperParams smallModel(List<Integer> layers, int numLayers, int dff) {
+        double lambda = Math.max(1, Math.round(20000.0 * dff / 6400.0));
+        return new MemitHyperParams(layers, "subject_last", 60, 0.5, numLayers - 1, 1e-3, 0.75, 0.0625, true, lambda,
+                100_000, List.of(List.of(5, 10)));
+    }
+
+    /** EasyEdit's {@code hparams/MEMIT/gpt2-xl.yaml}. */
+    public static MemitHyperParams gpt2Xl() {
+        return new MemitHyperParams(List.of(13, 14, 15, 16, 17), "subject_last", 20, 0.5, 47, 0.5, 0.75, 0.0625, true, 20000,
+                100_000, List.of(List.of(5, 10), List.of(10, 10)));
+    }
+
+    public MemitHyperParams withLayers(List<Integer> l) {
+        return new MemitHyperParams(new ArrayList<>(l), factToken, vNumGradSteps, vLr, vLossLayer, vWeightDecay,
+                clampNormFactor, klFactor, mom2Adjustment, mom2UpdateWeight, mom2NSamples, contextTemplateLengthParams);
+    }
+
+    public MemitHyperParams withFactToken(String t) {
+        return new MemitHyperParams(layers, t, vNumGradSteps, vLr, vLossLayer, vWeightDecay, clampNormFactor, klFactor,
+                mom2Adjustment, mom2UpdateWeight, mom2NSamples, contextTemplateLengthParams);
+    }
+
+    public MemitHyperParams withOptimisation(int steps, double lr, double weightDecay, double clamp, double kl) {
+        return new MemitHyperParams(layers, factToken, steps, lr, vLossLayer, weightDecay, clamp, kl, mom2Adjustment,
+                mom2UpdateWeight, mom2NSamples, contextTemplateLengthParams);
+    }
+
+    public MemitHyperParams withMom2(boolean on, double lambda) {
+        return new MemitHyperParams(layers, factToken, vNumGradSteps, vLr, vLossLayer, vWeightDecay, clampNormFactor,
+                klFactor, on, lambda, mom2NSamples, contextTemplateLengthParams);
+    }
+
+    private static IllegalArgumentException invalid(String field, String rule, Object value) {
+        return new IllegalArgumentException("invalid MEMIT hyperparameter '" + field + "': " + rule + " (got " + value + ")");
+    }
+}

@@ -1,0 +1,48 @@
+package dev.emend.mastery.memit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+class MemitHyperParamsTest {
+    private static final MemitHyperParams OK = MemitHyperParams.smallModel(List.of(0, 1), 4, 256);
+
+    private static void rejects(String field, Supplier<MemitHyperParams> make) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, make::get);
+        assertTrue(e.getMessage().contains("'" + field + "'"), e.getMessage());
+    }
+
+    @Test
+    void defaultsAreValidAndScaleLambdaWithDff() {
+        assertEquals(1, OK.lastLayer());
+        assertEquals(800, OK.mom2UpdateWeight(), 1e-9);
+        assertEquals(0.75, OK.clampNormFactor(), 0);
+        assertEquals(List.of(13, 14, 15, 16, 17), MemitHyperParams.gpt2Xl().layers());
+        assertEquals(20000, MemitHyperParams.gpt2Xl().mom2UpdateWeight(), 0);
+        assertEquals(List.of(1), OK.zStep().layers());
+    }
+
+    @Test
+    void badValuesNameTheirField() {
+        rejects("layers", () -> OK.withLayers(List.of()));
+        rejects("layers", () -> OK.withLayers(List.of(2, 1)));
+        rejects("layers", () -> OK.withLayers(List.of(1, 1)));
+        rejects("layers", () -> OK.withLayers(List.of(-1, 0)));
+        rejects("fact_token", () -> OK.withFactToken("middle"));
+        rejects("v_num_grad_steps", () -> OK.withOptimisation(0, 0.5, 1e-3, 0.75, 0.06));
+        rejects("v_lr", () -> OK.withOptimisation(5, 0, 1e-3, 0.75, 0.06));
+        rejects("v_weight_decay", () -> OK.withOptimisation(5, 0.5, -1, 0.75, 0.06));
+        rejects("clamp_norm_factor", () -> OK.withOptimisation(5, 0.5, 1e-3, 0, 0.06));
+        rejects("kl_factor", () -> OK.withOptimisation(5, 0.5, 1e-3, 0.75, Double.NaN));
+        rejects("mom2_update_weight", () -> OK.withMom2(true, 0));
+        rejects("mom2_update_weight", () -> OK.withMom2(false, -1));
+        rejects("mom2_n_samples", () -> new MemitHyperParams(List.of(0), "last", 5, 0.5, 3, 0, 0.75, 0, true, 10, 0,
+                List.of()));
+        rejects("context_template_length_params", () -> new MemitHyperParams(List.of(0), "last", 5, 0.5, 3, 0, 0.75, 0,
+                true, 10, 10, List.of(List.of(0, 3))));
+    }
+}
