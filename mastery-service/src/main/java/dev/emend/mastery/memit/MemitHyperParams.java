@@ -110,14 +110,15 @@ public record MemitHyperParams(List<Integer> layers, String factToken, int vNumG
 
     /**
      * Defaults for a small model. z-step as ROME's small-model defaults except the clamp, which
-     * is MEMIT's 0.75·‖h‖ (h is the residual, far larger than an MLP output). λ: GPT-2 XL uses
-     * 20000 with d_ff = 6400; the solve's balance between C and K Kᵀ depends on kᵀ(λC)⁻¹k, which
-     * for a typical key grows like d_ff, so λ is scaled by d_ff / 6400 (about 3.1·d_ff: 3200 for
-     * d_ff = 1024), keeping the same trade-off between writing the new keys and preserving C.
+     * is MEMIT's 0.75·‖h‖ (h is the residual, far larger than an MLP output). λ = 10, measured:
+     * on emend-facts (6 layers, d_ff 1024, C from 134k tokens of fact sentences), GPT-2 XL's
+     * 20000 scaled by d_ff / 6400 (3200) writes nothing measurable (Edit Succ = pre-edit), 100
+     * gives Edit Succ 47.3 and 10 gives 59.8 at layers [0, 1] with locality ≥ 95 (see the README).
+     * The corpus keys are in-distribution for the fact prompts, so kᵀC⁻¹k is small and a large λ
+     * lets C swamp K Kᵀ. {@code dff} is kept for callers; the default does not depend on it.
      */
     public static MemitHyperParams smallModel(List<Integer> layers, int numLayers, int dff) {
-        double lambda = Math.max(1, Math.round(20000.0 * dff / 6400.0));
-        return new MemitHyperParams(layers, "subject_last", 60, 0.5, numLayers - 1, 1e-3, 0.75, 0.0625, true, lambda,
+        return new MemitHyperParams(layers, "subject_last", 60, 0.5, numLayers - 1, 1e-3, 0.75, 0.0625, true, 10,
                 100_000, List.of(List.of(5, 10)));
     }
 

@@ -57,8 +57,11 @@ class MemitEditorTest {
 
     private static MemitHyperParams hp(List<Integer> layers) {
         int n = lm.config().numLayers();
+        // λ = 20000·d_ff/6400 (GPT-2 XL's trade-off scaled to this d_ff): a strong C term, so the
+        // test shows the batch is written even when preservation is weighted heavily.
+        double lambda = 20000.0 * lm.model().mlpDown(0).inFeatures() / 6400.0;
         return MemitHyperParams.smallModel(layers, n, lm.model().mlpDown(0).inFeatures()).withFactToken("last")
-                .withOptimisation(40, 0.5, 1e-3, 4.0, 0.0625);
+                .withOptimisation(40, 0.5, 1e-3, 4.0, 0.0625).withMom2(true, lambda);
     }
 
     @Test

@@ -17,9 +17,9 @@ class MemitHyperParamsTest {
     }
 
     @Test
-    void defaultsAreValidAndScaleLambdaWithDff() {
+    void defaultsAreValid() {
         assertEquals(1, OK.lastLayer());
-        assertEquals(800, OK.mom2UpdateWeight(), 1e-9);
+        assertEquals(10, OK.mom2UpdateWeight(), 0);
         assertEquals(0.75, OK.clampNormFactor(), 0);
         assertEquals(List.of(13, 14, 15, 16, 17), MemitHyperParams.gpt2Xl().layers());
         assertEquals(20000, MemitHyperParams.gpt2Xl().mom2UpdateWeight(), 0);
