@@ -32,6 +32,31 @@ public final class SingleEditProbe {
     private SingleEditProbe() {
     }
 
+    /** Command-line arguments of a probe: positional values and {@code --key=value} options. */
+    public record Args(List<String> positional, Map<String, String> options) {}
+
+    /**
+     * Splits {@code args} into positional values and {@code --key[=value]} options; prints the
+     * usage and exits with 2 unless exactly {@code positional} values were given.
+     */
+    public static Args parse(String[] args, int positional, String usage) {
+        List<String> pos = new ArrayList<>();
+        Map<String, String> opt = new java.util.HashMap<>();
+        for (String a : args) {
+            if (a.startsWith("--")) {
+                int eq = a.indexOf('=');
+                opt.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
+            } else {
+                pos.add(a);
+            }
+        }
+        if (pos.size() != positional) {
+            System.err.println("usage: " + usage);
+            System.exit(2);
+        }
+        return new Args(pos, opt);
+    }
+
     public static Row run(LanguageModel lm, JsonArray cases, int n, int extras, Edit edit) {
         double succ = 0;
         double gen = 0;

@@ -41,22 +41,12 @@ public final class RomeProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        List<String> pos = new ArrayList<>();
-        Map<String, String> opt = new HashMap<>();
-        for (String a : args) {
-            if (a.startsWith("--")) {
-                int eq = a.indexOf('=');
-                opt.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-            } else {
-                pos.add(a);
-            }
-        }
-        if (pos.size() != 5) {
-            System.err.println("usage: RomeProbe MODEL_DIR COUNTERFACT_JSON N LAYERS CORPUS_TXT [--stats-dir=DIR] [--r-rome]"
+        SingleEditProbe.Args parsed = SingleEditProbe.parse(args, 5,
+                "RomeProbe MODEL_DIR COUNTERFACT_JSON N LAYERS CORPUS_TXT [--stats-dir=DIR] [--r-rome]"
                     + " [--no-mom2] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=8] [--kl=0.0625] [--fact-token=subject_last]"
                     + " [--samples=100000] [--templates=5x10]");
-            System.exit(2);
-        }
+        List<String> pos = parsed.positional();
+        Map<String, String> opt = parsed.options();
         Path modelDir = Path.of(pos.get(0));
         JsonArray cases = JsonParser.parseString(Files.readString(Path.of(pos.get(1)))).getAsJsonArray();
         int n = Math.min(Integer.parseInt(pos.get(2)), cases.size());
