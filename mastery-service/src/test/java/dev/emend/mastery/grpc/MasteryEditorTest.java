@@ -1,7 +1,7 @@
 package dev.emend.mastery.grpc;
 
 import dev.emend.phase.testing.EditorContractTest;
-import dev.emend.phase.testing.EmbeddedPostgresResource;
+import dev.emend.testing.EmbeddedPostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

@@ -1,4 +1,4 @@
-package dev.emend.phase.testing;
+package dev.emend.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.emend.phase.testing;
+package dev.emend.testing;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
