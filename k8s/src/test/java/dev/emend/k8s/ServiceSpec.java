@@ -81,6 +81,11 @@ record ServiceSpec(String name, int port, boolean loadsModel, Set<String> requir
                 if (key.startsWith("%")) {
                     continue; // profile-specific (%test, %dev): not what runs in a cluster
                 }
+                // SmallRye Config also maps an env var onto a property by name: emend.model.name <- EMEND_MODEL_NAME.
+                String mapped = key.toUpperCase(java.util.Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+                if (mapped.startsWith("EMEND_")) {
+                    env.putIfAbsent(mapped, p.getProperty(key));
+                }
                 Matcher m = REF.matcher(p.getProperty(key));
                 while (m.find()) {
                     env.put(m.group(1), m.group(2));
