@@ -107,6 +107,32 @@ class MasteryMethodsTest {
     }
 
     @Test
+    void readsKeepFlowingWhileAnEditComputesAndSeeOneVersion() throws Exception {
+        editor.createSpace(CreateSpaceRequest.newBuilder().setName("concurrent").build());
+        EditRequest france = edit("France", "Berlin");
+        double before = logProb("concurrent", france);
+        java.util.concurrent.atomic.AtomicReference<ApplyEditsResponse> done = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread edit = new Thread(() -> done.set(editor.applyEdits(ApplyEditsRequest.newBuilder().setSpace("concurrent")
+                .setMethod("ROME").setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 40))).addRequests(france).build())));
+        edit.start();
+        int readsDuringEdit = 0;
+        while (edit.isAlive()) {
+            var r = editor.score(ScoreRequest.newBuilder().setSpace("concurrent").setPrompt(france.getPrompt())
+                    .setTarget(france.getTargetNew()).build());
+            long seq = r.getModelVersion().getSequence();
+            double lp = r.getResult().getSumLogProb();
+            // Each answer is either entirely the old version or entirely the new one.
+            assertTrue((seq == 0 && lp == before) || (seq == 1 && lp > before + 2), "seq " + seq + " with log P " + lp);
+            if (seq == 0) {
+                readsDuringEdit++;
+            }
+        }
+        edit.join();
+        assertTrue(readsDuringEdit > 0, "reads were answered while the edit computed");
+        assertEquals(1, done.get().getModelVersion().getSequence());
+    }
+
+    @Test
     void mastrySpecificBadInput() {
         editor.createSpace(CreateSpaceRequest.newBuilder().setName("bad-input").build());
         StatusRuntimeException missing = assertThrows(StatusRuntimeException.class, () -> editor.applyEdits(
