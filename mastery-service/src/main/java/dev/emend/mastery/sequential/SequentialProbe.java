@@ -43,7 +43,7 @@ import java.util.function.IntFunction;
  *
  * <pre>
  * SequentialProbe MODEL_DIR CASES_JSON[,MORE_JSON...] N METHODS CORPUS_TXT [--batch=1] [--layers=0,1]
- *     [--rome-layer=0] [--stats-dir=DIR] [--samples=100000] [--lambda=10] [--l2=10] [--threshold=2e-2]
+ *     [--rome-layer=0] [--stats-dir=DIR] [--samples=100000] [--lambda=10] [--l2=1] [--threshold=0.1]
  *     [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--rome-clamp=8] [--kl=0.0625]
  *     [--fact-token=subject_last] [--templates=5x10]
  * </pre>
@@ -55,8 +55,8 @@ public final class SequentialProbe {
     }
 
     private static final String USAGE = "SequentialProbe MODEL_DIR CASES_JSON[,MORE_JSON...] N METHODS CORPUS_TXT [--batch=1]"
-            + " [--layers=0,1] [--rome-layer=0] [--stats-dir=DIR] [--samples=100000] [--lambda=10] [--l2=10]"
-            + " [--threshold=2e-2] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--rome-clamp=8] [--kl=0.0625]"
+            + " [--layers=0,1] [--rome-layer=0] [--stats-dir=DIR] [--samples=100000] [--lambda=10] [--l2=1]"
+            + " [--threshold=0.1] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--rome-clamp=8] [--kl=0.0625]"
             + " [--fact-token=subject_last] [--templates=5x10]";
 
     /** Writes a batch of requests into the overlay; returns the mean target probability of the z/δ-step. */
@@ -170,8 +170,10 @@ public final class SequentialProbe {
                         settings = String.format(Locale.ROOT, "λ %.3g, clamp %.3g", lambda, clamp);
                     }
                     case "ALPHAEDIT" -> {
-                        double threshold = Double.parseDouble(opt.getOrDefault("threshold", "2e-2"));
-                        double l2 = Double.parseDouble(opt.getOrDefault("l2", "10"));
+                        AlphaEditHyperParams base = AlphaEditHyperParams.smallModel(layers, numLayers);
+                        double threshold = Double.parseDouble(opt.getOrDefault("threshold",
+                                Double.toString(base.nullspaceThreshold())));
+                        double l2 = Double.parseDouble(opt.getOrDefault("l2", Double.toString(base.l2())));
                         AlphaEditHyperParams hp = new AlphaEditHyperParams(layers, factToken, steps, lr, numLayers - 1, wd,
                                 clamp, kl, 10, samples, threshold, l2, templates);
                         Map<Integer, NullSpaceProjector> projectors = new HashMap<>();
