@@ -60,7 +60,22 @@ public final class AlphaEditEditor {
      * neither the caller's weights nor {@code memory} change.
      */
     public AlphaEditUpdate compute(ModelView view, AlphaEditMemory memory, List<RomeRequest> requests) {
-        MemitUpdate w = memit.compute(view, requests, "AlphaEdit", (layer, dff, keys) -> rightFactor(layer, dff, keys, memory));
+        if (requests == null || requests.isEmpty()) {
+            throw new IllegalArgumentException("AlphaEdit needs at least one edit request");
+        }
+        return compute(view, memory, requests, memit.targets(view, requests));
+    }
+
+    /** The z-step on {@code view} (MEMIT's, shareable with a MEMIT editor of the same z settings). */
+    public MemitEditor.Targets targets(ModelView view, List<RomeRequest> requests) {
+        return memit.targets(view, requests);
+    }
+
+    /** As {@link #compute(ModelView, AlphaEditMemory, List)} with the z-step already run on {@code view}. */
+    public AlphaEditUpdate compute(ModelView view, AlphaEditMemory memory, List<RomeRequest> requests,
+                                   MemitEditor.Targets targets) {
+        MemitUpdate w = memit.compute(view, requests, targets, "AlphaEdit",
+                (layer, dff, keys) -> rightFactor(layer, dff, keys, memory));
         List<AlphaEditUpdate.LayerKeys> memoryKeys = new ArrayList<>();
         try (OverlayWeights after = new OverlayWeights(view.weights(), lm.manager())) {
             MemitEditor.apply(after, w);

@@ -84,6 +84,19 @@ public final class MemitEditor {
         if (requests == null || requests.isEmpty()) {
             throw new IllegalArgumentException(method + " needs at least one edit request");
         }
+        return compute(view, requests, targets(view, requests), method, solver);
+    }
+
+    /**
+     * The z-step's outcome for a batch: zᵢ = hᵢ + δᵢ at the last edited layer, and per request
+     * ‖δᵢ‖, ‖hᵢ‖, the iterations run and the target probability reached. It depends only on the
+     * view and the z-step settings, so editors with the same settings can share it (a probe
+     * comparing MEMIT and AlphaEdit on one batch).
+     */
+    public record Targets(double[][] z, double[] deltaNorms, double[] residualNorms, int[] steps, double[] probabilities) {}
+
+    /** Runs the z-step for every request against {@code view}. */
+    public Targets targets(ModelView view, List<RomeRequest> requests) {
         int n = requests.size();
         int lastLayer = hp.lastLayer();
         int dModel = lm.config().hiddenSize();
@@ -108,6 +121,26 @@ public final class MemitEditor {
             steps[i] = fit.steps();
             probs[i] = fit.targetProbability();
         }
+        return new Targets(z, deltaNorms, residualNorms, steps, probs);
+    }
+
+    /**
+     * As {@link #compute(ModelView, List, String, LayerSolver)} with the z-step already run on
+     * {@code view}; a null {@code solver} is MEMIT's own.
+     */
+    public MemitUpdate compute(ModelView view, List<RomeRequest> requests, Targets t, String method, LayerSolver layerSolver) {
+        LayerSolver solver = layerSolver != null ? layerSolver : this::memitRightFactor;
+        int n = requests.size();
+        if (t.z().length != n) {
+            throw new IllegalArgumentException("targets for " + t.z().length + " requests, got " + n + " requests");
+        }
+        int lastLayer = hp.lastLayer();
+        int dModel = lm.config().hiddenSize();
+        double[][] z = t.z();
+        double[] deltaNorms = t.deltaNorms();
+        double[] residualNorms = t.residualNorms();
+        int[] steps = t.steps();
+        double[] probs = t.probabilities();
 
         List<MemitUpdate.LayerDelta> deltas = new ArrayList<>();
         try (OverlayWeights work = new OverlayWeights(view.weights(), lm.manager())) {

@@ -57,7 +57,7 @@ public final class SequentialProbe {
     private static final String USAGE = "SequentialProbe MODEL_DIR CASES_JSON[,MORE_JSON...] N METHODS CORPUS_TXT [--batch=1]"
             + " [--layers=0,1] [--rome-layer=0] [--stats-dir=DIR] [--samples=100000] [--lambda=10] [--l2=1]"
             + " [--threshold=0.1] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--rome-clamp=8] [--kl=0.0625]"
-            + " [--fact-token=subject_last] [--templates=5x10]";
+            + " [--fact-token=subject_last] [--templates=5x10] [--score-at=10,20,...]";
 
     /** Writes a batch of requests into the overlay; returns the mean target probability of the z/δ-step. */
     @FunctionalInterface
@@ -82,6 +82,13 @@ public final class SequentialProbe {
             System.err.printf(Locale.ROOT, "only %d cases in %s; measuring %d%n", cases.size(), pos.get(1), n);
         }
         List<String> methods = List.of(pos.get(3).split(","));
+        // --score-at=10,20: also score after the first 10 and 20 edits (the same protocol with N = 10, 20)
+        java.util.Set<Integer> scoreAt = new java.util.TreeSet<>();
+        for (String k : opt.getOrDefault("score-at", "").split(",")) {
+            if (!k.isBlank()) {
+                scoreAt.add(Integer.parseInt(k.trim()));
+            }
+        }
         List<String> corpus = Files.readAllLines(Path.of(pos.get(4))).stream().filter(s -> !s.isBlank()).toList();
         Path statsDir = Path.of(opt.getOrDefault("stats-dir", System.getProperty("java.io.tmpdir") + "/emend-rome-stats"));
         int batch = Integer.parseInt(opt.getOrDefault("batch", "1"));
@@ -121,6 +128,10 @@ public final class SequentialProbe {
                 return c.moment();
             });
             ProjectorCache projectorCache = new ProjectorCache(cache);
+            // One batch on the unedited model: MEMIT's and AlphaEdit's z-steps (same settings, same
+            // weights) give the same z, so the second method reuses the first one's.
+            boolean oneBatch = batch >= n;
+            MemitEditor.Targets[] shared = new MemitEditor.Targets[1];
             System.out.printf(Locale.ROOT, "model %s (%s, %d layers, d_model %d, d_ff %d), %d cases from %s, batch %d,"
                     + " corpus %d lines%n", modelDir, lm.fingerprint(), numLayers, lm.config().hiddenSize(), dff, n, pos.get(1),
                     batch, corpus.size());
@@ -163,7 +174,11 @@ public final class SequentialProbe {
                         layers.forEach(secondMoments::apply);
                         ed.contextTemplates();
                         edit = (overlay, reqs) -> {
-                            MemitUpdate u = ed.edit(overlay, Hooks.NONE, reqs);
+                            ModelView v = new ModelView(overlay, Hooks.NONE);
+                            MemitEditor.Targets t = oneBatch && shared[0] != null ? shared[0] : ed.targets(v, reqs);
+                            shared[0] = oneBatch ? t : null;
+                            MemitUpdate u = ed.compute(v, reqs, t, "MEMIT", null);
+                            MemitEditor.apply(overlay, u);
                             return mean(u.targetProbabilities());
                         };
                         layerText = layers.toString();
@@ -193,7 +208,11 @@ public final class SequentialProbe {
                         ed.contextTemplates();
                         AlphaEditMemory memory = new AlphaEditMemory();
                         edit = (overlay, reqs) -> {
-                            AlphaEditUpdate u = ed.edit(overlay, Hooks.NONE, memory, reqs);
+                            ModelView v = new ModelView(overlay, Hooks.NONE);
+                            MemitEditor.Targets t = oneBatch && shared[0] != null ? shared[0] : ed.targets(v, reqs);
+                            shared[0] = oneBatch ? t : null;
+                            AlphaEditUpdate u = ed.compute(v, memory, reqs, t);
+                            AlphaEditEditor.apply(overlay, memory, u);
                             return mean(u.weights().targetProbabilities());
                         };
                         layerText = layers.toString();
@@ -203,20 +222,26 @@ public final class SequentialProbe {
                     default -> throw new IllegalArgumentException("unknown method '" + m
                             + "' in METHODS: use ROME, R-ROME, MEMIT or AlphaEdit");
                 }
-                Result r = run(lm, cases, n, b, edit, m);
-                SingleEditProbe.Row row = r.row();
-                System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.3f | %s |%n", m,
-                        layerText, r.edits(), r.batch(), row.editSucc(), row.generalization(), row.locality(), row.preEdit(),
-                        row.secondsPerEdit(), row.extras()[0], settings);
+                String lt = layerText;
+                String st = settings;
+                run(lm, cases, n, b, edit, m, scoreAt, r -> {
+                    SingleEditProbe.Row row = r.row();
+                    System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.3f | %s |%n", m,
+                            lt, r.edits(), r.batch(), row.editSucc(), row.generalization(), row.locality(), row.preEdit(),
+                            row.secondsPerEdit(), row.extras()[0], st);
+                });
             }
         }
     }
 
     /**
-     * Writes the first {@code n} cases in batches of {@code batch} into one overlay, in order, then
-     * scores every case on the final weights. Seconds per edit count only the edit computations.
+     * Writes the first {@code n} cases in batches of {@code batch} into one overlay, in order, and
+     * scores every case written so far on the current weights after the last batch, and also
+     * whenever the count of edits reaches a value of {@code scoreAt}. Seconds per edit count only
+     * the edit computations.
      */
-    static Result run(LanguageModel lm, JsonArray cases, int n, int batch, BatchEdit edit, String label) {
+    static void run(LanguageModel lm, JsonArray cases, int n, int batch, BatchEdit edit, String label,
+                    java.util.Set<Integer> scoreAt, java.util.function.Consumer<Result> report) {
         List<JsonObject> chosen = new ArrayList<>();
         List<RomeRequest> requests = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -225,6 +250,7 @@ public final class SequentialProbe {
             requests.add(new RomeRequest(c.get("prompt").getAsString(), c.get("subject").getAsString(),
                     c.get("target_new").getAsString()));
         }
+        List<SingleEditProbe.Baseline> baselines = new ArrayList<>();
         double seconds = 0;
         double prob = 0;
         long start = System.nanoTime();
@@ -242,28 +268,39 @@ public final class SequentialProbe {
                     System.err.printf(Locale.ROOT, "  %s: %d/%d edits, %.0f s%n", label, done, n,
                             (System.nanoTime() - start) / 1e9);
                 }
-            }
-            ModelView view = new ModelView(overlay, Hooks.NONE);
-            double succ = 0;
-            double gen = 0;
-            double loc = 0;
-            double pre = 0;
-            int locCases = 0;
-            for (JsonObject c : chosen) {
-                SingleEditProbe.Baseline base = SingleEditProbe.baseline(lm, c);
-                SingleEditProbe.CaseScore s = SingleEditProbe.score(lm, view, c, base);
-                pre += base.preEdit();
-                succ += s.editSucc();
-                gen += Double.isNaN(s.generalization()) ? 0 : s.generalization();
-                if (!Double.isNaN(s.locality())) {
-                    loc += s.locality();
-                    locCases++;
+                if (done == n || scoreAt.contains(done)) {
+                    while (baselines.size() < done) {
+                        baselines.add(SingleEditProbe.baseline(lm, chosen.get(baselines.size())));
+                    }
+                    report.accept(score(lm, new ModelView(overlay, Hooks.NONE), chosen.subList(0, done), baselines,
+                            seconds / done, prob / done, batch));
                 }
             }
-            SingleEditProbe.Row row = new SingleEditProbe.Row(100 * succ / n, 100 * gen / n,
-                    locCases == 0 ? Double.NaN : 100 * loc / locCases, 100 * pre / n, seconds / n, new double[] {prob / n});
-            return new Result(row, n, batch);
         }
+    }
+
+    private static Result score(LanguageModel lm, ModelView view, List<JsonObject> chosen,
+                                List<SingleEditProbe.Baseline> baselines, double secondsPerEdit, double prob, int batch) {
+        int n = chosen.size();
+        double succ = 0;
+        double gen = 0;
+        double loc = 0;
+        double pre = 0;
+        int locCases = 0;
+        for (int i = 0; i < n; i++) {
+            SingleEditProbe.Baseline base = baselines.get(i);
+            SingleEditProbe.CaseScore s = SingleEditProbe.score(lm, view, chosen.get(i), base);
+            pre += base.preEdit();
+            succ += s.editSucc();
+            gen += Double.isNaN(s.generalization()) ? 0 : s.generalization();
+            if (!Double.isNaN(s.locality())) {
+                loc += s.locality();
+                locCases++;
+            }
+        }
+        SingleEditProbe.Row row = new SingleEditProbe.Row(100 * succ / n, 100 * gen / n,
+                locCases == 0 ? Double.NaN : 100 * loc / locCases, 100 * pre / n, secondsPerEdit, new double[] {prob});
+        return new Result(row, n, batch);
     }
 
     private static double mean(double[] a) {
