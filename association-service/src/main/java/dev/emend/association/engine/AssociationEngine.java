@@ -225,7 +225,7 @@ public final class AssociationEngine implements PhaseEngine {
         List<List<Note>> notes = new ArrayList<>();
         List<Map<String, Double>> diags = new ArrayList<>();
         byte[] payload;
-        double[] dg = new double[4];
+        double[] dg = new double[6];
         switch (method.name()) {
             case "GRACE" -> {
                 requireOne(method, requests);
@@ -238,7 +238,8 @@ public final class AssociationEngine implements PhaseEngine {
                 requireOne(method, requests);
                 int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.config().numLayers());
                 payload = new WiseEditor(lm).compute(s.viewWithoutWise(layer), s.wiseMemory(layer), hp, requests.get(0), dg);
-                diags.add(diag("steps", dg[0], "loss_first", dg[1], "loss_last", dg[2], "edit_activation", dg[3]));
+                diags.add(diag("steps", dg[0], "loss_first", dg[1], "loss_last", dg[2], "edit_activation", dg[3], "ce_last", dg[4],
+                        "margin_loss_last", dg[5]));
                 notes.add(converged(dg[2], "WISE"));
             }
             case "LoRA" -> {

@@ -116,6 +116,9 @@ public final class AssociationProbe {
         ComputedEdit e = engine.compute(state, method, hp, List.of(r), Progress.NONE);
         LedgerUnit unit = new LedgerUnit(List.of(id), method.name(), hp, List.of(r), e.payload());
         state.apply(unit);
+        if (Boolean.getBoolean("probe.verbose")) {
+            System.err.println("  " + id + " " + r.prompt() + " -> " + r.targetNew() + ": " + e.diagnostics().get(0) + " " + e.notes().get(0));
+        }
         return unit;
     }
 

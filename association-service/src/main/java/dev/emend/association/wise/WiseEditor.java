@@ -45,12 +45,8 @@ public final class WiseEditor {
     /** Neutral irrelevant inputs for the out-of-scope margins. */
     public static final List<String> IRRELEVANT = List.of(
             "The weather today is",
-            "My favourite colour is",
-            "Water boils at a temperature of",
-            "The book on the table is",
             "She walked to the market and bought",
             "The number after seven is",
-            "In the morning the children",
             "The river flows through the city towards");
 
     private final LanguageModel lm;
@@ -84,6 +80,8 @@ public final class WiseEditor {
         int steps = 0;
         double firstLoss = Double.NaN;
         double lastLoss = Double.NaN;
+        double lastCe = Double.NaN;
+        double lastAct = Double.NaN;
         try (GradientSession g = GradientSession.open()) {
             for (int it = 0; it < hp.getInt("n_iter"); it++) {
                 float[] grad;
@@ -113,6 +111,8 @@ public final class WiseEditor {
                         firstLoss = lv;
                     }
                     lastLoss = lv;
+                    lastCe = cev;
+                    lastAct = av;
                     if (cev < 1e-2 && av == 0) {
                         break;
                     }
@@ -146,6 +146,8 @@ public final class WiseEditor {
             diagnostics[1] = firstLoss;
             diagnostics[2] = lastLoss;
             diagnostics[3] = editAct;
+            diagnostics[4] = lastCe;
+            diagnostics[5] = lastAct;
         }
         return new TensorPack().put("method", "WISE").put("layer", layer).put("mask_seed", maskSeed).put("mask_ratio", ratio)
                 .put("edit_act", editAct).tensor("delta", values, values.length).toBytes();
