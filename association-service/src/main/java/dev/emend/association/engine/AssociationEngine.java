@@ -189,7 +189,7 @@ public final class AssociationEngine implements PhaseEngine {
             try {
                 lm.tokenizePair(r.prompt(), r.targetNew().strip());
             } catch (ContextLengthException e) {
-                throw EditException.invalid(at + ".prompt", "prompt + target need " + e.getMessage()
+                throw EditException.precondition(at + ".prompt", "prompt + target need " + e.getMessage()
                         + "; shorten the prompt or the target");
             }
         }

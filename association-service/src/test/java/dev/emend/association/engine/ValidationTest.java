@@ -54,6 +54,7 @@ class ValidationTest {
         assertEquals("requests[0].target_new", e.field());
         e = reject("LoRA", Map.of(), EditMode.SINGLE, List.of(EditRequest.of("x ".repeat(200), "x", "Paris")));
         assertEquals("requests[0].prompt", e.field());
+        assertEquals(EditException.Reason.FAILED_PRECONDITION, e.reason(), "the model's context, not the request's form");
         assertTrue(e.getMessage().contains("shorten"), e.getMessage());
         e = reject("GRACE", Map.of(), EditMode.BATCH, List.of(EditFixture.EDIT, EditFixture.EDIT));
         assertEquals("mode", e.field());
