@@ -124,7 +124,6 @@ public final class AssociationEngine implements PhaseEngine {
                 f("lora_alpha", 32.0, 1e-9, null, "scale α (the update is α/r · x A B)"),
                 f("lr", 5e-3, 1e-9, 10.0, "Adam learning rate"),
                 i("num_steps", 30, 1.0, 10000.0, "maximum training steps (early stop at loss < 1e-2)"),
-                i("batch_size", 16, 1.0, 256.0, "maximum requests trained together in one adapter (BATCH mode)"),
                 i("seed", 0, 0.0, null, "seed of the A initialisation"));
         return new MethodDescriptor("LoRA", "LoRA: a low-rank adapter per ledger unit over the frozen base, trained on the"
                 + " target tokens (FT-M objective); rollback drops it", specs,
@@ -173,10 +172,7 @@ public final class AssociationEngine implements PhaseEngine {
         if (mode == EditMode.SINGLE && requests.size() != 1) {
             throw EditException.invalid("requests", "SINGLE mode takes exactly one request, got " + requests.size());
         }
-        if (mode == EditMode.BATCH && requests.size() > Math.min(method.maxBatchSize(), batchLimit(method, hp))) {
-            throw EditException.invalid("requests", method.name() + " trains at most " + Math.min(method.maxBatchSize(),
-                    batchLimit(method, hp)) + " requests in one batch, got " + requests.size());
-        }
+        // BATCH sizes are checked by the service on each unit (a call may be split by its batch_size)
         for (int k = 0; k < requests.size(); k++) {
             EditRequest r = requests.get(k);
             String at = "requests[" + k + "]";
@@ -209,10 +205,6 @@ public final class AssociationEngine implements PhaseEngine {
             default -> throw new EditException(EditException.Reason.NOT_FOUND, "method", "unknown association method '"
                     + method.name() + "'");
         }
-    }
-
-    private static int batchLimit(MethodDescriptor method, Hparams hp) {
-        return hp.has("batch_size") ? hp.getInt("batch_size") : method.maxBatchSize();
     }
 
     @Override
