@@ -106,6 +106,30 @@ class MasteryMethodsTest {
         assertEquals(before, logProb("rome-memit", france), 1e-4, "with every edit rolled back the space equals base");
     }
 
+    @jakarta.inject.Inject
+    dev.emend.phase.service.SpaceRegistry registry;
+
+    @Test
+    void alphaEditSequentialEditsReplayWithTheirKeyMemory() {
+        editor.createSpace(CreateSpaceRequest.newBuilder().setName("alpha").build());
+        EditRequest france = edit("France", "Berlin");
+        EditRequest japan = edit("Japan", "Madrid");
+        double before = logProb("alpha", france);
+        ApplyEditsResponse r = editor.applyEdits(ApplyEditsRequest.newBuilder().setSpace("alpha").setMethod("AlphaEdit")
+                .setMode(EditMode.EDIT_MODE_SEQUENTIAL).addRequests(france).addRequests(japan)
+                .setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 30))).build());
+        assertEquals(2, r.getEditsCount());
+        assertTrue(!r.getEdits(0).getBatchId().equals(r.getEdits(1).getBatchId()), "sequential: one unit per edit");
+        double after = logProb("alpha", france);
+        assertTrue(after > before, "AlphaEdit moved log P(Berlin): " + before + " -> " + after);
+        var probe = dev.emend.api.v1.ScoreBatchRequest.newBuilder().setSpace("alpha")
+                .addItems(dev.emend.api.v1.ScoreItem.newBuilder().setPrompt(france.getPrompt()).setTarget(france.getTargetNew()))
+                .addItems(dev.emend.api.v1.ScoreItem.newBuilder().setPrompt(japan.getPrompt()).setTarget(japan.getTargetNew())).build();
+        var first = editor.scoreBatch(probe);
+        assertTrue(registry.refreshForced("alpha"));
+        assertEquals(first.getResultsList(), editor.scoreBatch(probe).getResultsList(), "replay restores weights and key memory");
+    }
+
     @Test
     void readsKeepFlowingWhileAnEditComputesAndSeeOneVersion() throws Exception {
         editor.createSpace(CreateSpaceRequest.newBuilder().setName("concurrent").build());
