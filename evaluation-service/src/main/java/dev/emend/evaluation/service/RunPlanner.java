@@ -293,7 +293,7 @@ public class RunPlanner {
             throw new RunRejected(Status.Code.UNAVAILABLE, phases.address(phase) + " did not answer Describe ("
                     + s.getStatus().getCode() + (s.getStatus().getDescription() == null ? "" : ": " + s.getStatus().getDescription())
                     + "); start it (java -jar " + service + "-service/target/quarkus-app/quarkus-run.jar) or point emend.phases."
-                    + service + ".host/port (EMEND_" + service.toUpperCase(Locale.ROOT) + "_HOST/_PORT) at it");
+                    + service + ".host/port (EMEND_PHASES_" + service.toUpperCase(Locale.ROOT) + "_HOST/_PORT) at it");
         }
     }
 
