@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
  * {@code ./emend bench}: runs an evaluation on a running evaluation-service (gRPC
  * emend.v1.Evaluation), shows a progress bar on stderr, prints the KnowEdit table (or JSON) on
  * stdout and writes the chart. Starting the services is not its job yet: when nothing answers it
- * says which address it tried and what to start.
+ * says which address it tried and what to start ({@code ./emend up}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Evaluate editing methods on a KnowEdit data set through a running evaluation-service.",
@@ -296,7 +296,7 @@ final class BenchCommand implements Callable<Integer> {
             case UNAVAILABLE -> d.contains("did not answer")
                     ? new IllegalStateException(d) // a phase service the run needs is down (the message names it)
                     : new IllegalStateException("no evaluation-service answers at " + address + " (" + s.getCode()
-                    + (d.isEmpty() ? "" : ": " + d) + "). Start it: java -jar evaluation-service/target/quarkus-app/quarkus-run.jar "
+                    + (d.isEmpty() ? "" : ": " + d) + "). Start the local stack with ./emend up, or start it alone: java -jar evaluation-service/target/quarkus-app/quarkus-run.jar "
                     + "(PostgreSQL via EMEND_DB_URL/EMEND_DB_USER/EMEND_DB_PASSWORD; it drives the phase services, e.g. mastery-service on "
                     + "localhost:8083), or point --service / EMEND_EVALUATION_ADDRESS at a running one");
             default -> new IllegalStateException("evaluation-service at " + address + ": " + s.getCode() + (d.isEmpty() ? "" : ": " + d));
