@@ -24,15 +24,10 @@ public record EditKey(String subject, String relation) {
 
     public static EditKey of(String prompt, String subject) {
         String s = normalise(subject == null ? "" : subject);
-        String p = prompt == null ? "" : prompt;
-        String relation;
-        int at = subject == null || subject.isBlank() ? -1 : p.indexOf(subject.trim());
-        if (at >= 0) {
-            relation = p.substring(0, at) + "{}" + p.substring(at + subject.trim().length());
-        } else {
-            relation = p;
-        }
-        relation = normalise(relation).replaceAll("[\\s.?!:;,]+$", "");
+        String p = normalise(prompt == null ? "" : prompt);
+        int at = s.isEmpty() ? -1 : p.indexOf(s);
+        String relation = at >= 0 ? p.substring(0, at) + "{}" + p.substring(at + s.length()) : p;
+        relation = relation.replaceAll("[\\s.?!:;,]+$", "");
         return new EditKey(s, relation);
     }
 
