@@ -1,0 +1,94 @@
+package dev.emend.mastery.engine;
+
+import dev.emend.core.edit.Answer;
+import dev.emend.core.edit.LedgerUnit;
+import dev.emend.core.edit.SpaceState;
+import dev.emend.core.model.Hooks;
+import dev.emend.core.model.OverlayWeights;
+import dev.emend.core.runtime.Generation;
+import dev.emend.core.runtime.GenerationOptions;
+import dev.emend.core.runtime.LanguageModel;
+import dev.emend.core.runtime.ModelView;
+import dev.emend.core.runtime.ScoreItem;
+import dev.emend.core.runtime.ScoreResult;
+import dev.emend.mastery.ft.FtEditor;
+import dev.emend.mastery.ft.FtUpdate;
+import dev.emend.mastery.memit.MemitEditor;
+import dev.emend.mastery.memit.MemitUpdate;
+import dev.emend.mastery.rome.RomeEditor;
+import dev.emend.mastery.rome.RomeUpdate;
+
+import java.util.List;
+
+/**
+ * A mastery space: a copy-on-write overlay over the base weights holding only the matrices its
+ * edits changed, W = W₀ + Σ ΔW in ledger order.
+ */
+public final class MasteryState implements SpaceState {
+    private final LanguageModel lm;
+    private final OverlayWeights overlay;
+
+    MasteryState(LanguageModel lm) {
+        this.lm = lm;
+        this.overlay = new OverlayWeights(lm.weights(), lm.manager());
+    }
+
+    /** The view edits are computed on. */
+    public ModelView view() {
+        return new ModelView(overlay, Hooks.NONE);
+    }
+
+    public OverlayWeights overlay() {
+        return overlay;
+    }
+
+    @Override
+    public void apply(LedgerUnit unit) {
+        Object update = UpdateCodec.decode(unit.payload());
+        if (update instanceof RomeUpdate r) {
+            RomeEditor.apply(overlay, r);
+        } else if (update instanceof MemitUpdate m) {
+            MemitEditor.apply(overlay, m);
+        } else if (update instanceof FtUpdate f) {
+            FtEditor.apply(overlay, f);
+        } else {
+            throw new IllegalStateException("unexpected update " + update.getClass());
+        }
+        // Safe: the service applies only while no read is in flight on this state.
+        overlay.releaseRetired();
+    }
+
+    @Override
+    public Answer<ScoreResult> score(String prompt, String target) {
+        ScoreResult r = lm.score(view(), prompt, target);
+        return new Answer<>(r, prompt, r.promptIds().length, List.of(), List.of());
+    }
+
+    @Override
+    public List<Answer<ScoreResult>> scoreBatch(List<ScoreItem> items) {
+        List<ScoreResult> rs = lm.scoreBatch(view(), items);
+        return java.util.stream.IntStream.range(0, items.size())
+                .mapToObj(i -> new Answer<>(rs.get(i), items.get(i).prompt(), rs.get(i).promptIds().length, List.<String>of(), List.<dev.emend.core.edit.Note>of()))
+                .toList();
+    }
+
+    @Override
+    public Answer<Generation> generate(String prompt, GenerationOptions options) {
+        Generation g = lm.generate(view(), prompt, options);
+        return new Answer<>(g, prompt, lm.encodePrompt(prompt).length, List.of(), List.of());
+    }
+
+    @Override
+    public long footprintBytes() {
+        long bytes = 0;
+        for (String name : overlay.replacedNames()) {
+            bytes += overlay.get(name).size() * 4L;
+        }
+        return bytes;
+    }
+
+    @Override
+    public void close() {
+        overlay.close();
+    }
+}
