@@ -192,7 +192,7 @@ public final class RecognitionEngine implements PhaseEngine {
             String context = ContextFormat.withNewFacts(List.of(ContextFormat.statement(r.prompt(), r.targetNew())), r.prompt());
             int tokens = lm.encodePrompt(context).length + lm.tokenizer().encode(" " + r.targetNew()).length;
             if (tokens > limit) {
-                throw EditException.invalid(at + ".prompt", "the new fact in context plus its own prompt and target take "
+                throw EditException.precondition(at + ".prompt", "the new fact in context plus its own prompt and target take "
                         + tokens + " tokens, more than the model's context of " + limit + ": shorten the prompt or target");
             }
         }

@@ -73,7 +73,7 @@ public final class RecognitionState implements SpaceState {
         int limit = lm.config().maxPositions();
         int queryTokens = lm.encodePrompt(query).length;
         if (queryTokens + reserve > limit) {
-            throw EditException.invalid("prompt", "the prompt takes " + queryTokens + " tokens and the answer " + reserve
+            throw EditException.precondition("prompt", "the prompt takes " + queryTokens + " tokens and the answer " + reserve
                     + ", more than the model's context of " + limit + ": shorten the prompt");
         }
         if (config == null || memory.size() == 0) {
