@@ -19,6 +19,7 @@ import dev.emend.recognition.ike.DemonstrationRetriever;
 import dev.emend.recognition.memory.Demonstration;
 import dev.emend.recognition.memory.DemonstrationPool;
 import dev.emend.recognition.memory.EditKey;
+import dev.emend.recognition.memory.EditMemory;
 import dev.emend.recognition.memory.StoredFact;
 import dev.emend.recognition.retrieval.Embedder;
 import java.nio.file.Path;
@@ -47,6 +48,8 @@ public final class RecognitionEngine implements PhaseEngine {
     private final Embedder embedder;
     private final DemonstrationRetriever demos;
     private final List<String> background;
+    /** The BM25 background documents, indexed once; every new space's index starts as a copy. */
+    private final dev.emend.recognition.retrieval.HybridIndex backgroundIndex;
     private final List<MethodDescriptor> methods;
 
     /**
@@ -85,6 +88,8 @@ public final class RecognitionEngine implements PhaseEngine {
         this.embedder = Embedder.centredOn(lm, new ArrayList<>(prompts), pooling);
         this.background = List.copyOf(sentences);
         this.demos = new DemonstrationRetriever(pool, embedder);
+        this.backgroundIndex = new dev.emend.recognition.retrieval.HybridIndex(embedder.dimension());
+        this.backgroundIndex.addBackground(background);
         ClassLoader loader = RecognitionEngine.class.getClassLoader();
         String family = lm.family().name().toLowerCase(Locale.ROOT);
         List<MethodDescriptor> ms = new ArrayList<>();
@@ -150,6 +155,10 @@ public final class RecognitionEngine implements PhaseEngine {
         return background;
     }
 
+    synchronized EditMemory newMemory() {
+        return new EditMemory(backgroundIndex);
+    }
+
     @Override
     public RecognitionState newState() {
         return new RecognitionState(this);
@@ -183,10 +192,6 @@ public final class RecognitionEngine implements PhaseEngine {
             if (r.targetNew().isBlank()) {
                 throw EditException.invalid(at + ".target_new", "the new target is empty: give the answer the prompt should now get");
             }
-            if (!r.subject().isBlank() && !r.prompt().contains(r.subject().trim())) {
-                throw EditException.invalid(at + ".subject", "subject '" + r.subject() + "' does not occur in the prompt '"
-                        + r.prompt() + "': the subject must be the entity the prompt mentions (used to find the edit it supersedes)");
-            }
             // The new-fact line, the prompt itself as the shortest query and the target must fit
             // the context: otherwise the edit could never be put in context for its own prompt.
             String context = ContextFormat.withNewFacts(List.of(ContextFormat.statement(r.prompt(), r.targetNew())), r.prompt());
@@ -194,6 +199,10 @@ public final class RecognitionEngine implements PhaseEngine {
             if (tokens > limit) {
                 throw EditException.precondition(at + ".prompt", "the new fact in context plus its own prompt and target take "
                         + tokens + " tokens, more than the model's context of " + limit + ": shorten the prompt or target");
+            }
+            if (!r.subject().isBlank() && !r.prompt().contains(r.subject().trim())) {
+                throw EditException.invalid(at + ".subject", "subject '" + r.subject() + "' does not occur in the prompt '"
+                        + r.prompt() + "': the subject must be the entity the prompt mentions (used to find the edit it supersedes)");
             }
         }
     }
@@ -246,6 +255,7 @@ public final class RecognitionEngine implements PhaseEngine {
     @Override
     public void close() {
         demos.close();
+        backgroundIndex.close();
         if (ownsModel) {
             lm.close();
         }

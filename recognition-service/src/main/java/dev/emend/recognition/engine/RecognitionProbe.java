@@ -241,8 +241,8 @@ public final class RecognitionProbe {
         System.out.println("Sequential: " + cases.size() + " edits applied one by one (SEQUENTIAL, one unit each) into one space, "
                 + "then every case scored on the final state (cases from counterfact, zsre, recent, then the -train splits).");
         System.out.println();
-        System.out.println("| method | edits | live at end | Edit Succ (live) | Generalization (live) | Locality | right edit retrieved (prompt) | edit ms | query ms |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        System.out.println("| method | edits | live at end | Edit Succ (live) | Generalization (live) | Locality | loc. answered by base | right edit retrieved (prompt) | edit ms | query ms |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (String method : methods()) {
             Map<String, Object> hp = overrides(method);
             LocalLedger ledger = new LocalLedger(engine);
@@ -255,7 +255,7 @@ public final class RecognitionProbe {
                 }
                 double editMs = (System.nanoTime() - t) / 1e6 / cases.size();
                 double es = 0, gen = 0, loc = 0, found = 0;
-                int live = 0, genN = 0, locN = 0;
+                int live = 0, genN = 0, locN = 0, locBase = 0, locQueries = 0;
                 long qNs = 0;
                 int queries = 0;
                 for (int i = 0; i < cases.size(); i++) {
@@ -268,6 +268,8 @@ public final class RecognitionProbe {
                         double l = 0;
                         for (int j = 0; j < la.size(); j++) {
                             l += agreement(base.get(j), la.get(j).value().argmaxIds());
+                            locBase += la.get(j).matchedEditIds().isEmpty() ? 1 : 0;
+                            locQueries++;
                         }
                         loc += l / la.size();
                         locN++;
@@ -289,8 +291,9 @@ public final class RecognitionProbe {
                     }
                     qNs += System.nanoTime() - q;
                 }
-                System.out.printf(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f | %.1f %% | %.1f | %.1f |%n", method, cases.size(), live,
-                        100 * es / live, 100 * gen / Math.max(1, genN), 100 * loc / Math.max(1, locN), 100 * found / live,
+                System.out.printf(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f | %.1f %% | %.1f %% | %.1f | %.1f |%n", method,
+                        cases.size(), live, 100 * es / live, 100 * gen / Math.max(1, genN), 100 * loc / Math.max(1, locN),
+                        100.0 * locBase / Math.max(1, locQueries), 100 * found / live,
                         editMs, qNs / 1e6 / Math.max(1, queries));
             }
         }

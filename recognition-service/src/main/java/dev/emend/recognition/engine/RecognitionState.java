@@ -42,7 +42,7 @@ public final class RecognitionState implements SpaceState {
     RecognitionState(RecognitionEngine engine) {
         this.engine = engine;
         this.lm = engine.model();
-        this.memory = new EditMemory(engine.embedder().dimension(), engine.background());
+        this.memory = engine.newMemory();
     }
 
     public EditMemory memory() {

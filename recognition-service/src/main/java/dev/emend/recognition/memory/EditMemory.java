@@ -28,6 +28,11 @@ public final class EditMemory implements AutoCloseable {
         index.addBackground(background);
     }
 
+    /** An empty memory whose index starts as a copy of {@code template} (its background documents). */
+    public EditMemory(HybridIndex template) {
+        index = new HybridIndex(template.dimension(), template);
+    }
+
     /**
      * Stores a fact. Any live fact with the same key is removed first (the newer one supersedes
      * it); returns the ids removed.

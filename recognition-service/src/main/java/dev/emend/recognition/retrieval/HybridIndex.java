@@ -75,9 +75,26 @@ public final class HybridIndex implements AutoCloseable {
     }
 
     public HybridIndex(int dimension) {
+        this(dimension, null);
+    }
+
+    /**
+     * An index starting as a copy of {@code template}'s committed documents (e.g. the background
+     * built once per engine): copying the in-memory files is much cheaper than re-indexing them
+     * for every new space.
+     */
+    public HybridIndex(int dimension, HybridIndex template) {
         this.dimension = dimension;
         try {
+            if (template != null) {
+                template.writer.commit();
+                for (String file : template.directory.listAll()) {
+                    directory.copyFrom(template.directory, file, file, org.apache.lucene.store.IOContext.DEFAULT);
+                }
+                template.vectors.forEach((k, v) -> vectors.put(k, v));
+            }
             IndexWriterConfig config = new IndexWriterConfig(analyzer);
+            config.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
             config.setSimilarity(similarity);
             config.setRAMBufferSizeMB(64);
             writer = new IndexWriter(directory, config);
