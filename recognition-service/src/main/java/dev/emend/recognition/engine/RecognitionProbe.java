@@ -302,8 +302,8 @@ public final class RecognitionProbe {
     // ------------------------------------------------------------------ latency
 
     /**
-     * Synthetic stored edits about made-up people (first names × last names of the world's people,
-     * person relations × their templates, random objects of the relation): enough distinct subject
+     * Synthetic stored edits about made-up people (first names × optional middle initial × last
+     * names of the world's people, person relations × their templates, random objects of the relation): enough distinct subject
      * and relation pairs that none supersedes another.
      */
     static List<EditRequest> syntheticEdits(Path factsJson, int count, long seed) throws IOException {
@@ -334,10 +334,16 @@ public final class RecognitionProbe {
         List<String> rels = List.of("birth_city", "birth_country", "occupation", "employer");
         Random rnd = new Random(seed);
         List<EditRequest> out = new ArrayList<>(count);
+        List<String> middles = new ArrayList<>();
+        middles.add("");
+        for (char m = 'A'; m <= 'Z'; m++) {
+            middles.add(m + ". ");
+        }
         outer:
-        for (String fn : first) {
+        for (String middle : middles) {
+          for (String fn : first) {
             for (String ln : last) {
-                String subject = fn + " " + ln;
+                String subject = fn + " " + middle + ln;
                 for (String rel : rels) {
                     for (String t : templates.get(rel)) {
                         List<String> objs = objects.get(rel);
@@ -348,6 +354,7 @@ public final class RecognitionProbe {
                     }
                 }
             }
+          }
         }
         if (out.size() < count) {
             throw new IllegalStateException("only " + out.size() + " synthetic edits available");
