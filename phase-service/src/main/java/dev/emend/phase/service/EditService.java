@@ -64,7 +64,7 @@ public class EditService {
 
     public Applied apply(ApplyEditsRequest call) {
         long t0 = System.nanoTime();
-        SpaceRuntime space = registry.editable(call.getSpace(), "space");
+        SpaceRuntime caller = registry.editable(call.getSpace(), "space");
         if (call.getMethod().isBlank()) {
             throw EditException.invalid("method", "no method given; Describe lists the methods of this phase");
         }
@@ -120,16 +120,15 @@ public class EditService {
 
         String idemKey = call.getIdempotencyKey();
         String idemHash = idemKey.isEmpty() ? null : hash(call.toBuilder().clearIdempotencyKey().build().toByteArray());
-        Optional<Applied> replay = idempotentReplay(space, method, hp, idemKey, idemHash);
+        Optional<Applied> replay = idempotentReplay(caller, method, hp, idemKey, idemHash);
         if (replay.isPresent()) {
             return replay.get();
         }
         long enqueued = System.nanoTime();
         return queue.run(() -> {
             double queueMs = (System.nanoTime() - enqueued) / 1e6;
-            if (space.deleted()) {
-                throw new EditException(EditException.Reason.NOT_FOUND, "space", "space '" + space.name() + "' was deleted");
-            }
+            // Resolve again on the queue thread: a replica rebuild may have replaced the runtime meanwhile.
+            SpaceRuntime space = registry.editable(call.getSpace(), "space");
             Optional<Applied> again = idempotentReplay(space, method, hp, idemKey, idemHash);
             if (again.isPresent()) {
                 return again.get();
@@ -221,11 +220,12 @@ public class EditService {
     }
 
     public RolledBack rollback(String spaceName, String editId, String idempotencyKey) {
-        SpaceRuntime space = registry.editable(spaceName, "space");
+        registry.editable(spaceName, "space");
         if (editId == null || editId.isBlank()) {
             throw EditException.invalid("edit_id", "no edit id given; ListEdits shows the ids");
         }
         return queue.run(() -> {
+            SpaceRuntime space = registry.editable(spaceName, "space");
             EditEntity edit = ledger.edit(space.name(), editId).orElseThrow(() -> new EditException(
                     EditException.Reason.NOT_FOUND, "edit_id", "no edit '" + editId + "' in space '" + space.name() + "'"));
             if (EditEntity.ROLLED_BACK.equals(edit.status)) {

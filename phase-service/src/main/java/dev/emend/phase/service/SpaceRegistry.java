@@ -169,7 +169,15 @@ public class SpaceRegistry {
         }
         SpaceEntity e = ledger.createSpace(name, description);
         SpaceRuntime rt = new SpaceRuntime(name, e.description, false, engine.newState(), 0, e.createdAt, e.updatedAt);
-        spaces.put(name, rt);
+        // ReplicaSync may already have registered it from the commit's NOTIFY: keep that one.
+        SpaceRuntime existing = spaces.putIfAbsent(name, rt);
+        if (existing != null && !existing.deleted()) {
+            rt.delete();
+            return existing;
+        }
+        if (existing != null) {
+            spaces.put(name, rt);
+        }
         return rt;
     }
 
