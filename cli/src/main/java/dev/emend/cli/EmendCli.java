@@ -36,7 +36,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             FactsCheckCommand.class,
             TrainFactsCommand.class,
             BenchmarksCommand.class,
-            RuntimeBenchCommand.class})
+            RuntimeBenchCommand.class,
+            TraceCommand.class, TraceAverageCommand.class})
 public final class EmendCli implements Runnable {
     /** System property naming the repository root (set by ./emend and by surefire). */
     public static final String REPO_ROOT_PROPERTY = "emend.repo.root";
