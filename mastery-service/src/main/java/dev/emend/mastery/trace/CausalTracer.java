@@ -353,6 +353,17 @@ public final class CausalTracer {
                     }
                 });
                 for (int t = 0; t < len; t++) {
+                    if (t < loc.start()) {
+                        // Before the subject the corrupted run's states equal the clean ones (the
+                        // noise is only at the subject and attention is causal): restoring them
+                        // changes nothing, so p_corrupt is exact and no forward is needed.
+                        for (int g = 0; g < groups; g++) {
+                            block[g0 + g][t] = pCorrupt;
+                            mlp[g0 + g][t] = pCorrupt;
+                            attn[g0 + g][t] = pCorrupt;
+                        }
+                        continue;
+                    }
                     NDArray[][] blockMasks = masks(m, layers, g0, groups, 1, t, len);
                     NDArray[][] winMasks = masks(m, layers, g0, groups, window, t, len);
                     float[] pb = runGroups(m, view, bigInput, bigCorrupt.with(new LayerHook() {

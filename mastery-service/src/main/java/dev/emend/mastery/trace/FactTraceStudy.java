@@ -48,6 +48,13 @@ public final class FactTraceStudy {
      */
     public static Result run(LanguageModel lm, CausalTracer tracer, List<FactPrompts.Fact> facts, int n, int pairs,
                              int unitK, int neuronK, long seed, PrintStream progress) {
+        return run(lm, tracer, facts, n, pairs, unitK, neuronK, seed, progress, null);
+    }
+
+    /** As above; {@code every20} (if not null) is called with the partial result every 20 traces. */
+    public static Result run(LanguageModel lm, CausalTracer tracer, List<FactPrompts.Fact> facts, int n, int pairs,
+                             int unitK, int neuronK, long seed, PrintStream progress,
+                             java.util.function.Consumer<Result> every20) {
         TraceAverage avg = new TraceAverage(lm.config().numLayers());
         List<Traced> traced = new ArrayList<>();
         int skipped = 0;
@@ -70,6 +77,10 @@ public final class FactTraceStudy {
             if (progress != null && traced.size() % 20 == 0) {
                 progress.printf(Locale.ROOT, "traced %d/%d facts (%.2f s per trace)%n", traced.size(), n,
                         avg.meanMillis() / 1000);
+            }
+            if (every20 != null && traced.size() % 20 == 0) {
+                every20.accept(new Result(avg, traced, skipped,
+                        pairs > 0 ? overlap(lm, traced, pairs, unitK, neuronK, seed) : null));
             }
         }
         Overlap overlap = pairs > 0 ? overlap(lm, traced, pairs, unitK, neuronK, seed) : null;

@@ -68,9 +68,18 @@ public final class TraceProbe {
                 tracer = tracer.withEmbeddingStd(Double.parseDouble(std));
             }
             int pairs = Integer.parseInt(opt.getOrDefault("pairs", "0"));
+            CausalTracer used = tracer;
+            java.util.function.Consumer<FactTraceStudy.Result> partial = opt.containsKey("json") ? r -> {
+                try {
+                    java.nio.file.Files.writeString(Path.of(opt.get("json") + ".partial"),
+                            FactTraceStudy.toJson(r, modelDir.toString(), used, std));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            } : null;
             FactTraceStudy.Result res = FactTraceStudy.run(lm, tracer, facts, n, pairs,
                     Integer.parseInt(opt.getOrDefault("unit-k", "5")), Integer.parseInt(opt.getOrDefault("neuron-k", "50")),
-                    seed, System.err);
+                    seed, System.err, partial);
             TraceAverage avg = res.average();
             System.out.printf(Locale.ROOT, "model %s (%d layers), %d facts traced (%d skipped), seed %d, %d samples, "
                     + "noise %s x embedding std %.4f (%s; vocab std %.4f, subjects std %.4f), window %d%n",
