@@ -42,7 +42,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             dev.emend.cli.stack.StatusCommand.class,
             dev.emend.cli.stack.DemoCommand.class,
             dev.emend.cli.stack.ChaosCommand.class,
-            BenchCommand.class})
+            BenchCommand.class,
+            TraceCommand.class, TraceAverageCommand.class})
 public final class EmendCli implements Runnable {
     /** System property naming the repository root (set by ./emend and by surefire). */
     public static final String REPO_ROOT_PROPERTY = "emend.repo.root";

@@ -1,63 +1,36 @@
 package dev.emend.mastery.trace;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 
 /**
- * Causal tracing over facts of an emend-facts file. Facts are shuffled with the seed; each gets
- * one of its relation's templates (drawn with the same seed) among those that put the subject
- * before the end, and is traced with the true object's first token as the answer. Prints the
- * mean indirect effect (p_restored − p_corrupt) per layer and token kind for block, MLP and
- * attention restoration, where the strongest MLP effect lies, and seconds per trace.
+ * Causal tracing over facts of an emend-facts file ({@link FactPrompts}: shuffled with the seed,
+ * one template each with the subject before the end, answer = the true object's first token).
+ * Prints the mean indirect effect per layer and token kind ({@link TraceAverage}) for block, MLP
+ * and attention restoration, where the strongest MLP effect lies, seconds per trace, and with
+ * {@code --pairs=P} the knowledge overlap of P unrelated and P same-relation pairs
+ * ({@link FactTraceStudy}).
  *
- * <p>Token kinds (ROME's Figure 2 grouping): first subject token, middle subject tokens, last
- * subject token, first subsequent token, further tokens, last token. A one-token subject counts
- * as "last subject token"; a first subsequent token that is also the last counts as "last
- * token"; tokens before the subject are left out. Within one fact the tokens of a kind are
- * averaged first, then the facts that have that kind are averaged.
+ * <p>Noise: {@code --std=vocab} (default: std of the whole token-embedding matrix, what the
+ * service and {@code ./emend trace} use), {@code --std=subjects} (ROME: std of the token
+ * embeddings of the subjects of all facts in the file) or a number.
  *
  * <pre>
  * TraceProbe MODEL_DIR FACTS_JSON [N=50] [SEED=1] [--samples=10] [--noise=3] [--window=W]
+ *            [--std=vocab|subjects|X] [--pairs=0] [--unit-k=5] [--neuron-k=50] [--json=FILE]
  * </pre>
+ * {@code --json} writes the averaged grids and overlap ({@link FactTraceStudy#toJson}) for
+ * {@code ./emend trace-average --from=FILE} to draw.
  */
 public final class TraceProbe {
-    static final String[] KINDS = {"first subj", "mid subj", "last subj", "first after", "further", "last"};
-
     private TraceProbe() {
-    }
-
-    /** Kind index of token {@code t} in a trace, or -1 for tokens before the subject. */
-    static int kind(int t, int start, int end, int len) {
-        if (t == len - 1) {
-            return 5;
-        }
-        if (t < start) {
-            return -1;
-        }
-        if (t == end - 1) {
-            return 2;
-        }
-        if (t == start) {
-            return 0;
-        }
-        if (t < end) {
-            return 1;
-        }
-        return t == end ? 3 : 4;
     }
 
     public static void main(String[] args) throws IOException {
@@ -72,144 +45,71 @@ public final class TraceProbe {
             }
         }
         if (pos.size() < 2 || pos.size() > 4) {
-            System.err.println("usage: TraceProbe MODEL_DIR FACTS_JSON [N=50] [SEED=1] [--samples=10] [--noise=3] [--window=W]");
+            System.err.println("usage: TraceProbe MODEL_DIR FACTS_JSON [N=50] [SEED=1] [--samples=10] [--noise=3] "
+                    + "[--window=W] [--std=vocab|subjects|X] [--pairs=0] [--unit-k=5] [--neuron-k=50] [--json=FILE]");
             System.exit(2);
         }
         Path modelDir = Path.of(pos.get(0));
-        JsonObject root = JsonParser.parseString(Files.readString(Path.of(pos.get(1)))).getAsJsonObject();
         int n = pos.size() > 2 ? Integer.parseInt(pos.get(2)) : 50;
         long seed = pos.size() > 3 ? Long.parseLong(pos.get(3)) : 1L;
-        Map<String, List<String>> templates = new HashMap<>();
-        for (JsonElement e : root.getAsJsonArray("relations")) {
-            JsonObject r = e.getAsJsonObject();
-            List<String> ok = new ArrayList<>();
-            for (JsonElement t : r.getAsJsonArray("templates")) {
-                String s = t.getAsString();
-                int at = s.indexOf("{}");
-                if (at >= 0 && at + 2 < s.length()) {
-                    ok.add(s);
-                }
-            }
-            templates.put(r.get("id").getAsString(), ok);
-        }
-        List<JsonObject> facts = new ArrayList<>();
-        JsonArray fa = root.getAsJsonArray("facts");
-        for (JsonElement e : fa) {
-            facts.add(e.getAsJsonObject());
-        }
-        Random rnd = new Random(seed);
-        Collections.shuffle(facts, rnd);
-
+        List<FactPrompts.Fact> facts = FactPrompts.load(Path.of(pos.get(1)), seed);
         try (LanguageModel lm = Checkpoints.load(modelDir)) {
             int layers = lm.config().numLayers();
             int window = opt.containsKey("window") ? Integer.parseInt(opt.get("window"))
                     : CausalTracer.defaultWindow(layers);
             CausalTracer tracer = new CausalTracer(lm, Integer.parseInt(opt.getOrDefault("samples", "10")),
                     Double.parseDouble(opt.getOrDefault("noise", "3")), seed, window);
-            TraceResult.Kind[] kinds = TraceResult.Kind.values();
-            double[][][] sum = new double[kinds.length][layers][KINDS.length];
-            int[] kindFacts = new int[KINDS.length];
-            double pClean = 0;
-            double pCorrupt = 0;
-            int top1 = 0;
-            int done = 0;
-            int skipped = 0;
-            double seconds = 0;
-            for (JsonObject f : facts) {
-                if (done >= n) {
-                    break;
-                }
-                List<String> ts = templates.get(f.get("relation").getAsString());
-                if (ts == null || ts.isEmpty()) {
-                    skipped++;
-                    continue;
-                }
-                String subject = f.get("subject").getAsString();
-                String prompt = ts.get(rnd.nextInt(ts.size())).replace("{}", subject);
-                TraceResult r;
-                long t0 = System.nanoTime();
-                try {
-                    r = tracer.trace(prompt, subject, f.get("object").getAsString());
-                } catch (IllegalArgumentException ex) {
-                    skipped++;
-                    continue;
-                }
-                seconds += (System.nanoTime() - t0) / 1e9;
-                done++;
-                pClean += r.pClean();
-                pCorrupt += r.pCorrupt();
-                if (r.pClean() > 0.5f) {
-                    top1++;
-                }
-                int len = r.tokens().size();
-                boolean[] has = new boolean[KINDS.length];
-                for (int k = 0; k < kinds.length; k++) {
-                    float[][] ie = r.indirectEffect(kinds[k]);
-                    for (int l = 0; l < layers; l++) {
-                        double[] s = new double[KINDS.length];
-                        int[] c = new int[KINDS.length];
-                        for (int t = 0; t < len; t++) {
-                            int kd = kind(t, r.subjectStart(), r.subjectEnd(), len);
-                            if (kd >= 0) {
-                                s[kd] += ie[l][t];
-                                c[kd]++;
-                            }
-                        }
-                        for (int kd = 0; kd < KINDS.length; kd++) {
-                            if (c[kd] > 0) {
-                                sum[k][l][kd] += s[kd] / c[kd];
-                                has[kd] = true;
-                            }
-                        }
-                    }
-                }
-                for (int kd = 0; kd < KINDS.length; kd++) {
-                    if (has[kd]) {
-                        kindFacts[kd]++;
-                    }
-                }
+            double vocabStd = tracer.embeddingStd();
+            double subjectStd = CausalTracer.subjectEmbeddingStd(lm, facts.stream().map(FactPrompts.Fact::subject).toList());
+            String std = opt.getOrDefault("std", "vocab");
+            if (std.equals("subjects")) {
+                tracer = tracer.withEmbeddingStd(subjectStd);
+            } else if (!std.equals("vocab")) {
+                tracer = tracer.withEmbeddingStd(Double.parseDouble(std));
             }
-            System.out.printf(Locale.ROOT, "model %s (%d layers), %d facts traced (%d skipped), seed %d, "
-                    + "%s samples, noise %s x std of the prompt's input embeddings, window %d%n",
-                    modelDir, layers, done, skipped, seed, opt.getOrDefault("samples", "10"),
-                    opt.getOrDefault("noise", "3"), window);
+            int pairs = Integer.parseInt(opt.getOrDefault("pairs", "0"));
+            CausalTracer used = tracer;
+            java.util.function.Consumer<FactTraceStudy.Result> partial = opt.containsKey("json") ? r -> {
+                try {
+                    java.nio.file.Files.writeString(Path.of(opt.get("json") + ".partial"),
+                            FactTraceStudy.toJson(r, modelDir.toString(), used, std));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            } : null;
+            FactTraceStudy.Result res = FactTraceStudy.run(lm, tracer, facts, n, pairs,
+                    Integer.parseInt(opt.getOrDefault("unit-k", "5")), Integer.parseInt(opt.getOrDefault("neuron-k", "50")),
+                    seed, System.err, partial);
+            TraceAverage avg = res.average();
+            System.out.printf(Locale.ROOT, "model %s (%d layers), %d facts traced (%d skipped), seed %d, %d samples, "
+                    + "noise %s x embedding std %.4f (%s; vocab std %.4f, subjects std %.4f), window %d%n",
+                    modelDir, layers, avg.traces(), res.skipped(), seed, tracer.samples(),
+                    opt.getOrDefault("noise", "3"), tracer.embeddingStd(), std, vocabStd, subjectStd, window);
             System.out.printf(Locale.ROOT, "mean p_clean(object) %.4f (p>0.5 in %d of %d), mean p_corrupt %.4f%n",
-                    pClean / Math.max(1, done), top1, done, pCorrupt / Math.max(1, done));
+                    avg.meanPClean(), avg.known(), avg.traces(), avg.meanPCorrupt());
             StringBuilder counts = new StringBuilder("facts per token kind:");
-            for (int kd = 0; kd < KINDS.length; kd++) {
-                counts.append(' ').append(KINDS[kd]).append('=').append(kindFacts[kd]);
+            for (int kd = 0; kd < TraceAverage.TOKEN_KINDS.length; kd++) {
+                counts.append(' ').append(TraceAverage.TOKEN_KINDS[kd]).append('=').append(avg.tracesWithKind(kd));
             }
             System.out.println(counts);
-            double best = Double.NEGATIVE_INFINITY;
-            int bestL = -1;
-            int bestK = -1;
-            for (int k = 0; k < kinds.length; k++) {
-                System.out.printf(Locale.ROOT, "%nmean indirect effect, %s restored (rows: layer)%n", kinds[k]);
-                StringBuilder h = new StringBuilder("| layer |");
-                StringBuilder sep = new StringBuilder("|---:|");
-                for (String name : KINDS) {
-                    h.append(' ').append(name).append(" |");
-                    sep.append("---:|");
-                }
-                System.out.println(h);
-                System.out.println(sep);
-                for (int l = 0; l < layers; l++) {
-                    StringBuilder row = new StringBuilder("| " + l + " |");
-                    for (int kd = 0; kd < KINDS.length; kd++) {
-                        double v = kindFacts[kd] == 0 ? Double.NaN : sum[k][l][kd] / kindFacts[kd];
-                        row.append(String.format(Locale.ROOT, " %.4f |", v));
-                        if (kinds[k] == TraceResult.Kind.MLP && kindFacts[kd] > 0 && v > best) {
-                            best = v;
-                            bestL = l;
-                            bestK = kd;
-                        }
-                    }
-                    System.out.println(row);
-                }
+            for (TraceResult.Kind k : TraceResult.Kind.values()) {
+                System.out.printf(Locale.ROOT, "%nmean indirect effect, %s restored (rows: layer)%n%s", k, avg.table(k));
             }
-            System.out.printf(Locale.ROOT, "%nstrongest MLP effect: layer %d, %s (%.4f)%n", bestL,
-                    bestK < 0 ? "-" : KINDS[bestK], best);
-            System.out.printf(Locale.ROOT, "seconds per trace: %.3f%n", seconds / Math.max(1, done));
+            int[] best = avg.strongest(TraceResult.Kind.MLP);
+            System.out.printf(Locale.ROOT, "%nstrongest MLP effect: layer %d, %s (%.4f)%n", best[0],
+                    best[1] < 0 ? "-" : TraceAverage.TOKEN_KINDS[best[1]],
+                    best[0] < 0 ? Double.NaN : avg.mean(TraceResult.Kind.MLP)[best[0]][best[1]]);
+            System.out.printf(Locale.ROOT, "seconds per trace: %.3f wall, %.3f CPU of the tracing thread%n",
+                    avg.meanMillis() / 1000, avg.meanCpuMillis() / 1000);
+            if (res.overlap() != null) {
+                System.out.println();
+                System.out.print(res.overlap().report());
+            }
+            if (opt.containsKey("json")) {
+                Path out = Path.of(opt.get("json"));
+                java.nio.file.Files.writeString(out, FactTraceStudy.toJson(res, modelDir.toString(), tracer, std));
+                System.out.println("wrote " + out);
+            }
         }
     }
 }

@@ -7,11 +7,12 @@ import java.util.List;
  * subjectEnd)}, the answer token, its probability at the last position in the clean run and with
  * the subject's embeddings corrupted, and three grids {@code [layer][token]} of the mean answer
  * probability when one clean state is restored into the corrupted runs (block output of that
- * layer; MLP or attention outputs of a window of layers centred on it).
+ * layer; MLP or attention outputs of a window of layers centred on it), the number of noise
+ * samples, and the wall-clock and calling-thread CPU time of the trace in milliseconds.
  */
 public record TraceResult(List<String> tokens, int subjectStart, int subjectEnd, int answerId, String answer,
                           float pClean, float pCorrupt, float noiseStd, int window,
-                          float[][] block, float[][] mlp, float[][] attention) {
+                          float[][] block, float[][] mlp, float[][] attention, int samples, double millis, double cpuMillis) {
 
     /** Which state was restored. */
     public enum Kind { BLOCK, MLP, ATTENTION }
