@@ -1,6 +1,7 @@
 package dev.emend.gateway.client;
 
 import dev.emend.gateway.config.EndpointsConfig;
+import dev.emend.gateway.config.EvaluationEndpointConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import jakarta.annotation.PreDestroy;
@@ -20,34 +21,36 @@ import java.util.concurrent.TimeUnit;
 public class PhaseChannels {
     @Inject
     EndpointsConfig config;
+    @Inject
+    EvaluationEndpointConfig evaluationConfig;
 
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
     public ManagedChannel phase(PhaseName phase) {
         EndpointsConfig.Endpoint e = switch (phase) {
-            case RECOGNITION -> config.phases().recognition();
-            case ASSOCIATION -> config.phases().association();
-            case MASTERY -> config.phases().mastery();
+            case RECOGNITION -> config.recognition();
+            case ASSOCIATION -> config.association();
+            case MASTERY -> config.mastery();
         };
-        return channels.computeIfAbsent(phase.id(), k -> open(e));
+        return channels.computeIfAbsent(phase.id(), k -> open(e.host(), e.port()));
     }
 
     public ManagedChannel evaluation() {
-        return channels.computeIfAbsent("evaluation", k -> open(config.evaluation()));
+        return channels.computeIfAbsent("evaluation", k -> open(evaluationConfig.host(), evaluationConfig.port()));
     }
 
     /** Where a service is configured, for messages. */
     public String address(PhaseName phase) {
         EndpointsConfig.Endpoint e = switch (phase) {
-            case RECOGNITION -> config.phases().recognition();
-            case ASSOCIATION -> config.phases().association();
-            case MASTERY -> config.phases().mastery();
+            case RECOGNITION -> config.recognition();
+            case ASSOCIATION -> config.association();
+            case MASTERY -> config.mastery();
         };
         return e.host() + ":" + e.port();
     }
 
-    private static ManagedChannel open(EndpointsConfig.Endpoint e) {
-        return ManagedChannelBuilder.forAddress(e.host(), e.port()).usePlaintext()
+    private static ManagedChannel open(String host, int port) {
+        return ManagedChannelBuilder.forAddress(host, port).usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
     }
 

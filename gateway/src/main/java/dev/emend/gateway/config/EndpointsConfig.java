@@ -3,21 +3,14 @@ package dev.emend.gateway.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** Where the phase services and evaluation-service listen (gRPC on their HTTP port). */
-@ConfigMapping(prefix = "emend")
+/** Where the phase services listen (gRPC on their HTTP port): {@code emend.phases.<phase>.host/port}. */
+@ConfigMapping(prefix = "emend.phases")
 public interface EndpointsConfig {
-    Phases phases();
+    Endpoint recognition();
 
-    Endpoint evaluation();
+    Endpoint association();
 
-    /** One address per phase: {@code emend.phases.<phase>.host/port}. */
-    interface Phases {
-        Endpoint recognition();
-
-        Endpoint association();
-
-        Endpoint mastery();
-    }
+    Endpoint mastery();
 
     /** A host and port. */
     interface Endpoint {

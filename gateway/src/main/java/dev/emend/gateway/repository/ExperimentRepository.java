@@ -16,6 +16,7 @@ public class ExperimentRepository implements PanacheRepositoryBase<ExperimentEnt
         public static final ArmStats NONE = new ArmStats(0, 0, null, null, null, null);
     }
 
+    /** Native SQL names the schema: the JDBC search_path is not set to it. */
     public Map<Long, ArmStats> armStats(String experimentId) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = getEntityManager().createNativeQuery("""
@@ -24,7 +25,7 @@ public class ExperimentRepository implements PanacheRepositoryBase<ExperimentEnt
                        percentile_cont(0.9) WITHIN GROUP (ORDER BY r.latency_ms) FILTER (WHERE r.ok),
                        percentile_cont(0.99) WITHIN GROUP (ORDER BY r.latency_ms) FILTER (WHERE r.ok),
                        avg(r.latency_ms) FILTER (WHERE r.ok)
-                FROM experiment_arm a LEFT JOIN arm_request r ON r.arm_id = a.id
+                FROM gateway.experiment_arm a LEFT JOIN gateway.arm_request r ON r.arm_id = a.id
                 WHERE a.experiment_id = ?1 GROUP BY a.id""").setParameter(1, experimentId).getResultList();
         Map<Long, ArmStats> out = new HashMap<>();
         for (Object[] r : rows) {

@@ -2,6 +2,7 @@ package dev.emend.gateway.security;
 
 import dev.emend.gateway.config.GatewayConfig;
 import dev.emend.gateway.rest.ProblemException;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerRequestFilter;
@@ -16,12 +17,12 @@ import jakarta.ws.rs.ext.Provider;
 @PreMatching
 public class BodyLimitFilter implements ContainerRequestFilter {
     @Inject
-    GatewayConfig config;
+    Instance<GatewayConfig> config; // looked up per request: providers are created before runtime config exists
 
     @Override
     public void filter(ContainerRequestContext ctx) {
         int length = ctx.getLength();
-        long max = config.limits().maxBodyBytes();
+        long max = config.get().limits().maxBodyBytes();
         if (length > max) {
             throw ProblemException.tooLarge(null, "The request body has " + length + " bytes; the limit is " + max
                     + ". Send fewer edit requests per call or shorter texts.");

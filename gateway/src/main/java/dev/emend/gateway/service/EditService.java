@@ -46,7 +46,16 @@ public class EditService {
     AuditService audit;
 
     public EditJson.AppliedJson apply(Caller caller, String space, EditJson.ApplyEditsJson body, String idempotencyKey) {
-        caller.requireEditorOf(space);
+        PhaseName phase = null;
+        String methodName = body == null ? null : body.method();
+        try {
+            caller.requireEditorOf(space);
+            phase = spaces.phaseOf(space, null);
+        } catch (RuntimeException e) {
+            audit.record(caller, new AuditService.Event("edit.apply", space, null, methodName, List.of(), idempotencyKey,
+                    "refused", status(e), e.getMessage()));
+            throw e;
+        }
         if (body == null) {
             throw ProblemException.badRequest(null, "The body is empty; send {\"method\": \"FT-M\", \"requests\": [{\"prompt\": ..., "
                     + "\"subject\": ..., \"target_new\": ...}]}.");
@@ -54,8 +63,7 @@ public class EditService {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
             throw ProblemException.badRequest("Idempotency-Key", "The Idempotency-Key header must have 1-200 characters.");
         }
-        PhaseName phase = spaces.phaseOf(space, null);
-        String methodName = body.method();
+        PhaseName edited = phase;
         try {
             MethodInfo method = catalog.method(phase, methodName, "method");
             ApplyEditsRequest.Builder b = ApplyEditsRequest.newBuilder().setSpace(space).setMethod(method.getName())
@@ -75,7 +83,7 @@ public class EditService {
                 b.setIdempotencyKey(idempotencyKey);
             }
             ApplyEditsRequest request = b.build();
-            ApplyEditsResponse r = queue.run(() -> phases.call(phase, c -> c.applyEdits(request)));
+            ApplyEditsResponse r = queue.run(() -> phases.call(edited, c -> c.applyEdits(request)));
             audit.record(caller, new AuditService.Event("edit.apply", space, phase.id(), r.getMethod(),
                     r.getEditsList().stream().map(EditRecord::getId).toList(), idempotencyKey, "ok", 200,
                     r.getEditsCount() + " edit(s), model_version " + r.getModelVersion().getSequence() + ", first prompt '"
@@ -89,14 +97,22 @@ public class EditService {
     }
 
     public EditJson.RolledBackJson rollback(Caller caller, String space, String editId, String idempotencyKey) {
-        caller.requireEditorOf(space);
-        PhaseName phase = spaces.phaseOf(space, null);
+        PhaseName phase;
+        try {
+            caller.requireEditorOf(space);
+            phase = spaces.phaseOf(space, null);
+        } catch (RuntimeException e) {
+            audit.record(caller, new AuditService.Event("edit.rollback", space, null, null, List.of(editId), idempotencyKey,
+                    "refused", status(e), e.getMessage()));
+            throw e;
+        }
         try {
             RollbackRequest.Builder b = RollbackRequest.newBuilder().setSpace(space).setEditId(editId);
             if (idempotencyKey != null) {
                 b.setIdempotencyKey(idempotencyKey);
             }
-            RollbackResponse r = queue.run(() -> phases.call(phase, c -> c.rollback(b.build())));
+            PhaseName owner = phase;
+            RollbackResponse r = queue.run(() -> phases.call(owner, c -> c.rollback(b.build())));
             audit.record(caller, new AuditService.Event("edit.rollback", space, phase.id(), r.getEdit().getMethod(),
                     List.of(editId), idempotencyKey, "ok", 200, ProtoMapper.enumName(r.getKind(), "ROLLBACK_KIND_")
                             + " rollback, model_version " + r.getModelVersion().getSequence() + ": " + r.getReason()));
