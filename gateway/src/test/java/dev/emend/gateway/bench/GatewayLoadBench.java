@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  *   <li>requests/s of POST /v1/experiments/{id}/generate with C concurrent clients for D seconds
  *       (two arms, 1:1, random callers), counting every non-200 answer as an error.</li>
  * </ol>
+ * A third run sends the same concurrent load straight to mastery-service, the ceiling the model sets.
  * Usage: {@code GatewayLoadBench [N=200] [D seconds=30] [C clients=16] [max_new_tokens=8]}.
  * Prints Markdown tables.
  */
@@ -85,41 +86,23 @@ public final class GatewayLoadBench {
                     + "{\"name\": \"b\", \"space\": \"bench-b\", \"weight\": 1}]}", KEY).body(), "id");
             String reader = field(post(http, base + "/v1/keys", "{\"name\": \"bench-reader\", \"role\": \"reader\", "
                     + "\"requests_per_minute\": 1000000}", KEY).body(), "key");
-            AtomicLong ok = new AtomicLong();
-            AtomicLong errors = new AtomicLong();
-            List<Double> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            ExecutorService pool = Executors.newFixedThreadPool(clients);
-            long start = System.nanoTime();
-            for (int c = 0; c < clients; c++) {
-                int client = c;
-                pool.submit(() -> {
-                    int i = 0;
-                    while (System.nanoTime() < end) {
-                        String body = "{\"prompt\": \"" + PROMPT + "\", \"max_new_tokens\": " + tokens + ", \"caller\": \"c"
-                                + client + "-" + (i++) + "\"}";
-                        long t0 = System.nanoTime();
-                        try {
-                            HttpResponse<String> r = post(http, base + "/v1/experiments/" + exp + "/generate", body, reader);
-                            if (r.statusCode() == 200) {
-                                ok.incrementAndGet();
-                                latencies.add((System.nanoTime() - t0) / 1e6);
-                            } else {
-                                errors.incrementAndGet();
-                                System.err.println("error " + r.statusCode() + ": " + r.body());
-                            }
-                        } catch (Exception e) {
-                            errors.incrementAndGet();
-                            System.err.println("error: " + e);
-                        }
-                    }
-                    return null;
-                });
-            }
-            pool.shutdown();
-            pool.awaitTermination(seconds + 120L, TimeUnit.SECONDS);
-            double elapsed = (System.nanoTime() - start) / 1e9;
-            double[] lat = latencies.stream().mapToDouble(Double::doubleValue).toArray();
+            // Same load straight to mastery-service (gRPC, 16 clients): the ceiling the model sets.
+            ManagedChannel loadChannel = ManagedChannelBuilder.forAddress("localhost", mastery.port()).usePlaintext().build();
+            EditorGrpc.EditorBlockingStub loadStub = EditorGrpc.newBlockingStub(loadChannel);
+            Load directLoad = load(clients, seconds, (client, i) -> {
+                loadStub.generate(grpcRequest);
+                return true;
+            });
+            loadChannel.shutdownNow();
+            Load gatewayLoad = load(clients, seconds, (client, i) -> {
+                String body = "{\"prompt\": \"" + PROMPT + "\", \"max_new_tokens\": " + tokens + ", \"caller\": \"c"
+                        + client + "-" + i + "\"}";
+                HttpResponse<String> r = post(http, base + "/v1/experiments/" + exp + "/generate", body, reader);
+                if (r.statusCode() != 200) {
+                    System.err.println("error " + r.statusCode() + ": " + r.body());
+                }
+                return r.statusCode() == 200;
+            });
             String stats = post(http, base + "/v1/experiments/" + exp, null, KEY).body();
 
             System.out.printf("%n## Gateway overhead per generate call (N=%d sequential, greedy, max_new_tokens=%d, base space)%n%n", n, tokens);
@@ -130,13 +113,61 @@ public final class GatewayLoadBench {
             System.out.printf("| overhead (gateway - direct) | %.2f | %.2f | | |%n", mean(gatewayMs) - mean(directMs),
                     pct(gatewayMs, 50) - pct(directMs, 50));
             System.out.printf("%n## POST /v1/experiments/{id}/generate, %d concurrent clients, %d s%n%n", clients, seconds);
-            System.out.println("| requests ok | errors | requests/s | p50 ms | p99 ms |");
-            System.out.println("|---|---|---|---|---|");
-            System.out.printf("| %d | %d | %.1f | %.1f | %.1f |%n", ok.get(), errors.get(), ok.get() / elapsed, pct(lat, 50), pct(lat, 99));
+            System.out.println("| path | requests ok | errors | requests/s | p50 ms | p99 ms |");
+            System.out.println("|---|---|---|---|---|---|");
+            directLoad.row("mastery-service gRPC Generate, direct");
+            gatewayLoad.row("gateway POST /v1/experiments/{id}/generate");
             System.out.println();
             System.out.println("experiment as the gateway reports it: " + stats);
         }
         System.exit(0);
+    }
+
+    /** One call of a load client; returns whether it succeeded. */
+    private interface Call {
+        boolean run(int client, int i) throws Exception;
+    }
+
+    /** Outcome of a load run. */
+    private record Load(long ok, long errors, double seconds, double[] latencies) {
+        void row(String name) {
+            System.out.printf("| %s | %d | %d | %.1f | %.1f | %.1f |%n", name, ok, errors, ok / seconds, pct(latencies, 50),
+                    pct(latencies, 99));
+        }
+    }
+
+    private static Load load(int clients, int seconds, Call call) throws InterruptedException {
+        AtomicLong ok = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        List<Double> latencies = java.util.Collections.synchronizedList(new ArrayList<>());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        long start = System.nanoTime();
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            pool.submit(() -> {
+                int i = 0;
+                while (System.nanoTime() < end) {
+                    long t0 = System.nanoTime();
+                    try {
+                        if (call.run(client, i++)) {
+                            ok.incrementAndGet();
+                            latencies.add((System.nanoTime() - t0) / 1e6);
+                        } else {
+                            errors.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        errors.incrementAndGet();
+                        System.err.println("error: " + e);
+                    }
+                }
+                return null;
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(seconds + 120L, TimeUnit.SECONDS);
+        return new Load(ok.get(), errors.get(), (System.nanoTime() - start) / 1e9,
+                latencies.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
     private static HttpResponse<String> post(HttpClient http, String url, String body, String key) throws Exception {
