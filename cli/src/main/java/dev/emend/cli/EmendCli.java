@@ -36,7 +36,13 @@ import picocli.CommandLine.UnmatchedArgumentException;
             FactsCheckCommand.class,
             TrainFactsCommand.class,
             BenchmarksCommand.class,
-            RuntimeBenchCommand.class})
+            RuntimeBenchCommand.class,
+            dev.emend.cli.stack.UpCommand.class,
+            dev.emend.cli.stack.DownCommand.class,
+            dev.emend.cli.stack.StatusCommand.class,
+            dev.emend.cli.stack.DemoCommand.class,
+            dev.emend.cli.stack.ChaosCommand.class,
+            BenchCommand.class})
 public final class EmendCli implements Runnable {
     /** System property naming the repository root (set by ./emend and by surefire). */
     public static final String REPO_ROOT_PROPERTY = "emend.repo.root";
@@ -129,7 +135,7 @@ public final class EmendCli implements Runnable {
     }
 
     /** The repository root: the {@value #REPO_ROOT_PROPERTY} property, else the working directory. */
-    static Path repoRoot() {
+    public static Path repoRoot() {
         String p = System.getProperty(REPO_ROOT_PROPERTY);
         return (p == null || p.isBlank() ? Path.of("") : Path.of(p)).toAbsolutePath().normalize();
     }

@@ -49,8 +49,8 @@ public final class GatewayLoadBench {
         String jdbc = EmbeddedPostgresResource.freshDatabase();
         try (ServiceProcess mastery = ServiceProcess.start("mastery-service", jdbc, Map.of());
              ServiceProcess gateway = ServiceProcess.start("gateway", jdbc, Map.of(
-                     "EMEND_MASTERY_PORT", Integer.toString(mastery.port()),
-                     "EMEND_BOOTSTRAP_ADMIN_KEY", KEY))) {
+                     "EMEND_PHASES_MASTERY_PORT", Integer.toString(mastery.port()),
+                     "EMEND_GATEWAY_BOOTSTRAP_ADMIN_KEY", KEY))) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String base = "http://localhost:" + gateway.port();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", mastery.port()).usePlaintext().build();

@@ -15,6 +15,11 @@ import dev.emend.core.edit.PhaseEngine;
 import dev.emend.core.edit.Progress;
 import dev.emend.core.edit.SpaceState;
 import dev.emend.core.runtime.LanguageModel;
+import dev.emend.mastery.alphaedit.AlphaEditEditor;
+import dev.emend.mastery.alphaedit.AlphaEditHyperParams;
+import dev.emend.mastery.alphaedit.AlphaEditUpdate;
+import dev.emend.mastery.alphaedit.NullSpaceProjector;
+import dev.emend.mastery.alphaedit.ProjectorCache;
 import dev.emend.mastery.ft.FtEditor;
 import dev.emend.mastery.ft.FtHyperParams;
 import dev.emend.mastery.ft.FtRequest;
@@ -38,7 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
 
 /**
- * The mastery phase: FT-L, FT-M, ROME, R-ROME and MEMIT over copy-on-write weight overlays.
+ * The mastery phase: FT-L, FT-M, ROME, R-ROME, MEMIT and AlphaEdit over copy-on-write weight overlays.
  * Hyperparameter defaults come from {@code hparams/<METHOD>/<model>.yaml} (EasyEdit names);
  * second moments C come from {@link CovarianceCache} over {@link StatsCorpus}.
  */
@@ -52,12 +57,15 @@ public final class MasteryEngine implements PhaseEngine {
     private final List<String> corpus;
     private final List<MethodDescriptor> methods;
     private final Map<String, SecondMoment> moments = new ConcurrentHashMap<>();
+    private final ProjectorCache projectorCache;
+    private final Map<String, NullSpaceProjector> projectors = new ConcurrentHashMap<>();
 
     public MasteryEngine(LanguageModel lm, String modelName, CovarianceCache cache, List<String> corpus) {
         this.lm = lm;
         this.modelName = modelName;
         this.cache = cache;
         this.corpus = corpus;
+        this.projectorCache = new ProjectorCache(cache);
         ClassLoader loader = MasteryEngine.class.getClassLoader();
         this.methods = descriptors(lm.config().numLayers()).stream()
                 .map(m -> HparamsFiles.withDefaults(m, loader, modelName, lm.family().name()))
@@ -114,6 +122,11 @@ public final class MasteryEngine implements PhaseEngine {
         memit.add(HparamSpec.of("layers", HparamType.INT_LIST, List.of(0, 1), 0.0, last,
                 "ascending layers whose MLP down-projections share the update"));
         memit.addAll(zStep);
+        List<HparamSpec> alpha = new ArrayList<>(memit);
+        alpha.removeIf(h -> h.name().equals("mom2_adjustment"));
+        alpha.add(HparamSpec.of("nullspace_threshold", HparamType.FLOAT, 0.1, 1e-12, 1e12,
+                "eigenvalues of C below this span the null space the update is projected onto"));
+        alpha.add(HparamSpec.of("L2", HparamType.FLOAT, 1.0, 1e-12, 1e12, "α, the ridge of the projected solve"));
         List<HparamSpec> ft = List.of(
                 HparamSpec.of("layers", HparamType.INT_LIST, List.of(0), 0.0, last, "layers whose MLP down-projection is fine-tuned"),
                 HparamSpec.of("num_steps", HparamType.INT, 25, 1.0, 10_000.0, "Adam steps"),
@@ -131,6 +144,10 @@ public final class MasteryEngine implements PhaseEngine {
                         false, ""),
                 new MethodDescriptor("MEMIT", "Mass-editing memory in a transformer (Meng et al. 2023): one batch of edits "
                         + "spread over several MLP layers by a least-squares update against C.", memit, all, 0, false, ""),
+                new MethodDescriptor("AlphaEdit", "Null-space constrained editing (Fang et al. 2025): MEMIT's update projected "
+                        + "onto the null space of the preserved keys' second moment, solved against the keys of the space's "
+                        + "earlier AlphaEdit edits, so sequential edits disturb what is kept and each other less.", alpha, all, 0,
+                        false, ""),
                 new MethodDescriptor("FT-L", "Constrained fine-tuning of one layer's MLP (Zhu et al. 2020): loss at the last "
                         + "prompt position, weights clamped near the original.", ft, all, 0, false, ""),
                 new MethodDescriptor("FT-M", "Fine-tuning with the target masked loss (EasyEdit's FT-M): teacher-forced "
@@ -168,6 +185,7 @@ public final class MasteryEngine implements PhaseEngine {
             switch (method.name()) {
                 case "ROME", "R-ROME" -> rome(hp, method.name().equals("R-ROME"));
                 case "MEMIT" -> memit(hp);
+                case "AlphaEdit" -> alphaEdit(hp);
                 default -> ft(hp, method.name());
             }
         } catch (IllegalArgumentException e) {
@@ -189,6 +207,21 @@ public final class MasteryEngine implements PhaseEngine {
                 hp.getDouble("clamp_norm_factor"), hp.getDouble("kl_factor"), hp.getBool("mom2_adjustment"),
                 hp.getDouble("mom2_update_weight"), hp.getInt("mom2_n_samples"), CONTEXT_TEMPLATES)
                 .validate(lm.config());
+    }
+
+    AlphaEditHyperParams alphaEdit(Hparams hp) {
+        return new AlphaEditHyperParams(hp.getIntList("layers"), hp.getString("fact_token"), hp.getInt("v_num_grad_steps"),
+                hp.getDouble("v_lr"), hp.getInt("v_loss_layer"), hp.getDouble("v_weight_decay"),
+                hp.getDouble("clamp_norm_factor"), hp.getDouble("kl_factor"), hp.getDouble("mom2_update_weight"),
+                hp.getInt("mom2_n_samples"), hp.getDouble("nullspace_threshold"), hp.getDouble("L2"), CONTEXT_TEMPLATES)
+                .validate(lm.config());
+    }
+
+    /** AlphaEdit's null-space projector of a layer, cached on disk beside C. */
+    public NullSpaceProjector projector(int layer, int samples, double threshold, Progress progress) {
+        return projectors.computeIfAbsent(layer + "/" + samples + "/" + threshold, k -> projectorCache.get(lm, layer, corpus,
+                samples, threshold, (stage, done, total) -> progress.report("null-space projector of layer " + layer + " (" + stage + ")",
+                        total == 0 ? 0 : (double) done / total)).projector());
     }
 
     FtHyperParams ft(Hparams hp, String method) {
@@ -243,6 +276,24 @@ public final class MasteryEngine implements PhaseEngine {
                     }
                     diagnostics.add(d);
                     notes.add(i < u.steps().length ? convergence(u.targetProbabilities()[i], u.steps()[i], p.vNumGradSteps()) : List.of());
+                }
+                update = u;
+            }
+            case "AlphaEdit" -> {
+                AlphaEditHyperParams p = alphaEdit(hp);
+                List<RomeRequest> rs = requests.stream().map(r -> new RomeRequest(r.prompt(), r.subject(), r.targetNew())).toList();
+                AlphaEditUpdate u = new AlphaEditEditor(lm, p, l -> projector(l, p.mom2NSamples(), p.nullspaceThreshold(), progress))
+                        .compute(s.view(), s.alphaEditMemory(), rs);
+                MemitUpdate w = u.weights();
+                for (int i = 0; i < requests.size(); i++) {
+                    Map<String, Double> d = new LinkedHashMap<>();
+                    if (i < w.deltaNorms().length) {
+                        d.put("delta_norm", w.deltaNorms()[i]);
+                        d.put("steps", (double) w.steps()[i]);
+                        d.put("target_probability", w.targetProbabilities()[i]);
+                    }
+                    diagnostics.add(d);
+                    notes.add(i < w.steps().length ? convergence(w.targetProbabilities()[i], w.steps()[i], p.vNumGradSteps()) : List.of());
                 }
                 update = u;
             }

@@ -11,6 +11,9 @@ import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
 import dev.emend.core.runtime.ScoreItem;
 import dev.emend.core.runtime.ScoreResult;
+import dev.emend.mastery.alphaedit.AlphaEditEditor;
+import dev.emend.mastery.alphaedit.AlphaEditMemory;
+import dev.emend.mastery.alphaedit.AlphaEditUpdate;
 import dev.emend.mastery.ft.FtEditor;
 import dev.emend.mastery.ft.FtUpdate;
 import dev.emend.mastery.memit.MemitEditor;
@@ -27,6 +30,8 @@ import java.util.List;
 public final class MasteryState implements SpaceState {
     private final LanguageModel lm;
     private final OverlayWeights overlay;
+    /** AlphaEdit's K_p: keys of the space's committed AlphaEdit edits, per layer. */
+    private final AlphaEditMemory alphaEditMemory = new AlphaEditMemory();
 
     MasteryState(LanguageModel lm) {
         this.lm = lm;
@@ -42,6 +47,10 @@ public final class MasteryState implements SpaceState {
         return overlay;
     }
 
+    public AlphaEditMemory alphaEditMemory() {
+        return alphaEditMemory;
+    }
+
     @Override
     public void apply(LedgerUnit unit) {
         Object update = UpdateCodec.decode(unit.payload());
@@ -49,6 +58,8 @@ public final class MasteryState implements SpaceState {
             RomeEditor.apply(overlay, r);
         } else if (update instanceof MemitUpdate m) {
             MemitEditor.apply(overlay, m);
+        } else if (update instanceof AlphaEditUpdate a) {
+            AlphaEditEditor.apply(overlay, alphaEditMemory, a);
         } else if (update instanceof FtUpdate f) {
             FtEditor.apply(overlay, f);
         } else {

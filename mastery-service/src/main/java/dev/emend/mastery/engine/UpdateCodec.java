@@ -1,6 +1,7 @@
 package dev.emend.mastery.engine;
 
 import dev.emend.core.model.WeightLayout;
+import dev.emend.mastery.alphaedit.AlphaEditUpdate;
 import dev.emend.mastery.ft.FtUpdate;
 import dev.emend.mastery.memit.MemitUpdate;
 import dev.emend.mastery.rome.RomeUpdate;
@@ -17,13 +18,14 @@ import java.util.List;
 /**
  * The ledger payload of a weight edit in compact form: ROME's two vectors (ΔW = u vᵀ), MEMIT's
  * per-layer low-rank factors (ΔW_l = A_l B_l, rank ≤ batch size), FT's dense delta of each changed
- * matrix. Big-endian, versioned by a leading kind tag; only what {@code apply} needs is stored
+ * matrix; AlphaEdit's factors plus the edit's keys (the memory later edits are solved against). Big-endian, versioned by a leading kind tag; only what {@code apply} needs is stored
  * (diagnostics go to the ledger's diagnostics column).
  */
 public final class UpdateCodec {
     private static final int ROME = 1;
     private static final int MEMIT = 2;
     private static final int FT = 3;
+    private static final int ALPHA_EDIT = 4;
 
     private UpdateCodec() {
     }
@@ -33,42 +35,44 @@ public final class UpdateCodec {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             DataOutputStream out = new DataOutputStream(bytes);
             if (update instanceof RomeUpdate r) {
-                    out.writeInt(ROME);
-                    out.writeUTF(r.method());
-                    out.writeInt(r.layer());
-                    out.writeUTF(r.weightName());
-                    out.writeUTF(r.layout().name());
-                    floats(out, r.left());
-                    floats(out, r.right());
+                out.writeInt(ROME);
+                out.writeUTF(r.method());
+                out.writeInt(r.layer());
+                out.writeUTF(r.weightName());
+                out.writeUTF(r.layout().name());
+                floats(out, r.left());
+                floats(out, r.right());
             } else if (update instanceof MemitUpdate m) {
-                    out.writeInt(MEMIT);
-                    out.writeUTF(m.method());
-                    out.writeInt(m.layers().size());
-                    for (MemitUpdate.LayerDelta d : m.layers()) {
-                        out.writeInt(d.layer());
-                        out.writeUTF(d.weightName());
-                        out.writeUTF(d.layout().name());
-                        out.writeInt(d.rank());
-                        out.writeInt(d.dModel());
-                        out.writeInt(d.dff());
-                        floats(out, d.a());
-                        floats(out, d.b());
-                    }
+                out.writeInt(MEMIT);
+                out.writeUTF(m.method());
+                layerDeltas(out, m);
+            } else if (update instanceof AlphaEditUpdate a) {
+                // The weight factors as MEMIT's, then the edit's keys per layer (AlphaEdit's memory K_p).
+                out.writeInt(ALPHA_EDIT);
+                out.writeUTF(a.weights().method());
+                layerDeltas(out, a.weights());
+                out.writeInt(a.memoryKeys().size());
+                for (AlphaEditUpdate.LayerKeys k : a.memoryKeys()) {
+                    out.writeInt(k.layer());
+                    out.writeInt(k.n());
+                    out.writeInt(k.dff());
+                    floats(out, k.keys());
+                }
             } else if (update instanceof FtUpdate f) {
-                    out.writeInt(FT);
-                    out.writeUTF(f.method());
-                    out.writeInt(f.deltas().size());
-                    for (FtUpdate.LayerDelta d : f.deltas()) {
-                        out.writeInt(d.layer());
-                        out.writeUTF(d.weightName());
-                        out.writeInt(d.shape().length);
-                        for (long s : d.shape()) {
-                            out.writeLong(s);
-                        }
-                        floats(out, d.delta());
+                out.writeInt(FT);
+                out.writeUTF(f.method());
+                out.writeInt(f.deltas().size());
+                for (FtUpdate.LayerDelta d : f.deltas()) {
+                    out.writeInt(d.layer());
+                    out.writeUTF(d.weightName());
+                    out.writeInt(d.shape().length);
+                    for (long s : d.shape()) {
+                        out.writeLong(s);
                     }
+                    floats(out, d.delta());
+                }
             } else {
-                throw new IllegalArgumentException("no payload encoding for " + update.getClass().getName());
+                throw new IllegalStateException("no payload encoding for " + update.getClass().getName());
             }
             out.flush();
             return bytes.toByteArray();
@@ -91,21 +95,18 @@ public final class UpdateCodec {
                     float[] right = floats(in);
                     yield new RomeUpdate(method, layer, weight, layout, left, right, new float[0], new float[0], 0, 0, 0, 0, 0);
                 }
-                case MEMIT -> {
+                case MEMIT -> layerDeltas(in, method);
+                case ALPHA_EDIT -> {
+                    MemitUpdate weights = layerDeltas(in, method);
                     int n = in.readInt();
-                    List<MemitUpdate.LayerDelta> layers = new ArrayList<>();
+                    List<AlphaEditUpdate.LayerKeys> keys = new ArrayList<>();
                     for (int i = 0; i < n; i++) {
                         int layer = in.readInt();
-                        String weight = in.readUTF();
-                        WeightLayout layout = WeightLayout.valueOf(in.readUTF());
-                        int rank = in.readInt();
-                        int dModel = in.readInt();
+                        int count = in.readInt();
                         int dff = in.readInt();
-                        float[] a = floats(in);
-                        float[] b = floats(in);
-                        layers.add(new MemitUpdate.LayerDelta(layer, weight, layout, rank, dModel, dff, a, b));
+                        keys.add(new AlphaEditUpdate.LayerKeys(layer, count, dff, floats(in)));
                     }
-                    yield new MemitUpdate(method, layers, new double[0], new double[0], new int[0], new double[0]);
+                    yield new AlphaEditUpdate(weights, keys);
                 }
                 case FT -> {
                     int n = in.readInt();
@@ -126,6 +127,37 @@ public final class UpdateCodec {
         } catch (IOException e) {
             throw new IllegalArgumentException("corrupt mastery payload: " + e.getMessage(), e);
         }
+    }
+
+    private static void layerDeltas(DataOutputStream out, MemitUpdate m) throws IOException {
+        out.writeInt(m.layers().size());
+        for (MemitUpdate.LayerDelta d : m.layers()) {
+            out.writeInt(d.layer());
+            out.writeUTF(d.weightName());
+            out.writeUTF(d.layout().name());
+            out.writeInt(d.rank());
+            out.writeInt(d.dModel());
+            out.writeInt(d.dff());
+            floats(out, d.a());
+            floats(out, d.b());
+        }
+    }
+
+    private static MemitUpdate layerDeltas(DataInputStream in, String method) throws IOException {
+        int n = in.readInt();
+        List<MemitUpdate.LayerDelta> layers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int layer = in.readInt();
+            String weight = in.readUTF();
+            WeightLayout layout = WeightLayout.valueOf(in.readUTF());
+            int rank = in.readInt();
+            int dModel = in.readInt();
+            int dff = in.readInt();
+            float[] a = floats(in);
+            float[] b = floats(in);
+            layers.add(new MemitUpdate.LayerDelta(layer, weight, layout, rank, dModel, dff, a, b));
+        }
+        return new MemitUpdate(method, layers, new double[0], new double[0], new int[0], new double[0]);
     }
 
     private static void floats(DataOutputStream out, float[] v) throws IOException {

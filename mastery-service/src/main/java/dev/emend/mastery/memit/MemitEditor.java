@@ -61,11 +61,42 @@ public final class MemitEditor {
         return zStep.contextTemplates();
     }
 
+    /**
+     * One layer's right factor: B (n × d_ff, row-major) such that ΔW_l = R·B, from the keys K
+     * (n rows of d_ff) captured on the partially updated model. MEMIT's is (M⁻¹K)ᵀ with
+     * M = λC + K Kᵀ; AlphaEdit plugs in its null-space-projected solve here and shares the rest.
+     */
+    @FunctionalInterface
+    public interface LayerSolver {
+        float[] rightFactor(int layer, int dff, double[][] keys);
+    }
+
     /** Computes the batch update against {@code view}, without applying it to the caller's weights. */
     public MemitUpdate compute(ModelView view, List<RomeRequest> requests) {
+        return compute(view, requests, "MEMIT", this::memitRightFactor);
+    }
+
+    /**
+     * MEMIT's z-step and layer-by-layer spreading with {@code solver} deciding each layer's right
+     * factor (the left factor is always R, the residual share of the layer).
+     */
+    public MemitUpdate compute(ModelView view, List<RomeRequest> requests, String method, LayerSolver solver) {
         if (requests == null || requests.isEmpty()) {
-            throw new IllegalArgumentException("MEMIT needs at least one edit request");
+            throw new IllegalArgumentException(method + " needs at least one edit request");
         }
+        return compute(view, requests, targets(view, requests), method, solver);
+    }
+
+    /**
+     * The z-step's outcome for a batch: zᵢ = hᵢ + δᵢ at the last edited layer, and per request
+     * ‖δᵢ‖, ‖hᵢ‖, the iterations run and the target probability reached. It depends only on the
+     * view and the z-step settings, so editors with the same settings can share it (a probe
+     * comparing MEMIT and AlphaEdit on one batch).
+     */
+    public record Targets(double[][] z, double[] deltaNorms, double[] residualNorms, int[] steps, double[] probabilities) {}
+
+    /** Runs the z-step for every request against {@code view}. */
+    public Targets targets(ModelView view, List<RomeRequest> requests) {
         int n = requests.size();
         int lastLayer = hp.lastLayer();
         int dModel = lm.config().hiddenSize();
@@ -90,6 +121,26 @@ public final class MemitEditor {
             steps[i] = fit.steps();
             probs[i] = fit.targetProbability();
         }
+        return new Targets(z, deltaNorms, residualNorms, steps, probs);
+    }
+
+    /**
+     * As {@link #compute(ModelView, List, String, LayerSolver)} with the z-step already run on
+     * {@code view}; a null {@code solver} is MEMIT's own.
+     */
+    public MemitUpdate compute(ModelView view, List<RomeRequest> requests, Targets t, String method, LayerSolver layerSolver) {
+        LayerSolver solver = layerSolver != null ? layerSolver : this::memitRightFactor;
+        int n = requests.size();
+        if (t.z().length != n) {
+            throw new IllegalArgumentException("targets for " + t.z().length + " requests, got " + n + " requests");
+        }
+        int lastLayer = hp.lastLayer();
+        int dModel = lm.config().hiddenSize();
+        double[][] z = t.z();
+        double[] deltaNorms = t.deltaNorms();
+        double[] residualNorms = t.residualNorms();
+        int[] steps = t.steps();
+        double[] probs = t.probabilities();
 
         List<MemitUpdate.LayerDelta> deltas = new ArrayList<>();
         try (OverlayWeights work = new OverlayWeights(view.weights(), lm.manager())) {
@@ -102,56 +153,70 @@ public final class MemitEditor {
                 Captured c = capture(current, requests, layer, lastLayer);
                 int left = layers.size() - li;
                 // A = R (d_model × n), row-major.
-                double[] a = new double[dModel * n];
+                float[] af = new float[dModel * n];
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < dModel; j++) {
-                        a[j * n + i] = (z[i][j] - c.residual[i][j]) / left;
+                        af[j * n + i] = (float) ((z[i][j] - c.residual[i][j]) / left);
                     }
                 }
-                // M = λC + K Kᵀ; X = M⁻¹ K (d_ff × n); B = Xᵀ.
-                double[] m;
-                if (hp.mom2Adjustment()) {
-                    SecondMoment cov = secondMoments.apply(layer);
-                    if (cov.dim() != dff) {
-                        throw new IllegalStateException("second moment for layer " + layer + " is " + cov.dim()
-                                + "-dimensional, the MLP has d_ff " + dff);
-                    }
-                    m = cov.toArray();
-                    for (int p = 0; p < m.length; p++) {
-                        m[p] *= hp.mom2UpdateWeight();
-                    }
-                } else {
-                    m = new double[dff * dff];
-                }
-                for (int i = 0; i < n; i++) {
-                    double[] k = c.keys[i];
-                    for (int p = 0; p < dff; p++) {
-                        double kp = k[p];
-                        int row = p * dff;
-                        for (int q = 0; q < dff; q++) {
-                            m[row + q] += kp * k[q];
-                        }
-                    }
-                }
-                // SecondMoment's float64 Cholesky (with its ridge fallback) solves M x = k.
-                SecondMoment solver = new SecondMoment(layer, dff, 1, m);
-                float[] b = new float[n * dff];
-                for (int i = 0; i < n; i++) {
-                    double[] x = solver.solve(c.keys[i]);
-                    for (int p = 0; p < dff; p++) {
-                        b[i * dff + p] = (float) x[p];
-                    }
-                }
-                float[] af = new float[a.length];
-                for (int p = 0; p < a.length; p++) {
-                    af[p] = (float) a[p];
+                float[] b = solver.rightFactor(layer, dff, c.keys);
+                if (b.length != n * dff) {
+                    throw new IllegalStateException(method + ": right factor of layer " + layer + " has " + b.length
+                            + " values, expected " + n + "×" + dff);
                 }
                 MemitUpdate.LayerDelta d = new MemitUpdate.LayerDelta(layer, down.weight(), down.layout(), n, dModel, dff, af, b);
                 write(work, d, 1f);
                 deltas.add(d);
             }
         }
-        return new MemitUpdate("MEMIT", List.copyOf(deltas), deltaNorms, residualNorms, steps, probs);
+        return new MemitUpdate(method, List.copyOf(deltas), deltaNorms, residualNorms, steps, probs);
+    }
+
+    /** MEMIT's B = (M⁻¹K)ᵀ, M = λC + K Kᵀ, solved in float64. */
+    private float[] memitRightFactor(int layer, int dff, double[][] keys) {
+        int n = keys.length;
+        double[] m;
+        if (hp.mom2Adjustment()) {
+            SecondMoment cov = secondMoments.apply(layer);
+            if (cov.dim() != dff) {
+                throw new IllegalStateException("second moment for layer " + layer + " is " + cov.dim()
+                        + "-dimensional, the MLP has d_ff " + dff);
+            }
+            m = cov.toArray();
+            for (int p = 0; p < m.length; p++) {
+                m[p] *= hp.mom2UpdateWeight();
+            }
+        } else {
+            m = new double[dff * dff];
+        }
+        for (int i = 0; i < n; i++) {
+            double[] k = keys[i];
+            for (int p = 0; p < dff; p++) {
+                double kp = k[p];
+                int row = p * dff;
+                for (int q = 0; q < dff; q++) {
+                    m[row + q] += kp * k[q];
+                }
+            }
+        }
+        // SecondMoment's float64 Cholesky (with its ridge fallback) solves M x = k.
+        SecondMoment solver = new SecondMoment(layer, dff, 1, m);
+        float[] b = new float[n * dff];
+        for (int i = 0; i < n; i++) {
+            double[] x = solver.solve(keys[i]);
+            for (int p = 0; p < dff; p++) {
+                b[i * dff + p] = (float) x[p];
+            }
+        }
+        return b;
+    }
+
+    /**
+     * Per request, layer {@code layer}'s MLP key at the lookup position, averaged over the context
+     * templates, on {@code view} (AlphaEdit accumulates these after each edit).
+     */
+    public double[][] keys(ModelView view, List<RomeRequest> requests, int layer) {
+        return capture(view, requests, layer, -1).keys;
     }
 
     /** Computes the batch update on the overlay's current weights (with {@code hooks}) and applies it. */

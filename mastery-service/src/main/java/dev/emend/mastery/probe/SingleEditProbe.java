@@ -70,12 +70,8 @@ public final class SingleEditProbe {
             String prompt = c.get("prompt").getAsString();
             String subject = c.has("subject") ? c.get("subject").getAsString() : null;
             String target = c.get("target_new").getAsString();
-            pre += lm.score(lm.baseView(), prompt, target).tokenAccuracy();
-            List<String[]> locality = localityPairs(c);
-            List<ScoreResult> locBase = new ArrayList<>();
-            for (String[] p : locality) {
-                locBase.add(lm.score(lm.baseView(), p[0], p[1]));
-            }
+            Baseline base = baseline(lm, c);
+            pre += base.preEdit();
             try (OverlayWeights overlay = new OverlayWeights(lm.weights(), lm.manager())) {
                 long t0 = System.nanoTime();
                 double[] figures = edit.apply(overlay, prompt, subject, target);
@@ -83,23 +79,11 @@ public final class SingleEditProbe {
                 for (int k = 0; k < extras; k++) {
                     extra[k] += figures[k];
                 }
-                ModelView view = new ModelView(overlay, Hooks.NONE);
-                succ += lm.score(view, prompt, target).tokenAccuracy();
-                if (c.has("rephrase_prompt") && !c.get("rephrase_prompt").isJsonNull()) {
-                    gen += lm.score(view, c.get("rephrase_prompt").getAsString(), target).tokenAccuracy();
-                }
-                if (!locality.isEmpty()) {
-                    double agree = 0;
-                    for (int j = 0; j < locality.size(); j++) {
-                        int[] a = lm.score(view, locality.get(j)[0], locality.get(j)[1]).argmaxIds();
-                        int[] b = locBase.get(j).argmaxIds();
-                        int same = 0;
-                        for (int t = 0; t < a.length; t++) {
-                            same += a[t] == b[t] ? 1 : 0;
-                        }
-                        agree += (double) same / a.length;
-                    }
-                    loc += agree / locality.size();
+                CaseScore s = score(lm, new ModelView(overlay, Hooks.NONE), c, base);
+                succ += s.editSucc();
+                gen += Double.isNaN(s.generalization()) ? 0 : s.generalization();
+                if (!Double.isNaN(s.locality())) {
+                    loc += s.locality();
                     locCases++;
                 }
             }
@@ -109,6 +93,58 @@ public final class SingleEditProbe {
         }
         return new Row(100 * succ / n, 100 * gen / n, locCases == 0 ? Double.NaN : 100 * loc / locCases, 100 * pre / n,
                 seconds / n, extra);
+    }
+
+    /**
+     * What a case is compared against, taken on the unedited model: Edit Succ of target_new
+     * before the edit, and the base model's scores on the locality pairs.
+     */
+    public record Baseline(double preEdit, List<String[]> locality, List<ScoreResult> localityBase) {}
+
+    /** One case's scores as fractions in [0, 1]; generalization / locality NaN when the case has none. */
+    public record CaseScore(double editSucc, double generalization, double locality) {}
+
+    public static Baseline baseline(LanguageModel lm, JsonObject c) {
+        String prompt = c.get("prompt").getAsString();
+        String target = c.get("target_new").getAsString();
+        double pre = lm.score(lm.baseView(), prompt, target).tokenAccuracy();
+        List<String[]> locality = localityPairs(c);
+        List<ScoreResult> locBase = new ArrayList<>();
+        for (String[] p : locality) {
+            locBase.add(lm.score(lm.baseView(), p[0], p[1]));
+        }
+        return new Baseline(pre, locality, locBase);
+    }
+
+    /**
+     * Scores case {@code c} on the edited {@code view}: Edit Succ and Generalization are the
+     * teacher-forced token accuracy of target_new after prompt / rephrase_prompt; Locality the
+     * share of locality-answer positions whose argmax agrees with the unedited model's.
+     */
+    public static CaseScore score(LanguageModel lm, ModelView view, JsonObject c, Baseline base) {
+        String prompt = c.get("prompt").getAsString();
+        String target = c.get("target_new").getAsString();
+        double succ = lm.score(view, prompt, target).tokenAccuracy();
+        double gen = Double.NaN;
+        if (c.has("rephrase_prompt") && !c.get("rephrase_prompt").isJsonNull()) {
+            gen = lm.score(view, c.get("rephrase_prompt").getAsString(), target).tokenAccuracy();
+        }
+        double loc = Double.NaN;
+        List<String[]> locality = base.locality();
+        if (!locality.isEmpty()) {
+            double agree = 0;
+            for (int j = 0; j < locality.size(); j++) {
+                int[] a = lm.score(view, locality.get(j)[0], locality.get(j)[1]).argmaxIds();
+                int[] b = base.localityBase().get(j).argmaxIds();
+                int same = 0;
+                for (int t = 0; t < a.length; t++) {
+                    same += a[t] == b[t] ? 1 : 0;
+                }
+                agree += (double) same / a.length;
+            }
+            loc = agree / locality.size();
+        }
+        return new CaseScore(succ, gen, loc);
     }
 
     /** Every (prompt, ground_truth) under the case's locality keys (KnowEdit: Relation_Specificity...). */

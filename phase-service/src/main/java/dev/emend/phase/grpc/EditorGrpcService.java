@@ -369,6 +369,23 @@ public class EditorGrpcService extends EditorGrpc.EditorImplBase {
         return b.build();
     }
 
+    /** True when the failure is a lost or refused database connection (SQLState class 08, or 57P0x shutdown). */
+    static boolean databaseUnreachable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+            if (t instanceof java.net.ConnectException || t.getClass().getName().endsWith("JDBCConnectionException")) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
     /** Runs a call and maps failures to the status codes of editor.proto. */
     private <T> void respond(StreamObserver<T> out, Supplier<T> call) {
         T value;
@@ -387,6 +404,12 @@ public class EditorGrpcService extends EditorGrpc.EditorImplBase {
             out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;
         } catch (RuntimeException e) {
+            if (databaseUnreachable(e)) {
+                Log.warnf("ledger database unreachable: %s", e.getMessage());
+                out.onError(Status.UNAVAILABLE.withDescription("the ledger database is unreachable, so nothing was "
+                        + "changed; reads of loaded spaces keep working; retry when it is back").asRuntimeException());
+                return;
+            }
             Log.error("Editor call failed", e);
             out.onError(Status.INTERNAL.withDescription(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
                     .asRuntimeException());

@@ -16,15 +16,22 @@ public class LedgerReadinessCheck implements HealthCheck {
     SpaceRegistry registry;
     @Inject
     EditQueue queue;
+    @Inject
+    dev.emend.phase.config.PhaseConfig config;
 
     @Override
     public HealthCheckResponse call() {
         var b = HealthCheckResponse.named("model-and-ledger").status(registry.ready())
                 .withData("phase", registry.engine().phase().name())
                 .withData("model_fingerprint", registry.engine().model().fingerprint())
-                .withData("edit_queue_length", queue.length());
+                .withData("edit_queue_length", queue.length())
+                .withData("service_version", config.serviceVersion());
         if (!registry.ready()) {
             b.withData("problem", registry.readyProblem());
+        } else {
+            // name@sequence of every space, for `./emend status`.
+            b.withData("spaces", String.join(",", registry.all().stream()
+                    .map(s -> s.name() + "@" + s.sequence()).toList()));
         }
         return b.build();
     }

@@ -24,6 +24,8 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class LedgerRepository {
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "quarkus.flyway.default-schema", defaultValue = "public")
+    String schema;
 
     /** An edit row to insert. */
     public record NewEdit(String id, String requestJson, String caseId, String notesJson, String diagnosticsJson) {
@@ -76,6 +78,7 @@ public class LedgerRepository {
         s.createdAt = now();
         s.updatedAt = s.createdAt;
         s.persist();
+        notifyReplicas(name);
         return s;
     }
 
@@ -91,6 +94,7 @@ public class LedgerRepository {
         EditEntity.delete("space", name);
         EditUnitEntity.delete("space", name);
         s.delete();
+        notifyReplicas(name);
         return edits;
     }
 
@@ -193,6 +197,7 @@ public class LedgerRepository {
         }
         s.headSequence = seq;
         s.updatedAt = at;
+        notifyReplicas(space);
         return new Commit(first, seq, at);
     }
 
@@ -224,7 +229,15 @@ public class LedgerRepository {
         }
         s.headSequence = seq;
         s.updatedAt = at;
+        notifyReplicas(space);
         return new RollbackCommit(seq, at, rolled, reactivated);
+    }
+
+    /** Tells replicas (see ReplicaSync) that a space's ledger changed; delivered on commit. */
+    private void notifyReplicas(String space) {
+        String channel = "emend_ledger_" + schema.replaceAll("[^a-zA-Z0-9_]", "_");
+        SpaceEntity.getEntityManager().createNativeQuery("SELECT pg_notify(?1, ?2)")
+                .setParameter(1, channel).setParameter(2, space).getSingleResult();
     }
 
     private SpaceEntity lockSpace(String space, long expectedHead) {

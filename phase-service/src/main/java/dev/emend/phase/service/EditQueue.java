@@ -51,6 +51,18 @@ public class EditQueue {
         return waiting.get();
     }
 
+    /** Like {@link #run} but never refused for a full queue (internal maintenance work). */
+    public <T> T runInternal(Callable<T> task) {
+        waiting.incrementAndGet();
+        return await(thread.submit(() -> {
+            try {
+                return task.call();
+            } finally {
+                waiting.decrementAndGet();
+            }
+        }));
+    }
+
     /** Runs the task on the queue thread and waits for it; exceptions come back unwrapped. */
     public <T> T run(Callable<T> task) {
         if (waiting.incrementAndGet() > config.maxQueued()) {
@@ -71,6 +83,10 @@ public class EditQueue {
             waiting.decrementAndGet();
             throw e;
         }
+        return await(f);
+    }
+
+    private static <T> T await(Future<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -149,7 +149,7 @@ public class EditService {
                 ComputedEdit computed;
                 try {
                     computed = engine.compute(space.stateForCompute(), method, hp, unitRequests,
-                            (stage, f) -> Log.debugf("%s %s: %s %.0f%%", space.name(), method.name(), stage, 100 * f));
+                            progressLog(space.name() + " " + method.name()));
                 } catch (EditException e) {
                     throw e;
                 } catch (RuntimeException e) {
@@ -286,6 +286,20 @@ public class EditService {
             dependents.remove(editId);
             return new RolledBack(space, editId, exact, reason, dependents, commit.reactivated(), commit.sequence());
         });
+    }
+
+    /** Logs a long computation's progress at INFO, once per stage and every 10 %. */
+    static dev.emend.core.edit.Progress progressLog(String what) {
+        String[] lastStage = {""};
+        int[] lastDecile = {-1};
+        return (stage, fraction) -> {
+            int decile = (int) Math.floor(fraction * 10);
+            if (!stage.equals(lastStage[0]) || decile > lastDecile[0]) {
+                lastStage[0] = stage;
+                lastDecile[0] = decile;
+                Log.infof("%s: %s %.0f%%", what, stage, 100 * fraction);
+            }
+        };
     }
 
     /** Deletes a space on the queue thread, so no edit of it is half-way when it goes. */

@@ -1,0 +1,190 @@
+package dev.emend.association.engine;
+
+import ai.djl.ndarray.NDManager;
+import dev.emend.association.grace.GraceCodebook;
+import dev.emend.association.grace.GraceEditor;
+import dev.emend.association.grace.GraceHook;
+import dev.emend.association.lora.LoraAdapter;
+import dev.emend.association.wise.WiseEditor;
+import dev.emend.association.wise.WiseHook;
+import dev.emend.association.wise.WiseMemory;
+import dev.emend.core.edit.Answer;
+import dev.emend.core.edit.EditException;
+import dev.emend.core.edit.LedgerUnit;
+import dev.emend.core.edit.SpaceState;
+import dev.emend.core.model.ContextLengthException;
+import dev.emend.core.model.Hooks;
+import dev.emend.core.model.LayerHook;
+import dev.emend.core.runtime.Generation;
+import dev.emend.core.runtime.GenerationOptions;
+import dev.emend.core.runtime.LanguageModel;
+import dev.emend.core.runtime.ModelView;
+import dev.emend.core.runtime.ScoreItem;
+import dev.emend.core.runtime.ScoreResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One association space: the frozen base model plus, as forward hooks, its LoRA adapters (one per
+ * ledger unit, in ledger order), its WISE side memories and its GRACE codebooks (one of each per
+ * wrapped layer). {@link #apply} turns a committed payload into state deterministically; reads
+ * run the base model with the current hooks. Native memory lives under one sub-manager of the
+ * model's, freed on {@link #close}.
+ *
+ * <p>WISE routes whole sequences, so with a side memory present items are scored one per forward
+ * (no padding in the routing mean) and generation runs without a KV cache.
+ */
+public final class AssociationState implements SpaceState {
+    private final LanguageModel lm;
+    private final NDManager manager;
+    private final Map<Integer, GraceCodebook> codebooks = new TreeMap<>();
+    private final Map<Integer, WiseMemory> wise = new TreeMap<>();
+    private final List<LoraAdapter> adapters = new ArrayList<>();
+    private volatile Hooks hooks = Hooks.NONE;
+
+    public AssociationState(LanguageModel lm) {
+        this.lm = lm;
+        this.manager = lm.manager().newSubManager();
+    }
+
+    @Override
+    public synchronized void apply(LedgerUnit unit) {
+        TensorPack pack = TensorPack.fromBytes(unit.payload());
+        String method = unit.method().toUpperCase(Locale.ROOT);
+        int dff = lm.config().intermediateSize();
+        int d = lm.config().hiddenSize();
+        switch (method) {
+            case "GRACE" -> {
+                int layer = pack.getInt("layer");
+                GraceCodebook cb = codebooks.computeIfAbsent(layer,
+                        l -> new GraceCodebook(l, pack.get("dist_fn"), pack.get("replacement"), dff, d, manager));
+                GraceEditor.apply(cb, pack, unit.editIds().get(0), unit.hparams().getDouble("eps"));
+            }
+            case "WISE" -> {
+                int layer = pack.getInt("layer");
+                WiseMemory mem = wise.computeIfAbsent(layer, l -> new WiseMemory(l, dff, d, unit.hparams().getBool("retrieve"),
+                        unit.hparams().getDouble("act_ratio"), manager));
+                WiseEditor.apply(mem, pack, unit.hparams());
+            }
+            case "LORA" -> adapters.add(LoraAdapter.fromPack(pack, manager));
+            default -> throw new IllegalArgumentException("the association state cannot apply method '" + unit.method() + "'");
+        }
+        hooks = buildHooks(-1);
+    }
+
+    private Hooks buildHooks(int skipWiseLayer) {
+        List<LayerHook> list = new ArrayList<>(adapters);
+        wise.forEach((layer, mem) -> {
+            if (layer != skipWiseLayer) {
+                list.add(new WiseHook(mem));
+            }
+        });
+        codebooks.values().forEach(cb -> list.add(new GraceHook(cb)));
+        return Hooks.of(list.toArray(new LayerHook[0]));
+    }
+
+    /** The base weights with this space's hooks. */
+    public ModelView view() {
+        return new ModelView(lm.weights(), hooks);
+    }
+
+    /** The view without the WISE memory at {@code layer} (its own training replaces it). */
+    public synchronized ModelView viewWithoutWise(int layer) {
+        return new ModelView(lm.weights(), buildHooks(layer));
+    }
+
+    public synchronized GraceCodebook codebook(int layer) {
+        return codebooks.get(layer);
+    }
+
+    public synchronized WiseMemory wiseMemory(int layer) {
+        return wise.get(layer);
+    }
+
+    public synchronized int adapterCount() {
+        return adapters.size();
+    }
+
+    /** Number of GRACE entries over all codebooks. */
+    public synchronized int graceEntries() {
+        return codebooks.values().stream().mapToInt(GraceCodebook::size).sum();
+    }
+
+    private boolean routesWholeSequences() {
+        return !wise.isEmpty();
+    }
+
+    @Override
+    public Answer<ScoreResult> score(String prompt, String target) {
+        return scoreBatch(List.of(new ScoreItem(prompt, target))).get(0);
+    }
+
+    @Override
+    public List<Answer<ScoreResult>> scoreBatch(List<ScoreItem> items) {
+        ModelView v = view();
+        List<ScoreResult> results;
+        try {
+            if (routesWholeSequences()) {
+                results = new ArrayList<>();
+                for (ScoreItem it : items) {
+                    results.add(lm.score(v, it.prompt(), it.target()));
+                }
+            } else {
+                results = lm.scoreBatch(v, items);
+            }
+        } catch (ContextLengthException e) {
+            throw EditException.invalid("prompt", e.getMessage() + "; shorten the prompt or target");
+        } catch (IllegalArgumentException e) {
+            throw EditException.invalid("prompt", e.getMessage());
+        }
+        List<Answer<ScoreResult>> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            ScoreResult r = results.get(i);
+            out.add(new Answer<>(r, items.get(i).prompt(), r.promptIds().length, List.of(), List.of()));
+        }
+        return out;
+    }
+
+    @Override
+    public Answer<Generation> generate(String prompt, GenerationOptions options) {
+        GenerationOptions o = routesWholeSequences() ? options.withCache(false) : options;
+        try {
+            Generation g = lm.generate(view(), prompt, o);
+            return new Answer<>(g, prompt, lm.encodePrompt(prompt).length, List.of(), List.of());
+        } catch (ContextLengthException e) {
+            throw EditException.invalid("prompt", e.getMessage() + "; shorten the prompt");
+        } catch (IllegalArgumentException e) {
+            throw EditException.invalid("prompt", e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized long footprintBytes() {
+        long n = 0;
+        for (GraceCodebook cb : codebooks.values()) {
+            n += cb.footprintBytes();
+        }
+        for (WiseMemory m : wise.values()) {
+            n += m.footprintBytes();
+        }
+        for (LoraAdapter a : adapters) {
+            n += a.footprintBytes();
+        }
+        return n;
+    }
+
+    @Override
+    public synchronized void close() {
+        codebooks.values().forEach(GraceCodebook::close);
+        wise.values().forEach(WiseMemory::close);
+        adapters.forEach(LoraAdapter::close);
+        codebooks.clear();
+        wise.clear();
+        adapters.clear();
+        hooks = Hooks.NONE;
+        manager.close();
+    }
+}

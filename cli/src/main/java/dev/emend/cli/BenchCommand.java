@@ -1,0 +1,305 @@
+package dev.emend.cli;
+
+import dev.emend.api.v1.CheckpointMetrics;
+import dev.emend.api.v1.Dataset;
+import dev.emend.api.v1.DatasetFormat;
+import dev.emend.api.v1.EditMode;
+import dev.emend.api.v1.EvaluateEvent;
+import dev.emend.api.v1.EvaluationGrpc;
+import dev.emend.api.v1.Metrics;
+import dev.emend.api.v1.ModeSpec;
+import dev.emend.api.v1.Phase;
+import dev.emend.api.v1.Progress;
+import dev.emend.api.v1.ProtocolOptions;
+import dev.emend.api.v1.Run;
+import dev.emend.api.v1.RunRequest;
+import dev.emend.api.v1.RunStatus;
+import dev.emend.api.v1.Target;
+import dev.emend.api.v1.TargetResult;
+import dev.emend.evaluation.knowedit.KnowEditFormat;
+import dev.emend.evaluation.knowedit.KnowEditReader;
+import dev.emend.evaluation.metrics.MethodMetrics;
+import dev.emend.evaluation.metrics.Protocol;
+import dev.emend.evaluation.metrics.SequentialSeries;
+import dev.emend.evaluation.report.Charts;
+import dev.emend.evaluation.report.KnowEditTable;
+import dev.emend.evaluation.report.PublishedResults;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./emend bench}: runs an evaluation on a running evaluation-service (gRPC
+ * emend.v1.Evaluation), shows a progress bar on stderr, prints the KnowEdit table (or JSON) on
+ * stdout and writes the chart. Starting the services is not its job yet: when nothing answers it
+ * says which address it tried and what to start ({@code ./emend up}).
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Evaluate editing methods on a KnowEdit data set through a running evaluation-service.",
+            "Prints Edit Succ / Generalization / Portability / Locality / Fluency per method (KnowEdit definitions) and writes a PNG chart."},
+        footerHeading = "%nEnvironment:%n",
+        footer = {"  EMEND_EVALUATION_ADDRESS  host:port of evaluation-service (default localhost:8084)"})
+final class BenchCommand implements Callable<Integer> {
+    /** Phases of the methods Emend knows (ARCHITECTURE.md); others go to --phase. */
+    static final Map<String, Phase> KNOWN = Map.ofEntries(
+            Map.entry("IKE", Phase.PHASE_RECOGNITION), Map.entry("ICE", Phase.PHASE_RECOGNITION), Map.entry("SERAC", Phase.PHASE_RECOGNITION),
+            Map.entry("GRACE", Phase.PHASE_ASSOCIATION), Map.entry("WISE", Phase.PHASE_ASSOCIATION), Map.entry("LORA", Phase.PHASE_ASSOCIATION),
+            Map.entry("FT-L", Phase.PHASE_MASTERY), Map.entry("FT-M", Phase.PHASE_MASTERY), Map.entry("ROME", Phase.PHASE_MASTERY),
+            Map.entry("R-ROME", Phase.PHASE_MASTERY), Map.entry("MEMIT", Phase.PHASE_MASTERY), Map.entry("ALPHAEDIT", Phase.PHASE_MASTERY));
+
+    enum Mode { single, batch, sequential }
+
+    enum Format { table, json }
+
+    enum PhaseName { recognition, association, mastery }
+
+    @Option(names = "--dataset", required = true, paramLabel = "FILE",
+            description = "KnowEdit JSON file (e.g. benchmarks/emend-facts/counterfact.json); its format is detected.")
+    Path dataset;
+
+    @Option(names = "--methods", required = true, split = ",", paramLabel = "METHOD",
+            description = "Methods, comma-separated (ROME,FT-M,GRACE,IKE). Prefix with a phase to choose it: mastery:ROME.")
+    List<String> methods;
+
+    @Option(names = "--mode", defaultValue = "single", description = "single, batch or sequential (default: ${DEFAULT-VALUE}).")
+    Mode mode;
+
+    @Option(names = "--batch-size", defaultValue = "0", description = "Batch size (batch: 0 = all cases; sequential: cases per step, 0 = 1).")
+    int batchSize;
+
+    @Option(names = "--checkpoints", split = ",", paramLabel = "T",
+            description = "Sequential: numbers of edits after which all edited cases are scored (the total is always one).")
+    List<Integer> checkpoints = new ArrayList<>();
+
+    @Option(names = "--limit", defaultValue = "0", description = "Use the first N cases (0 = all).")
+    int limit;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of fluency sampling and shuffling (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--shuffle", description = "Shuffle the cases with --seed before --limit.")
+    boolean shuffle;
+
+    @Option(names = "--skip-fluency", description = "Skip the fluency generations (the slowest part).")
+    boolean skipFluency;
+
+    @Option(names = "--phase", defaultValue = "mastery",
+            description = "Phase of methods not known to the command line (default: ${DEFAULT-VALUE}).")
+    PhaseName phase;
+
+    @Option(names = "--format", defaultValue = "table", description = "table (Markdown) or json (default: ${DEFAULT-VALUE}).")
+    Format format;
+
+    @Option(names = "--chart", paramLabel = "PNG", description = "Where to write the chart (default: <dataset>-<mode>.png in the working directory).")
+    Path chart;
+
+    @Option(names = "--service", paramLabel = "HOST:PORT",
+            description = "evaluation-service address (default: $EMEND_EVALUATION_ADDRESS or localhost:8084).")
+    String service;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        String address = service != null ? service
+                : System.getenv().getOrDefault("EMEND_EVALUATION_ADDRESS", "localhost:8084");
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("--service: '" + address + "' is not HOST:PORT");
+        }
+        String host = address.substring(0, colon);
+        int port = Integer.parseInt(address.substring(colon + 1));
+        Path file = dataset.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--dataset: " + file + " is not a file");
+        }
+        RunRequest request = request(file);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+
+        ManagedChannel channel = ManagedChannelBuilder.forAddress(host, port).usePlaintext()
+                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        Run run = null;
+        try {
+            Iterator<EvaluateEvent> events = EvaluationGrpc.newBlockingStub(channel).withDeadlineAfter(24, TimeUnit.HOURS).evaluate(request);
+            String runId = null;
+            while (events.hasNext()) {
+                EvaluateEvent e = events.next();
+                if (runId == null) {
+                    runId = e.getRunId();
+                    err.println("emend bench: run " + runId + " on " + address);
+                }
+                if (e.hasProgress()) {
+                    err.print("\r" + bar(e.getProgress()));
+                    err.flush();
+                } else if (e.hasResult()) {
+                    run = e.getResult();
+                }
+            }
+            err.println();
+        } catch (StatusRuntimeException e) {
+            throw translate(e, address);
+        } finally {
+            channel.shutdownNow();
+        }
+        if (run == null) {
+            throw new IllegalStateException("evaluation-service at " + address + " ended the stream without a result");
+        }
+        if (run.getStatus() != RunStatus.RUN_STATUS_SUCCEEDED) {
+            throw new IllegalStateException("run " + run.getId() + " " + run.getStatus().name().substring("RUN_STATUS_".length()).toLowerCase(Locale.ROOT)
+                    + ": " + run.getStatusReason());
+        }
+
+        String name = file.getFileName().toString();
+        List<MethodMetrics> rows = new ArrayList<>();
+        List<SequentialSeries> series = new ArrayList<>();
+        Protocol.Mode pm = Protocol.Mode.valueOf(mode.name().toUpperCase(Locale.ROOT));
+        boolean afterAll = run.getProtocol().getHeadline().equals("after_all_edits");
+        for (TargetResult r : run.getResultsList()) {
+            Protocol p = new Protocol(Protocol.Scoring.TEACHER_FORCED, pm, afterAll ? Protocol.ScoredAfter.ALL_EDITS : Protocol.ScoredAfter.EACH_EDIT,
+                    run.getModelFingerprint(), Map.of());
+            if (r.getMetrics().getCases() > 0) {
+                rows.add(row(r.getLabel(), r.getMetrics(), p));
+            }
+            List<SequentialSeries.Point> points = new ArrayList<>();
+            for (CheckpointMetrics c : r.getCheckpointsList()) {
+                if (c.getMetrics().getCases() > 0) {
+                    points.add(new SequentialSeries.Point(c.getEditsApplied(), row(r.getLabel(), c.getMetrics(), p)));
+                }
+            }
+            if (!points.isEmpty()) {
+                series.add(new SequentialSeries(r.getLabel(), points));
+            }
+            if (r.getCasesFailed() > 0) {
+                err.println("emend bench: " + r.getLabel() + ": " + r.getCasesFailed() + " cases failed (left out of the averages; GetRun with cases shows why)");
+            }
+        }
+        String family = name.contains("zsre") ? "zsre" : name.contains("counterfact") ? "counterfact" : name;
+        List<PublishedResults.Row> published = PublishedResults.forDataset(family);
+        if (format == Format.json) {
+            out.println(KnowEditTable.json(name, rows, published));
+        } else {
+            out.print(KnowEditTable.markdown(name, rows, published));
+            for (TargetResult r : run.getResultsList()) {
+                out.printf(Locale.ROOT, "%s: %.2f s per edit%n", r.getLabel(), r.getSecondsPerEdit());
+            }
+        }
+        out.flush();
+        if (!rows.isEmpty()) {
+            Path png = chart != null ? chart : Path.of(name.replaceFirst("\\.json$", "") + "-" + mode + ".png");
+            Charts.writeMethodBars(png.toAbsolutePath(), name + " (" + rows.get(0).n() + " cases, " + mode + ")", rows, 900, 500);
+            err.println("emend bench: chart " + png.toAbsolutePath());
+            if (!series.isEmpty()) {
+                Path seq = png.resolveSibling(png.getFileName().toString().replaceFirst("\\.png$", "") + "-sequential.png");
+                Charts.writeSequentialLines(seq.toAbsolutePath(), name + ": sequential editing", series, 1000, 700);
+                err.println("emend bench: chart " + seq.toAbsolutePath());
+            }
+        }
+        err.println("emend bench: run " + run.getId() + " — " + run.getStatusReason());
+        err.flush();
+        return 0;
+    }
+
+    RunRequest request(Path file) throws java.io.IOException {
+        KnowEditFormat f = KnowEditReader.detect(file);
+        RunRequest.Builder b = RunRequest.newBuilder().setName("emend bench " + file.getFileName())
+                .setDataset(Dataset.newBuilder().setPath(file.toString()).setFormat(datasetFormat(f)))
+                .setMode(ModeSpec.newBuilder().setMode(switch (mode) {
+                    case single -> EditMode.EDIT_MODE_SINGLE;
+                    case batch -> EditMode.EDIT_MODE_BATCH;
+                    case sequential -> EditMode.EDIT_MODE_SEQUENTIAL;
+                }).setBatchSize(batchSize).addAllCheckpoints(checkpoints))
+                .setProtocol(ProtocolOptions.newBuilder().setSkipFluency(skipFluency))
+                .setLimit(limit).setSeed(seed).setShuffle(shuffle);
+        for (String m : methods) {
+            String spec = m.trim();
+            if (spec.isEmpty()) {
+                throw new IllegalArgumentException("--methods: empty method name in '" + String.join(",", methods) + "'");
+            }
+            Phase p;
+            int c = spec.indexOf(':');
+            if (c > 0) {
+                p = phaseOf(spec.substring(0, c));
+                spec = spec.substring(c + 1);
+            } else {
+                p = KNOWN.getOrDefault(spec.toUpperCase(Locale.ROOT), phaseOf(phase.name()));
+            }
+            b.addTargets(Target.newBuilder().setPhase(p).setMethod(spec));
+        }
+        return b.build();
+    }
+
+    static Phase phaseOf(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "recognition" -> Phase.PHASE_RECOGNITION;
+            case "association" -> Phase.PHASE_ASSOCIATION;
+            case "mastery" -> Phase.PHASE_MASTERY;
+            default -> throw new IllegalArgumentException("--methods: unknown phase '" + name + "' (recognition, association or mastery)");
+        };
+    }
+
+    static DatasetFormat datasetFormat(KnowEditFormat f) {
+        return switch (f) {
+            case WIKIDATA_RECENT -> DatasetFormat.DATASET_FORMAT_WIKIDATA_RECENT;
+            case ZSRE -> DatasetFormat.DATASET_FORMAT_ZSRE;
+            case WIKIBIO -> DatasetFormat.DATASET_FORMAT_WIKIBIO;
+            case WIKIDATA_COUNTERFACT -> DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT;
+            case CONVSENT -> DatasetFormat.DATASET_FORMAT_CONVSENT;
+            case SANITATION -> DatasetFormat.DATASET_FORMAT_SANITATION;
+        };
+    }
+
+    static MethodMetrics row(String label, Metrics m, Protocol p) {
+        return new MethodMetrics(label, m.hasEditSucc() ? m.getEditSucc() : null, m.hasGeneralization() ? m.getGeneralization() : null,
+                m.hasPortability() ? m.getPortability() : null, m.hasLocality() ? m.getLocality() : null,
+                m.hasFluency() ? m.getFluency() : null, m.hasEditSuccExactMatch() ? m.getEditSuccExactMatch() : null, m.getCases(), p);
+    }
+
+    /** "[#########...........]  45/100 cases  ROME editing  elapsed 1m05s  ETA 1m20s" */
+    static String bar(Progress p) {
+        int width = 30;
+        double frac = p.getCasesTotal() == 0 ? 0 : (double) p.getCasesDone() / p.getCasesTotal();
+        int full = (int) Math.round(frac * width);
+        return String.format(Locale.ROOT, "[%s%s] %d/%d cases  %s %s  elapsed %s  ETA %s   ", "#".repeat(full), ".".repeat(width - full),
+                p.getCasesDone(), p.getCasesTotal(), p.getCurrentMethod(), p.getStage(), duration(p.getElapsedSeconds()),
+                p.getEtaSeconds() > 0 ? duration(p.getEtaSeconds()) : "?");
+    }
+
+    static String duration(double s) {
+        long t = Math.round(s);
+        return t >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", t / 3600, t / 60 % 60)
+                : t >= 60 ? String.format(Locale.ROOT, "%dm%02ds", t / 60, t % 60) : t + "s";
+    }
+
+    /** gRPC errors as the exceptions EmendCli maps to exit codes, with what to do. */
+    static RuntimeException translate(StatusRuntimeException e, String address) {
+        Status s = e.getStatus();
+        String d = s.getDescription() == null ? "" : s.getDescription();
+        return switch (s.getCode()) {
+            case INVALID_ARGUMENT, NOT_FOUND -> new IllegalArgumentException(d);
+            case UNAVAILABLE -> d.contains("did not answer")
+                    ? new IllegalStateException(d) // a phase service the run needs is down (the message names it)
+                    : new IllegalStateException("no evaluation-service answers at " + address + " (" + s.getCode()
+                    + (d.isEmpty() ? "" : ": " + d) + "). Start the local stack with ./emend up, or start it alone: java -jar evaluation-service/target/quarkus-app/quarkus-run.jar "
+                    + "(PostgreSQL via EMEND_DB_URL/EMEND_DB_USER/EMEND_DB_PASSWORD; it drives the phase services, e.g. mastery-service on "
+                    + "localhost:8083), or point --service / EMEND_EVALUATION_ADDRESS at a running one");
+            default -> new IllegalStateException("evaluation-service at " + address + ": " + s.getCode() + (d.isEmpty() ? "" : ": " + d));
+        };
+    }
+}

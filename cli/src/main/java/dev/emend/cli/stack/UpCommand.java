@@ -1,0 +1,169 @@
+package dev.emend.cli.stack;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.emend.cli.EmendCli;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code ./emend up}: builds what is missing, starts PostgreSQL and the services, waits for health. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Start the local stack: PostgreSQL (data in .emend/pgdata) and every service as its own process, "
+                + "on the ports the k8s manifests use; waits until all are ready and prints the URLs and the admin key.")
+public final class UpCommand implements Callable<Integer> {
+    @Option(names = "--timeout", description = "Seconds to wait for all services to be ready (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds = 600;
+
+    @Option(names = "--no-build", description = "Do not build missing or stale service packages.")
+    boolean noBuild;
+
+    @Override
+    public Integer call() throws Exception {
+        return up(new StackLayout(EmendCli.repoRoot()), timeoutSeconds, !noBuild, System.out, System.err);
+    }
+
+    /** Brings the stack up (or reports the running one); returns the exit code. */
+    public static int up(StackLayout layout, int timeoutSeconds, boolean build, PrintStream out, PrintStream err) throws Exception {
+        StackClient client = new StackClient(layout);
+        if (client.running().isEmpty()) {
+            Files.createDirectories(layout.logs());
+            if (build) {
+                buildMissing(layout, err);
+            }
+            Files.createDirectories(layout.logs());
+            if (!Files.isRegularFile(layout.adminKey())) {
+                byte[] key = new byte[24];
+                new SecureRandom().nextBytes(key);
+                Files.writeString(layout.adminKey(), "emend_admin_" + HexFormat.of().formatHex(key) + "\n");
+                Files.setPosixFilePermissions(layout.adminKey(), PosixFilePermissions.fromString("rw-------"));
+            }
+            Files.deleteIfExists(layout.state());
+            startSupervisor(layout);
+            err.println("emend up: starting PostgreSQL and the services (logs in " + layout.logs() + ")");
+        } else {
+            err.println("emend up: the stack is already running");
+        }
+        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        JsonObject state = null;
+        while (System.nanoTime() < deadline && (state = client.running().orElse(null)) == null) {
+            Thread.sleep(250);
+        }
+        if (state == null) {
+            err.println("emend up: the supervisor did not start; see " + layout.logs().resolve("supervisor.log"));
+            return 1;
+        }
+        List<String> pending = new ArrayList<>();
+        for (JsonElement e : state.getAsJsonArray("services")) {
+            JsonObject s = e.getAsJsonObject();
+            if (s.has("pid")) {
+                pending.add(s.get("module").getAsString() + ":" + s.get("port").getAsInt());
+            } else {
+                err.println("  " + s.get("module").getAsString() + ": not built, skipped");
+            }
+        }
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            pending.removeIf(p -> {
+                int port = Integer.parseInt(p.substring(p.indexOf(':') + 1));
+                if (client.ready(port).isPresent()) {
+                    err.println("  ready: " + p.substring(0, p.indexOf(':')) + " on http://localhost:" + port);
+                    return true;
+                }
+                return false;
+            });
+            if (!pending.isEmpty()) {
+                Thread.sleep(500);
+            }
+        }
+        if (!pending.isEmpty()) {
+            err.println("emend up: not ready after " + timeoutSeconds + " s: " + pending + " (see " + layout.logs() + ")");
+            return 1;
+        }
+        out.println("Emend is up.");
+        for (StackLayout.Service s : StackLayout.SERVICES) {
+            if (Files.isRegularFile(layout.jar(s))) {
+                out.printf("  %-20s %s%s%n", s.module(), s.url(), s.module().equals("gateway") ? "  (REST; OpenAPI at /q/swagger-ui)" : "");
+            }
+        }
+        out.println("  postgresql           " + layout.jdbcUrl() + "  (data in " + layout.pgData() + ")");
+        out.println("  admin key            " + Files.readString(layout.adminKey()).trim() + "  (stored in " + layout.adminKey() + ")");
+        out.println("Next: ./emend status, ./emend demo, ./emend down.");
+        return 0;
+    }
+
+    private static void startSupervisor(StackLayout layout) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        if (new File("/usr/bin/setsid").canExecute()) {
+            cmd.add("/usr/bin/setsid"); // own session: a Ctrl-C in this terminal does not stop the stack
+        }
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx256m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(StackSupervisor.class.getName());
+        cmd.add(layout.root().toString());
+        new ProcessBuilder(cmd).directory(layout.root().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.logs().resolve("supervisor.log").toFile()))
+                .start();
+    }
+
+    /** Packages every service module whose quarkus-run.jar is missing or older than its sources. */
+    static void buildMissing(StackLayout layout, PrintStream err) throws IOException, InterruptedException {
+        List<String> stale = new ArrayList<>();
+        for (StackLayout.Service s : StackLayout.SERVICES) {
+            Path module = layout.root().resolve(s.module());
+            if (!Files.isRegularFile(module.resolve("pom.xml"))
+                    || !Files.readString(module.resolve("pom.xml")).contains("quarkus-maven-plugin")) {
+                continue; // not (yet) a service in this checkout
+            }
+            Path jar = layout.jar(s);
+            if (!Files.isRegularFile(jar) || newerThan(module.resolve("src/main"), Files.getLastModifiedTime(jar).toMillis())) {
+                stale.add(s.module());
+            }
+        }
+        if (stale.isEmpty()) {
+            return;
+        }
+        err.println("emend up: building " + String.join(", ", stale) + " (first run or sources changed; a few minutes)...");
+        for (boolean offline : new boolean[] {true, false}) {
+            List<String> cmd = new ArrayList<>(List.of("./mvnw", "-q", "-pl", String.join(",", stale), "-am", "package", "-DskipTests"));
+            if (offline) {
+                cmd.add(1, "-o");
+            }
+            Process p = new ProcessBuilder(cmd).directory(layout.root().toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.logs().resolve("build.log").toFile())).start();
+            if (p.waitFor() == 0) {
+                return;
+            }
+        }
+        throw new IllegalStateException("building " + stale + " failed; see " + layout.logs().resolve("build.log"));
+    }
+
+    private static boolean newerThan(Path dir, long millis) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).anyMatch(f -> {
+                try {
+                    return Files.getLastModifiedTime(f).toMillis() > millis;
+                } catch (IOException e) {
+                    return true;
+                }
+            });
+        }
+    }
+}

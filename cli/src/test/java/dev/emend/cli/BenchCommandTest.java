@@ -1,0 +1,71 @@
+package dev.emend.cli;
+
+import dev.emend.api.v1.DatasetFormat;
+import dev.emend.api.v1.EditMode;
+import dev.emend.api.v1.Phase;
+import dev.emend.api.v1.Progress;
+import dev.emend.api.v1.RunRequest;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchCommandTest {
+    static final Path COUNTERFACT = EmendCli.repoRoot().resolve("benchmarks/emend-facts/counterfact.json");
+
+    @Test
+    void buildsTheRunRequestFromTheOptions() throws Exception {
+        BenchCommand c = new BenchCommand();
+        new CommandLine(c).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--dataset", COUNTERFACT.toString(),
+                "--methods", "ROME,FT-M,IKE,association:MyAdapter", "--mode", "sequential", "--checkpoints", "1,5", "--limit", "10");
+        RunRequest r = c.request(COUNTERFACT);
+        assertEquals(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT, r.getDataset().getFormat());
+        assertEquals(EditMode.EDIT_MODE_SEQUENTIAL, r.getMode().getMode());
+        assertEquals(java.util.List.of(1, 5), r.getMode().getCheckpointsList());
+        assertEquals(10, r.getLimit());
+        assertEquals(4, r.getTargetsCount());
+        assertEquals(Phase.PHASE_MASTERY, r.getTargets(0).getPhase());
+        assertEquals(Phase.PHASE_RECOGNITION, r.getTargets(2).getPhase());
+        assertEquals(Phase.PHASE_ASSOCIATION, r.getTargets(3).getPhase());
+        assertEquals("MyAdapter", r.getTargets(3).getMethod());
+    }
+
+    @Test
+    void progressBarShowsCasesAndEta() {
+        String bar = BenchCommand.bar(Progress.newBuilder().setCasesDone(5).setCasesTotal(10).setCurrentMethod("ROME")
+                .setStage("editing").setElapsedSeconds(65).setEtaSeconds(65).build());
+        assertTrue(bar.startsWith("[###############...............] 5/10 cases  ROME editing  elapsed 1m05s  ETA 1m05s"), bar);
+    }
+
+    @Test
+    void nothingListeningGivesTheAddressAndWhatToStart() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        StringWriter err = new StringWriter();
+        CommandLine cl = EmendCli.commandLine();
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        int code = cl.execute("bench", "--dataset", COUNTERFACT.toString(), "--methods", "FT-M", "--limit", "1",
+                "--service", "localhost:" + port);
+        assertEquals(1, code);
+        String msg = err.toString();
+        assertTrue(msg.contains("no evaluation-service answers at localhost:" + port) && msg.contains("quarkus-run.jar"), msg);
+    }
+
+    @Test
+    void aMissingDatasetIsBadInput() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = EmendCli.commandLine();
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("bench", "--dataset", "/nonexistent.json", "--methods", "FT-M");
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("--dataset: /nonexistent.json is not a file"), err.toString());
+    }
+}
