@@ -1,0 +1,58 @@
+package dev.emend.gateway.mapping;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.List;
+import java.util.Map;
+
+/** JSON of spaces, methods and keys. */
+public final class SpaceJson {
+    private SpaceJson() {
+    }
+
+    /** Body of POST /v1/spaces. */
+    public record CreateSpaceJson(String name, String phase, String description) {
+    }
+
+    /** A space: the gateway's record plus the phase service's live state (absent when the phase is down). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record SpaceOutJson(String name, String phase, String description, EditJson.ModelVersionJson modelVersion,
+                               Long liveEdits, Boolean readOnly, String createdAt, String updatedAt, String status) {
+    }
+
+    public record SpaceListJson(List<SpaceOutJson> spaces, List<String> unavailablePhases) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record HparamJson(String name, String type, Object defaultValue, Double min, Double max,
+                             List<String> allowedValues, String description) {
+    }
+
+    public record MethodJson(String name, String phase, String modelFamily, String description,
+                             List<String> supportedModes, int maxBatchSize, boolean exactRollback, String hparamsSource,
+                             List<HparamJson> hparams) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PhaseStatusJson(String phase, String status, String serviceVersion, Map<String, Object> model,
+                                  String detail) {
+    }
+
+    public record MethodListJson(List<MethodJson> methods, List<PhaseStatusJson> phases) {
+    }
+
+    /** Body of POST /v1/keys. */
+    public record CreateKeyJson(String name, String role, List<String> spaces, Long requestsPerMinute) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record KeyOutJson(String id, String name, String role, List<String> spaces, Long requestsPerMinute,
+                             String createdAt, String createdBy, String key) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record AuditJson(long id, String at, String keyId, String keyName, String role, String action, String space,
+                            String phase, String method, List<String> editIds, String idempotencyKey, String outcome,
+                            int httpStatus, String detail) {
+    }
+}
