@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 + "evaluate all phases side by side on a few benchmark cases.")
 public final class DemoCommand implements Callable<Integer> {
     /** The method the demo uses in each phase: reliable and quick on the default model. */
-    static final Map<String, String> METHODS = Map.of("recognition", "IKE", "association", "GRACE", "mastery", "FT-M");
+    static final Map<String, String> METHODS = Map.of("recognition", "SERAC", "association", "GRACE", "mastery", "FT-M");
 
     @Option(names = "--cases", description = "Benchmark cases in the evaluation (default: ${DEFAULT-VALUE}).")
     int cases = 5;
@@ -37,7 +37,7 @@ public final class DemoCommand implements Callable<Integer> {
     String subject = "France";
 
     @Option(names = "--target", description = "New answer (default: ${DEFAULT-VALUE}).")
-    String target = "Lyon";
+    String target = "Rome";
 
     @Override
     public Integer call() throws Exception {
@@ -50,7 +50,8 @@ public final class DemoCommand implements Callable<Integer> {
         List<String> phases = new ArrayList<>();
         for (JsonElement p : gw.get("/v1/methods").getAsJsonArray("phases")) {
             JsonObject o = p.getAsJsonObject();
-            if ("UP".equalsIgnoreCase(o.get("status").getAsString())) {
+            String status = o.get("status").getAsString();
+            if ("available".equalsIgnoreCase(status) || "up".equalsIgnoreCase(status)) {
                 phases.add(o.get("phase").getAsString().toLowerCase(Locale.ROOT));
             }
         }
@@ -59,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("emend demo: no phase service is up; see ./emend status");
             return 1;
         }
-        String rephrase = subject + "'s capital city is";
+        String rephrase = "The capital city of " + subject + " is";
         String unrelated = "The capital of Japan is";
         String suffix = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
         Map<String, String> spaces = new LinkedHashMap<>();
@@ -98,7 +99,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", "demo-" + suffix);
-        body.put("dataset", Map.of("path", layout.root().resolve("benchmarks/emend-facts/counterfact.json").toString()));
+        body.put("dataset", Map.of("path", layout.root().resolve("benchmarks/emend-facts/counterfact.json").toString(),
+                "format", "wikidata_counterfact"));
         body.put("targets", targets);
         body.put("mode", Map.of("mode", "single"));
         body.put("limit", cases);
