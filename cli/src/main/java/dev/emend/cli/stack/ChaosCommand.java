@@ -59,7 +59,7 @@ public final class ChaosCommand implements Callable<Integer> {
         List<String> spaces = new ArrayList<>();
         for (int i = 0; i < editors; i++) {
             String space = "chaos-" + run + "-" + i;
-            gw.post("/v1/spaces", Map.of("name", space, "phase", phase));
+            gw.patiently("POST", "/v1/spaces", Map.of("name", space, "phase", phase));
             spaces.add(space);
         }
         Map<String, AtomicLong> codes = new ConcurrentHashMap<>();
@@ -119,7 +119,7 @@ public final class ChaosCommand implements Callable<Integer> {
         }
         int inconsistent = 0;
         for (String space : spaces) {
-            JsonObject list = gw.get("/v1/spaces/" + space + "/edits?page_size=1000");
+            JsonObject list = gw.patiently("GET", "/v1/spaces/" + space + "/edits?page_size=1000", null);
             List<String> ids = new ArrayList<>();
             long expected = 1;
             boolean dense = true;
@@ -133,7 +133,7 @@ public final class ChaosCommand implements Callable<Integer> {
                 System.out.println("ledger of " + space + ": " + ids.size() + " edits, acknowledged " + acknowledged.get(space).size()
                         + (dense ? "" : ", sequences not dense"));
             }
-            gw.delete("/v1/spaces/" + space);
+            gw.patiently("DELETE", "/v1/spaces/" + space, null);
         }
         System.out.printf(Locale.ROOT, "%d editors (%s %s) + %d readers for %d s through the gateway%n%n", editors, phase, method,
                 readers, seconds);

@@ -42,6 +42,25 @@ public final class GatewayClient {
         return send("GET", path, null);
     }
 
+    /** Like {@link #send} but waits and retries (up to a minute) while the gateway answers 429. */
+    public JsonObject patiently(String method, String path, Object body) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return send(method, path, body);
+            } catch (GatewayException e) {
+                if (e.status() != 429 || attempt >= 60) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     public JsonObject post(String path, Object body) {
         return send("POST", path, body);
     }

@@ -1,7 +1,9 @@
 package dev.emend.core.grad;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,12 +40,18 @@ public final class GradientSession implements AutoCloseable {
     }
 
     private static GradientSession startLocked() {
+        GradientSession s;
         try {
-            GradientSession s = new GradientSession();
-            s.collector.zeroGradients();
-            return s;
+            s = new GradientSession();
         } catch (RuntimeException e) {
             LOCK.unlock();
+            throw e;
+        }
+        try {
+            s.zeroGradients();
+            return s;
+        } catch (RuntimeException e) {
+            s.close(); // never leave the process-global collector open: every later edit would fail
             throw e;
         }
     }
@@ -57,8 +65,33 @@ public final class GradientSession implements AutoCloseable {
         collector.backward(loss);
     }
 
+    /**
+     * Zeroes every gradient in the process. Deviation from DJL's {@code zeroGradients()}: that walks
+     * all managed arrays and fails on one that another thread (a concurrent inference request)
+     * releases during the walk, which left the collector open under load; here such an array is
+     * skipped — it is being freed, so its gradient no longer matters.
+     */
     public void zeroGradients() {
-        collector.zeroGradients();
+        NDManager probe = NDManager.newBaseManager();
+        try {
+            NDManager system = probe.getParentManager();
+            if (!(system instanceof BaseNDManager base)) {
+                collector.zeroGradients();
+                return;
+            }
+            for (NDArray array : base.getManagedArrays()) {
+                try {
+                    if (array.hasGradient()) {
+                        NDArray g = array.getGradient();
+                        g.subi(g);
+                    }
+                } catch (IllegalStateException released) {
+                    // released by another thread while we walked: nothing to zero
+                }
+            }
+        } finally {
+            probe.close();
+        }
     }
 
     @Override
