@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
 import java.io.IOException;
@@ -61,20 +62,10 @@ public final class TraceProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        List<String> pos = new ArrayList<>();
-        Map<String, String> opt = new HashMap<>();
-        for (String a : args) {
-            if (a.startsWith("--")) {
-                int eq = a.indexOf('=');
-                opt.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-            } else {
-                pos.add(a);
-            }
-        }
-        if (pos.size() < 2 || pos.size() > 4) {
-            System.err.println("usage: TraceProbe MODEL_DIR FACTS_JSON [N=50] [SEED=1] [--samples=10] [--noise=3] [--window=W]");
-            System.exit(2);
-        }
+        ProbeArgs parsed = ProbeArgs.parse(args, 2, 4,
+                "TraceProbe MODEL_DIR FACTS_JSON [N=50] [SEED=1] [--samples=10] [--noise=3] [--window=W]");
+        List<String> pos = parsed.positional();
+        Map<String, String> opt = parsed.options();
         Path modelDir = Path.of(pos.get(0));
         JsonObject root = JsonParser.parseString(Files.readString(Path.of(pos.get(1)))).getAsJsonObject();
         int n = pos.size() > 2 ? Integer.parseInt(pos.get(2)) : 50;
