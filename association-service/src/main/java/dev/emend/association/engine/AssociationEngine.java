@@ -14,7 +14,7 @@ import dev.emend.core.edit.HparamsFiles;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
-import dev.emend.core.edit.PhaseEngine;
+import dev.emend.core.edit.BasePhaseEngine;
 import dev.emend.core.edit.Progress;
 import dev.emend.core.edit.SpaceState;
 import dev.emend.core.model.ContextLengthException;
@@ -33,28 +33,26 @@ import java.util.Set;
  * WISE at ~2/3 of the model's depth). Rollback is never exact in the MethodDescriptor sense (later
  * edits are computed against earlier ones) — see the module README for what a rebuild undoes.
  */
-public final class AssociationEngine implements PhaseEngine {
-    private final LanguageModel lm;
-    private final String modelName;
-    private final List<MethodDescriptor> methods;
-
+public final class AssociationEngine extends BasePhaseEngine {
     public AssociationEngine(LanguageModel lm, String modelName) {
-        this.lm = lm;
-        this.modelName = modelName;
-        ClassLoader cl = AssociationEngine.class.getClassLoader();
-        String family = lm.family().name();
-        this.methods = List.of(
-                HparamsFiles.withDefaults(grace(), cl, modelName, family),
-                HparamsFiles.withDefaults(wise(), cl, modelName, family),
-                HparamsFiles.withDefaults(lora(), cl, modelName, family));
+        super(Phase.ASSOCIATION, lm, modelName, methodsWithDefaults(lm, modelName));
     }
 
-    private String downProj(int layer) {
+    private static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
+        ClassLoader cl = AssociationEngine.class.getClassLoader();
+        String family = lm.family().name();
+        return List.of(
+                HparamsFiles.withDefaults(grace(lm), cl, modelName, family),
+                HparamsFiles.withDefaults(wise(lm), cl, modelName, family),
+                HparamsFiles.withDefaults(lora(lm), cl, modelName, family));
+    }
+
+    private static String downProj(LanguageModel lm, int layer) {
         return "llama".equals(lm.family().name()) ? "model.layers[" + layer + "].mlp.down_proj.weight"
                 : "transformer.h[" + layer + "].mlp.c_proj.weight";
     }
 
-    private int defaultLayer() {
+    private static int defaultLayer(LanguageModel lm) {
         return Math.max(0, (int) Math.round((lm.config().numLayers() - 1) * 2.0 / 3.0));
     }
 
@@ -70,9 +68,9 @@ public final class AssociationEngine implements PhaseEngine {
         return new HparamSpec(name, HparamType.STRING, def, null, null, allowed, desc);
     }
 
-    private MethodDescriptor grace() {
+    private static MethodDescriptor grace(LanguageModel lm) {
         List<HparamSpec> specs = List.of(
-                HparamSpec.of("inner_params", HparamType.STRING_LIST, List.of(downProj(defaultLayer())), null, null,
+                HparamSpec.of("inner_params", HparamType.STRING_LIST, List.of(downProj(lm, defaultLayer(lm))), null, null,
                         "the MLP down-projection the codebook wraps (one module)"),
                 f("edit_lr", 1.0, 1e-6, 100.0, "Adam learning rate of the value vector (reference: 1.0)"),
                 i("n_iter", 100, 1.0, 10000.0, "maximum value-training steps (early stop at loss < 1e-2)"),
@@ -88,9 +86,9 @@ public final class AssociationEngine implements PhaseEngine {
                 Set.of(EditMode.SINGLE, EditMode.SEQUENTIAL), 1, false, "built-in");
     }
 
-    private MethodDescriptor wise() {
+    private static MethodDescriptor wise(LanguageModel lm) {
         List<HparamSpec> specs = List.of(
-                HparamSpec.of("inner_params", HparamType.STRING_LIST, List.of(downProj(defaultLayer())), null, null,
+                HparamSpec.of("inner_params", HparamType.STRING_LIST, List.of(downProj(lm, defaultLayer(lm))), null, null,
                         "the MLP down-projection copied as side memory (one module)"),
                 f("edit_lr", 1.0, 1e-6, 100.0, "SGD learning rate of the side memory"),
                 i("n_iter", 70, 1.0, 10000.0, "maximum training steps per edit"),
@@ -113,7 +111,7 @@ public final class AssociationEngine implements PhaseEngine {
                 Set.of(EditMode.SINGLE, EditMode.SEQUENTIAL), 1, false, "built-in");
     }
 
-    private MethodDescriptor lora() {
+    private static MethodDescriptor lora(LanguageModel lm) {
         List<String> modules = "llama".equals(lm.family().name()) ? List.of("up_proj", "down_proj") : List.of("c_fc", "c_proj");
         List<HparamSpec> specs = List.of(
                 s("lora_type", "lora", List.of("lora"), "plain LoRA (AdaLoRA is not offered)"),
@@ -130,29 +128,9 @@ public final class AssociationEngine implements PhaseEngine {
                 Set.of(EditMode.SINGLE, EditMode.BATCH, EditMode.SEQUENTIAL), 256, false, "built-in");
     }
 
-    @Override
-    public Phase phase() {
-        return Phase.ASSOCIATION;
-    }
-
-    @Override
-    public LanguageModel model() {
-        return lm;
-    }
-
-    @Override
-    public String modelName() {
-        return modelName;
-    }
-
-    @Override
-    public List<MethodDescriptor> methods() {
-        return methods;
-    }
-
     /** Looks a method up by name (case-insensitive) or fails with NOT_FOUND. */
     public MethodDescriptor method(String name) {
-        return MethodDescriptor.find(methods, name).orElseThrow(() -> new EditException(EditException.Reason.NOT_FOUND,
+        return MethodDescriptor.find(methods(), name).orElseThrow(() -> new EditException(EditException.Reason.NOT_FOUND,
                 "method", "unknown association method '" + name + "'; offered: GRACE, WISE, LoRA"));
     }
 

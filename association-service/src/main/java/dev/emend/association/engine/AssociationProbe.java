@@ -2,6 +2,7 @@ package dev.emend.association.engine;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.edit.ComputedEdit;
 import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.EditRequest;
@@ -42,20 +43,10 @@ public final class AssociationProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        List<String> pos = new ArrayList<>();
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (String a : args) {
-            if (a.startsWith("--")) {
-                int eq = a.indexOf('=');
-                opt.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-            } else {
-                pos.add(a);
-            }
-        }
-        if (pos.size() != 5) {
-            System.err.println("usage: AssociationProbe MODEL_DIR CASES_JSON single|sequential|latency METHOD N [--set=k=v;k=v]");
-            System.exit(2);
-        }
+        ProbeArgs parsed = ProbeArgs.parse(args, 5,
+                "AssociationProbe MODEL_DIR CASES_JSON single|sequential|latency METHOD N [--set=k=v;k=v]");
+        List<String> pos = parsed.positional();
+        Map<String, String> opt = parsed.options();
         JsonArray cases = JsonParser.parseString(Files.readString(Path.of(pos.get(1)))).getAsJsonArray();
         try (LanguageModel lm = Checkpoints.load(Path.of(pos.get(0)));
              AssociationEngine engine = new AssociationEngine(lm, Path.of(pos.get(0)).getFileName().toString())) {

@@ -1,22 +1,22 @@
 package dev.emend.association.engine;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.emend.core.edit.EditRequest;
+import dev.emend.core.edit.KnowEditCases;
 import dev.emend.core.edit.SpaceState;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ScoreResult;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * EasyEdit's teacher-forced single-case metrics against any {@link SpaceState}: Edit Succ
  * (token accuracy of target_new after the prompt), Generalization (same after the rephrase
  * prompt) and Locality (argmax agreement on each locality prompt + ground truth with the
  * unedited base model). The same measurement as mastery-service's SingleEditProbe but through the
- * phase SPI, so any phase's state can be scored; it belongs in editing-core once a second phase
- * needs it.
+ * phase SPI, so any phase's state can be scored; the KnowEdit parsing and the agreement are shared
+ * from {@link KnowEditCases}. Only association uses it so far (mastery's probes score overlays
+ * directly, recognition's probe scores in batches), so it stays here.
  */
 public final class EditScorer {
     /** One KnowEdit case as the scorer needs it, with the base model's locality answers. */
@@ -32,7 +32,7 @@ public final class EditScorer {
         String target = c.get("target_new").getAsString();
         String rephrase = c.has("rephrase_prompt") && !c.get("rephrase_prompt").isJsonNull()
                 ? c.get("rephrase_prompt").getAsString() : null;
-        List<String[]> loc = localityPairs(c);
+        List<String[]> loc = KnowEditCases.localityPairs(c);
         List<int[]> base = new ArrayList<>();
         for (String[] p : loc) {
             base.add(lm.score(lm.baseView(), p[0], p[1]).argmaxIds());
@@ -51,36 +51,10 @@ public final class EditScorer {
                 ScoreResult r = state.score(c.locality().get(j)[0], c.locality().get(j)[1]).value();
                 int[] a = r.argmaxIds();
                 int[] b = c.baseArgmax().get(j);
-                int same = 0;
-                for (int t = 0; t < a.length; t++) {
-                    same += a[t] == b[t] ? 1 : 0;
-                }
-                agree += (double) same / a.length;
+                agree += KnowEditCases.argmaxAgreement(a, b);
             }
             loc = agree / c.locality().size();
         }
         return new double[] {es, gen, loc};
-    }
-
-    /** Every (prompt, ground_truth) under the case's locality keys (first alias of a list). */
-    public static List<String[]> localityPairs(JsonObject c) {
-        List<String[]> out = new ArrayList<>();
-        if (!c.has("locality") || !c.get("locality").isJsonObject()) {
-            return out;
-        }
-        for (Map.Entry<String, JsonElement> e : c.getAsJsonObject("locality").entrySet()) {
-            if (!e.getValue().isJsonArray()) {
-                continue;
-            }
-            for (JsonElement item : e.getValue().getAsJsonArray()) {
-                JsonObject o = item.getAsJsonObject();
-                JsonElement gt = o.get("ground_truth");
-                while (gt.isJsonArray()) {
-                    gt = gt.getAsJsonArray().get(0);
-                }
-                out.add(new String[] {o.get("prompt").getAsString(), gt.getAsString()});
-            }
-        }
-        return out;
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.emend.core.edit.Hparams;
+import dev.emend.core.edit.KnowEditCases;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.SpaceState;
 import dev.emend.core.model.ForwardInput;
@@ -33,7 +34,7 @@ final class Latency {
             if (c.has("rephrase_prompt")) {
                 prompts.add(c.get("rephrase_prompt").getAsString());
             }
-            for (String[] p : EditScorer.localityPairs(c)) {
+            for (String[] p : KnowEditCases.localityPairs(c)) {
                 prompts.add(p[0]);
             }
         }
@@ -102,7 +103,7 @@ final class Latency {
                 List<String> ps = new ArrayList<>();
                 ps.add(c.get("prompt").getAsString());
                 ps.add(c.get("rephrase_prompt").getAsString());
-                for (String[] p : EditScorer.localityPairs(c)) {
+                for (String[] p : KnowEditCases.localityPairs(c)) {
                     ps.add(p[0]);
                 }
                 List<float[][]> kv = keys(lm, layer, ps);

@@ -3,6 +3,7 @@ package dev.emend.mastery.bench;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.edit.ComputedEdit;
 import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.Hparams;
@@ -38,7 +39,7 @@ public final class MasteryBench {
     }
 
     public static void main(String[] args) throws Exception {
-        SingleEditProbe.Args a = SingleEditProbe.parse(args, 2,
+        ProbeArgs a = ProbeArgs.parse(args, 2,
                 "MasteryBench MODEL_DIR COUNTERFACT_JSON [--rome=10] [--memit=100] [--spaces=10] [--stats-dir=.cache/stats]");
         Path modelDir = Path.of(a.positional().get(0));
         JsonArray cases = JsonParser.parseString(Files.readString(Path.of(a.positional().get(1)))).getAsJsonArray();

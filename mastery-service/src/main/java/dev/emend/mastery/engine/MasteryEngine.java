@@ -11,7 +11,7 @@ import dev.emend.core.edit.HparamsFiles;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
-import dev.emend.core.edit.PhaseEngine;
+import dev.emend.core.edit.BasePhaseEngine;
 import dev.emend.core.edit.Progress;
 import dev.emend.core.edit.SpaceState;
 import dev.emend.core.runtime.LanguageModel;
@@ -47,49 +47,29 @@ import java.util.function.IntFunction;
  * Hyperparameter defaults come from {@code hparams/<METHOD>/<model>.yaml} (EasyEdit names);
  * second moments C come from {@link CovarianceCache} over {@link StatsCorpus}.
  */
-public final class MasteryEngine implements PhaseEngine {
+public final class MasteryEngine extends BasePhaseEngine {
     /** ROME's self-generated context prefixes: 10 of 5 tokens (small-model setting, see RomeHyperParams). */
     static final List<List<Integer>> CONTEXT_TEMPLATES = List.of(List.of(5, 10));
 
-    private final LanguageModel lm;
-    private final String modelName;
     private final CovarianceCache cache;
     private final List<String> corpus;
-    private final List<MethodDescriptor> methods;
     private final Map<String, SecondMoment> moments = new ConcurrentHashMap<>();
     private final ProjectorCache projectorCache;
     private final Map<String, NullSpaceProjector> projectors = new ConcurrentHashMap<>();
 
     public MasteryEngine(LanguageModel lm, String modelName, CovarianceCache cache, List<String> corpus) {
-        this.lm = lm;
-        this.modelName = modelName;
+        super(Phase.MASTERY, lm, modelName, methodsWithDefaults(lm, modelName));
         this.cache = cache;
         this.corpus = corpus;
         this.projectorCache = new ProjectorCache(cache);
+    }
+
+    /** The descriptors with defaults from {@code hparams/<METHOD>/<model or family>.yaml}. */
+    private static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
         ClassLoader loader = MasteryEngine.class.getClassLoader();
-        this.methods = descriptors(lm.config().numLayers()).stream()
+        return descriptors(lm.config().numLayers()).stream()
                 .map(m -> HparamsFiles.withDefaults(m, loader, modelName, lm.family().name()))
                 .toList();
-    }
-
-    @Override
-    public Phase phase() {
-        return Phase.MASTERY;
-    }
-
-    @Override
-    public LanguageModel model() {
-        return lm;
-    }
-
-    @Override
-    public String modelName() {
-        return modelName;
-    }
-
-    @Override
-    public List<MethodDescriptor> methods() {
-        return methods;
     }
 
     @Override

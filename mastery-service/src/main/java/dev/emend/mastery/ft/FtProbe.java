@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.OverlayWeights;
 import dev.emend.core.runtime.Checkpoints;
@@ -15,7 +16,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,20 +37,13 @@ public final class FtProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        List<String> pos = new ArrayList<>();
-        Map<String, String> opt = new HashMap<>();
-        for (String a : args) {
-            if (a.startsWith("--")) {
-                int eq = a.indexOf('=');
-                opt.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-            } else {
-                pos.add(a);
-            }
+        String usage = "FtProbe MODEL_DIR COUNTERFACT_JSON N FT-L|FT-M LAYERS [--steps=25] [--lr=5e-4] [--eps=5e-4]";
+        ProbeArgs parsed = ProbeArgs.parse(args, 5, usage);
+        if (!List.of("FT-L", "FT-M").contains(parsed.get(3))) {
+            ProbeArgs.exitWithUsage(usage);
         }
-        if (pos.size() != 5 || !List.of("FT-L", "FT-M").contains(pos.get(3))) {
-            System.err.println("usage: FtProbe MODEL_DIR COUNTERFACT_JSON N FT-L|FT-M LAYERS [--steps=25] [--lr=5e-4] [--eps=5e-4]");
-            System.exit(2);
-        }
+        List<String> pos = parsed.positional();
+        Map<String, String> opt = parsed.options();
         Path modelDir = Path.of(pos.get(0));
         JsonArray cases = JsonParser.parseString(Files.readString(Path.of(pos.get(1)))).getAsJsonArray();
         int n = Math.min(Integer.parseInt(pos.get(2)), cases.size());

@@ -2,6 +2,7 @@ package dev.emend.mastery.memit;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
@@ -35,7 +36,7 @@ public final class MemitProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        SingleEditProbe.Args parsed = SingleEditProbe.parse(args, 5,
+        ProbeArgs parsed = ProbeArgs.parse(args, 5,
                 "MemitProbe MODEL_DIR COUNTERFACT_JSON N LAYER_SETS CORPUS_TXT [--stats-dir=DIR]"
                     + " [--lambda=...] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--kl=0.0625]"
                     + " [--fact-token=subject_last] [--samples=100000] [--templates=5x10]");

@@ -1,8 +1,8 @@
 package dev.emend.mastery.probe;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.emend.core.edit.KnowEditCases;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.OverlayWeights;
 import dev.emend.core.runtime.LanguageModel;
@@ -10,7 +10,6 @@ import dev.emend.core.runtime.ModelView;
 import dev.emend.core.runtime.ScoreResult;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The single-edit measurement the probes share: for each KnowEdit case, edit a fresh overlay,
@@ -30,31 +29,6 @@ public final class SingleEditProbe {
                       double[] extras) {}
 
     private SingleEditProbe() {
-    }
-
-    /** Command-line arguments of a probe: positional values and {@code --key=value} options. */
-    public record Args(List<String> positional, Map<String, String> options) {}
-
-    /**
-     * Splits {@code args} into positional values and {@code --key[=value]} options; prints the
-     * usage and exits with 2 unless exactly {@code positional} values were given.
-     */
-    public static Args parse(String[] args, int positional, String usage) {
-        List<String> pos = new ArrayList<>();
-        Map<String, String> opt = new java.util.HashMap<>();
-        for (String a : args) {
-            if (a.startsWith("--")) {
-                int eq = a.indexOf('=');
-                opt.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-            } else {
-                pos.add(a);
-            }
-        }
-        if (pos.size() != positional) {
-            System.err.println("usage: " + usage);
-            System.exit(2);
-        }
-        return new Args(pos, opt);
     }
 
     public static Row run(LanguageModel lm, JsonArray cases, int n, int extras, Edit edit) {
@@ -108,7 +82,7 @@ public final class SingleEditProbe {
         String prompt = c.get("prompt").getAsString();
         String target = c.get("target_new").getAsString();
         double pre = lm.score(lm.baseView(), prompt, target).tokenAccuracy();
-        List<String[]> locality = localityPairs(c);
+        List<String[]> locality = KnowEditCases.localityPairs(c);
         List<ScoreResult> locBase = new ArrayList<>();
         for (String[] p : locality) {
             locBase.add(lm.score(lm.baseView(), p[0], p[1]));
@@ -136,34 +110,10 @@ public final class SingleEditProbe {
             for (int j = 0; j < locality.size(); j++) {
                 int[] a = lm.score(view, locality.get(j)[0], locality.get(j)[1]).argmaxIds();
                 int[] b = base.localityBase().get(j).argmaxIds();
-                int same = 0;
-                for (int t = 0; t < a.length; t++) {
-                    same += a[t] == b[t] ? 1 : 0;
-                }
-                agree += (double) same / a.length;
+                agree += KnowEditCases.argmaxAgreement(a, b);
             }
             loc = agree / locality.size();
         }
         return new CaseScore(succ, gen, loc);
-    }
-
-    /** Every (prompt, ground_truth) under the case's locality keys (KnowEdit: Relation_Specificity...). */
-    public static List<String[]> localityPairs(JsonObject c) {
-        List<String[]> out = new ArrayList<>();
-        if (!c.has("locality") || !c.get("locality").isJsonObject()) {
-            return out;
-        }
-        for (Map.Entry<String, JsonElement> e : c.getAsJsonObject("locality").entrySet()) {
-            if (!e.getValue().isJsonArray()) {
-                continue;
-            }
-            for (JsonElement item : e.getValue().getAsJsonArray()) {
-                JsonObject o = item.getAsJsonObject();
-                JsonElement gt = o.get("ground_truth");
-                String truth = gt.isJsonArray() ? gt.getAsJsonArray().get(0).getAsString() : gt.getAsString();
-                out.add(new String[] {o.get("prompt").getAsString(), truth});
-            }
-        }
-        return out;
     }
 }

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.OverlayWeights;
 import dev.emend.core.runtime.Checkpoints;
@@ -41,7 +42,7 @@ public final class RomeProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        SingleEditProbe.Args parsed = SingleEditProbe.parse(args, 5,
+        ProbeArgs parsed = ProbeArgs.parse(args, 5,
                 "RomeProbe MODEL_DIR COUNTERFACT_JSON N LAYERS CORPUS_TXT [--stats-dir=DIR] [--r-rome]"
                     + " [--no-mom2] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=8] [--kl=0.0625] [--fact-token=subject_last]"
                     + " [--samples=100000] [--templates=5x10]");

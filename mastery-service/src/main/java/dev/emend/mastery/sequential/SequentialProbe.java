@@ -3,6 +3,7 @@ package dev.emend.mastery.sequential;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.OverlayWeights;
 import dev.emend.core.runtime.Checkpoints;
@@ -68,7 +69,7 @@ public final class SequentialProbe {
     public record Result(SingleEditProbe.Row row, int edits, int batch) {}
 
     public static void main(String[] args) throws IOException {
-        SingleEditProbe.Args parsed = SingleEditProbe.parse(args, 5, USAGE);
+        ProbeArgs parsed = ProbeArgs.parse(args, 5, USAGE);
         List<String> pos = parsed.positional();
         Map<String, String> opt = parsed.options();
         Path modelDir = Path.of(pos.get(0));

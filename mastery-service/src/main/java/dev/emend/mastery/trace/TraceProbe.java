@@ -1,5 +1,6 @@
 package dev.emend.mastery.trace;
 
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
 import java.io.IOException;
@@ -34,21 +35,11 @@ public final class TraceProbe {
     }
 
     public static void main(String[] args) throws IOException {
-        List<String> pos = new ArrayList<>();
-        Map<String, String> opt = new HashMap<>();
-        for (String a : args) {
-            if (a.startsWith("--")) {
-                int eq = a.indexOf('=');
-                opt.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-            } else {
-                pos.add(a);
-            }
-        }
-        if (pos.size() < 2 || pos.size() > 4) {
-            System.err.println("usage: TraceProbe MODEL_DIR FACTS_JSON [N=50] [SEED=1] [--samples=10] [--noise=3] "
-                    + "[--window=W] [--std=vocab|subjects|X] [--pairs=0] [--unit-k=5] [--neuron-k=50] [--json=FILE]");
-            System.exit(2);
-        }
+        ProbeArgs parsed = ProbeArgs.parse(args, 2, 4,
+                "TraceProbe MODEL_DIR FACTS_JSON [N=50] [SEED=1] [--samples=10] [--noise=3] "
+                        + "[--window=W] [--std=vocab|subjects|X] [--pairs=0] [--unit-k=5] [--neuron-k=50] [--json=FILE]");
+        List<String> pos = parsed.positional();
+        Map<String, String> opt = parsed.options();
         Path modelDir = Path.of(pos.get(0));
         int n = pos.size() > 2 ? Integer.parseInt(pos.get(2)) : 50;
         long seed = pos.size() > 3 ? Long.parseLong(pos.get(3)) : 1L;

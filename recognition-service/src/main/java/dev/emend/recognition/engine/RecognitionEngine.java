@@ -9,7 +9,7 @@ import dev.emend.core.edit.HparamsFiles;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
-import dev.emend.core.edit.PhaseEngine;
+import dev.emend.core.edit.BasePhaseEngine;
 import dev.emend.core.edit.Progress;
 import dev.emend.core.edit.SpaceState;
 import dev.emend.core.runtime.Checkpoints;
@@ -38,19 +38,16 @@ import java.util.Set;
  * <p>The engine holds what all spaces share: the frozen base model, the embedding centre and the
  * demonstration pool's index (built once at start from the benchmark's {@code *-train.json}).
  */
-public final class RecognitionEngine implements PhaseEngine {
+public final class RecognitionEngine extends BasePhaseEngine {
     /** Tokens kept free for generation when building a context for {@code generate}. */
     static final int GENERATION_RESERVE = 24;
 
-    private final LanguageModel lm;
-    private final String modelName;
     private final boolean ownsModel;
     private final Embedder embedder;
     private final DemonstrationRetriever demos;
     private final List<String> background;
     /** The BM25 background documents, indexed once; every new space's index starts as a copy. */
     private final dev.emend.recognition.retrieval.HybridIndex backgroundIndex;
-    private final List<MethodDescriptor> methods;
 
     /**
      * @param lm        the base model (not closed by the engine unless {@code ownsModel})
@@ -74,8 +71,7 @@ public final class RecognitionEngine implements PhaseEngine {
      */
     public RecognitionEngine(LanguageModel lm, String modelName, DemonstrationPool pool, boolean ownsModel,
                              Embedder.Pooling pooling) {
-        this.lm = lm;
-        this.modelName = modelName;
+        super(Phase.RECOGNITION, lm, modelName, methodsWithDefaults(lm, modelName));
         this.ownsModel = ownsModel;
         Set<String> prompts = new LinkedHashSet<>();
         Set<String> sentences = new LinkedHashSet<>();
@@ -90,13 +86,16 @@ public final class RecognitionEngine implements PhaseEngine {
         this.demos = new DemonstrationRetriever(pool, embedder);
         this.backgroundIndex = new dev.emend.recognition.retrieval.HybridIndex(embedder.dimension());
         this.backgroundIndex.addBackground(background);
+    }
+
+    private static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
         ClassLoader loader = RecognitionEngine.class.getClassLoader();
         String family = lm.family().name().toLowerCase(Locale.ROOT);
         List<MethodDescriptor> ms = new ArrayList<>();
         for (MethodDescriptor m : RecognitionMethods.all()) {
             ms.add(HparamsFiles.withDefaults(m, loader, modelName, family));
         }
-        this.methods = List.copyOf(ms);
+        return ms;
     }
 
     /**
@@ -118,29 +117,9 @@ public final class RecognitionEngine implements PhaseEngine {
         }
     }
 
-    @Override
-    public Phase phase() {
-        return Phase.RECOGNITION;
-    }
-
-    @Override
-    public LanguageModel model() {
-        return lm;
-    }
-
-    @Override
-    public String modelName() {
-        return modelName;
-    }
-
-    @Override
-    public List<MethodDescriptor> methods() {
-        return methods;
-    }
-
     public MethodDescriptor method(String name) {
-        return MethodDescriptor.find(methods, name).orElseThrow(() -> EditException.invalid("method",
-                "unknown recognition method '" + name + "'; known: " + methods.stream().map(MethodDescriptor::name).toList()));
+        return MethodDescriptor.find(methods(), name).orElseThrow(() -> EditException.invalid("method",
+                "unknown recognition method '" + name + "'; known: " + methods().stream().map(MethodDescriptor::name).toList()));
     }
 
     Embedder embedder() {
@@ -166,9 +145,9 @@ public final class RecognitionEngine implements PhaseEngine {
 
     @Override
     public void validate(MethodDescriptor method, Hparams hparams, EditMode mode, List<EditRequest> requests) {
-        if (MethodDescriptor.find(methods, method.name()).isEmpty()) {
+        if (MethodDescriptor.find(methods(), method.name()).isEmpty()) {
             throw EditException.invalid("method", "'" + method.name() + "' is not a recognition method; known: "
-                    + methods.stream().map(MethodDescriptor::name).toList());
+                    + methods().stream().map(MethodDescriptor::name).toList());
         }
         QueryConfig.check(method.name(), hparams);
         if (requests == null || requests.isEmpty()) {

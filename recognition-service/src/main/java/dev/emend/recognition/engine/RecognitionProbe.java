@@ -4,6 +4,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.KnowEditCases;
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.edit.Answer;
 import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.EditRequest;
@@ -49,21 +51,11 @@ public final class RecognitionProbe {
     }
 
     public static void main(String[] args) throws Exception {
-        List<String> pos = new ArrayList<>();
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (String a : args) {
-            if (a.startsWith("--")) {
-                int eq = a.indexOf('=');
-                opt.put(eq < 0 ? a.substring(2) : a.substring(2, eq), eq < 0 ? "true" : a.substring(eq + 1));
-            } else {
-                pos.add(a);
-            }
-        }
-        if (pos.isEmpty()) {
-            System.err.println("usage: RecognitionProbe single|sequential|latency|calibrate [FILE...] [--model=DIR] [--bench=DIR] "
-                    + "[--n=N] [--methods=IKE,ICE,SERAC] [--sizes=0,1000,100000] [--queries=N] [--pooling=LAST|MEAN|MEAN_LAST] [--hp.NAME=VALUE]");
-            System.exit(2);
-        }
+        ProbeArgs parsed = ProbeArgs.parse(args, 1, Integer.MAX_VALUE,
+                "RecognitionProbe single|sequential|latency|calibrate [FILE...] [--model=DIR] [--bench=DIR] "
+                + "[--n=N] [--methods=IKE,ICE,SERAC] [--sizes=0,1000,100000] [--queries=N] [--pooling=LAST|MEAN|MEAN_LAST] [--hp.NAME=VALUE]");
+        List<String> pos = parsed.positional();
+        Map<String, String> opt = parsed.options();
         Path root = Path.of(System.getProperty("emend.repo.root", ".")).toAbsolutePath().normalize();
         Path model = Path.of(opt.getOrDefault("model", root.resolve("models/emend-facts").toString()));
         Path bench = Path.of(opt.getOrDefault("bench", root.resolve("benchmarks").resolve(model.getFileName()).toString()));
@@ -187,7 +179,7 @@ public final class RecognitionProbe {
                     List<int[]> base = baseLoc.get(c);
                     for (int j = 0; j < c.locality().size(); j++) {
                         Answer<ScoreResult> r = a.get(i++);
-                        l += agreement(base.get(j), r.value().argmaxIds());
+                        l += KnowEditCases.argmaxAgreement(base.get(j), r.value().argmaxIds());
                         locBase += r.matchedEditIds().isEmpty() ? 1 : 0;
                         locQueries++;
                     }
@@ -212,16 +204,6 @@ public final class RecognitionProbe {
 
     static List<int[]> argmaxes(List<ScoreResult> rs) {
         return rs.stream().map(ScoreResult::argmaxIds).toList();
-    }
-
-    static double agreement(int[] before, int[] after) {
-        int same = 0;
-        for (int i = 0; i < before.length; i++) {
-            if (i < after.length && before[i] == after[i]) {
-                same++;
-            }
-        }
-        return before.length == 0 ? 1 : (double) same / before.length;
     }
 
     // ------------------------------------------------------------------ sequential
@@ -267,7 +249,7 @@ public final class RecognitionProbe {
                     if (!locItems.isEmpty()) {
                         double l = 0;
                         for (int j = 0; j < la.size(); j++) {
-                            l += agreement(base.get(j), la.get(j).value().argmaxIds());
+                            l += KnowEditCases.argmaxAgreement(base.get(j), la.get(j).value().argmaxIds());
                             locBase += la.get(j).matchedEditIds().isEmpty() ? 1 : 0;
                             locQueries++;
                         }
