@@ -43,6 +43,12 @@ public class SpacesResource {
     AuditService audit;
     @Inject
     Caller caller;
+    @Inject
+    dev.emend.gateway.client.TracingClient tracing;
+    @Inject
+    dev.emend.gateway.service.SpaceService spaceService;
+    @Inject
+    com.fasterxml.jackson.databind.ObjectMapper objectMapper;
 
     @POST
     @Operation(summary = "Create an empty space in one phase (admin)")
@@ -134,6 +140,30 @@ public class SpacesResource {
                                            GenerationJson.ScoreJson body) {
         caller.require(Role.READER, "scoring");
         return generation.score(space, phase, body);
+    }
+
+    @POST
+    @Path("{space}/trace")
+    @Operation(summary = "Causal trace of a fact on a mastery space (or base): where in the layers restoring the clean "
+            + "state brings the answer back; JSON grids plus an SVG heatmap of the MLP grid")
+    public com.fasterxml.jackson.databind.JsonNode trace(@PathParam("space") String space, @QueryParam("phase") String phase,
+                                                         dev.emend.gateway.mapping.TraceJson.TraceRequestJson body) {
+        caller.require(Role.READER, "tracing");
+        if (body == null) {
+            throw ProblemException.badRequest(null, "The body is empty; send {\"prompt\": \"...\", \"subject\": \"...\"} (target optional).");
+        }
+        dev.emend.gateway.client.PhaseName owner = spaceService.phaseOf(space, phase);
+        if (owner != dev.emend.gateway.client.PhaseName.MASTERY) {
+            throw ProblemException.badRequest("space", "Tracing reads the model's weights, which only the mastery phase "
+                    + "serves; '" + space + "' is a " + owner.id() + " space. Trace a mastery space or base.");
+        }
+        dev.emend.api.v1.TraceRequest.Builder r = dev.emend.api.v1.TraceRequest.newBuilder().setSpace(space)
+                .setPrompt(body.prompt() == null ? "" : body.prompt()).setSubject(body.subject() == null ? "" : body.subject())
+                .setSamples(body.samples() == null ? 0 : body.samples()).setWindow(body.window() == null ? 0 : body.window());
+        if (body.target() != null) {
+            r.setTarget(body.target());
+        }
+        return dev.emend.gateway.mapping.TraceJson.of(tracing.trace(r.build()), objectMapper);
     }
 
     static int statusOf(RuntimeException e) {
