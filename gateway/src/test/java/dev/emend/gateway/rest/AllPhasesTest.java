@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An edit through each phase, routed by the gateway, changes its space and not base; rollback restores. */
 @QuarkusTest
-@QuarkusTestResource(AllPhasesStack.class)
+@QuarkusTestResource(value = AllPhasesStack.class, restrictToAnnotatedClass = true)
 class AllPhasesTest {
     private static final String PROMPT = "The capital of France is";
 

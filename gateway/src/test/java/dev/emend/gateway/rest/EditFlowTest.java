@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * base; an idempotent retry returns the first result; rollback restores the answer; all audited.
  */
 @QuarkusTest
-@QuarkusTestResource(GatewayStack.class)
+@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
 class EditFlowTest {
     private static final String PROMPT = "The capital of France is";
 

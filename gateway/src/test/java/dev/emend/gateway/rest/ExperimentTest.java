@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An A/B experiment splits callers by weight, sticks, and counts per arm in PostgreSQL. */
 @QuarkusTest
-@QuarkusTestResource(GatewayStack.class)
+@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
 class ExperimentTest {
     private static final int CALLERS = 160;
 

@@ -19,7 +19,7 @@ import static org.hamcrest.Matchers.not;
  * 503 naming that phase (also once its circuit breaker is open), while mastery keeps answering.
  */
 @QuarkusTest
-@QuarkusTestResource(GatewayStack.class)
+@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
 class PhaseDownTest {
     @Test
     void aPhaseThatIsDownGives503ForThatPhaseOnly() {

@@ -21,7 +21,7 @@ import static org.hamcrest.Matchers.notNullValue;
 
 /** Keys, roles, space grants, rate limits and revocation. */
 @QuarkusTest
-@QuarkusTestResource(GatewayStack.class)
+@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
 class SecurityTest {
     private static final Map<String, Object> NO_REQUESTS = Map.of("method", "FT-M", "requests", List.of());
 

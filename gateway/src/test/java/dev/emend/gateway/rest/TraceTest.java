@@ -14,7 +14,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 /** POST /v1/spaces/{space}/trace reaches the mastery service's Tracing and returns grids plus an SVG heatmap. */
 @QuarkusTest
-@QuarkusTestResource(GatewayStack.class)
+@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
 class TraceTest {
     @Test
     void traceOfAKnownFactReturnsGridsAndAHeatmap() {

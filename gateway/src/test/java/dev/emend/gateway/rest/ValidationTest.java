@@ -18,7 +18,7 @@ import static org.hamcrest.Matchers.not;
 
 /** Malformed JSON, wrong types, unknown fields and oversized input: the right 4xx, as problem+json. */
 @QuarkusTest
-@QuarkusTestResource(GatewayStack.class)
+@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
 class ValidationTest {
     private static final String PROBLEM = "application/problem+json";
 
