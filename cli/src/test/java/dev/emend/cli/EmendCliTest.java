@@ -42,48 +42,16 @@ class EmendCliTest {
                 "Paris is a city in France.",
                 "Rome is a city in Italy.",
                 "New fact: The capital of France is Rome. The capital of France is Rome.");
-        Path tokFile = BpeTokenizerTrainer.withVocabSize(300).trainAndWrite(docs, model);
-        int vocab;
-        int eos;
-        try (TextTokenizer tok = TextTokenizer.load(tokFile)) {
-            vocab = tok.vocabSize();
-            eos = tok.eosId();
-        }
-        JsonObject cfg = new JsonObject();
-        cfg.addProperty("model_type", "gpt2");
-        cfg.addProperty("vocab_size", vocab);
-        cfg.addProperty("n_layer", 1);
-        cfg.addProperty("n_head", 2);
-        cfg.addProperty("n_embd", 16);
-        cfg.addProperty("n_inner", 32);
-        cfg.addProperty("n_positions", 512);
-        cfg.addProperty("bos_token_id", eos);
-        cfg.addProperty("eos_token_id", eos);
-        ModelFamily family = ModelFamilies.forModelType("gpt2");
-        ModelConfig config = family.parseConfig(cfg);
-        DecoderModel m = family.create(config);
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Map<String, NDArray> params = m.initialise(manager, 7L);
-            Checkpoints.save(model, family, config, params, tokFile);
-        }
-        FactWorld.build(1L).writeFactsJson(model.resolve("facts.json"));
+        CliTestSupport.tinyCheckpoint(model, docs, 1);
     }
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = EmendCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliTestSupport.Run run(String... args) {
+        return CliTestSupport.run(args);
     }
 
     @Test
     void modelInfoPrintsFingerprintAndArchitecture() {
-        Run r = run("model-info", "--model", model.toString());
+        CliTestSupport.Run r = run("model-info", "--model", model.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains(Checkpoints.fingerprint(model)), r.out());
         assertTrue(r.out().contains("gpt2"), r.out());
@@ -94,22 +62,22 @@ class EmendCliTest {
     @Test
     void generatePrintsPromptAndContinuation() {
         String prompt = "The capital of France is";
-        Run r = run("generate", prompt, "--model", model.toString(), "--max-tokens", "5");
+        CliTestSupport.Run r = run("generate", prompt, "--model", model.toString(), "--max-tokens", "5");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith(prompt), r.out());
         assertTrue(r.out().length() > prompt.length() + 1, "no continuation: " + r.out());
         // Greedy is deterministic, with or without the cache.
-        Run again = run("generate", prompt, "--model", model.toString(), "--max-tokens", "5", "--no-cache");
+        CliTestSupport.Run again = run("generate", prompt, "--model", model.toString(), "--max-tokens", "5", "--no-cache");
         assertEquals(r.out(), again.out());
     }
 
     @Test
     void scorePrintsTokenAccuracyAsTableAndJson() {
-        Run r = run("score", "The capital of France is", "Paris", "--model", model.toString());
+        CliTestSupport.Run r = run("score", "The capital of France is", "Paris", "--model", model.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("token accuracy:"), r.out());
         assertTrue(r.out().contains("sum log-prob:"), r.out());
-        Run j = run("score", "The capital of France is", "Paris", "--model", model.toString(), "--format", "json");
+        CliTestSupport.Run j = run("score", "The capital of France is", "Paris", "--model", model.toString(), "--format", "json");
         assertEquals(0, j.code(), j.err());
         JsonObject o = JsonParser.parseString(j.out()).getAsJsonObject();
         double acc = o.get("token_accuracy").getAsDouble();
@@ -119,7 +87,7 @@ class EmendCliTest {
 
     @Test
     void factsCheckPrintsThreeLines() {
-        Run r = run("facts-check", "--model", model.toString(), "--limit", "2");
+        CliTestSupport.Run r = run("facts-check", "--model", model.toString(), "--limit", "2");
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().strip().split("\\R");
         assertEquals(3, lines.length, r.out());
@@ -132,7 +100,7 @@ class EmendCliTest {
     @Test
     void missingModelDirectoryIsBadInputNamingTheDirectory() {
         Path missing = tmp.resolve("no-such-model");
-        Run r = run("model-info", "--model", missing.toString());
+        CliTestSupport.Run r = run("model-info", "--model", missing.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains(missing.toAbsolutePath().toString()), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line expected: " + r.err());
@@ -141,28 +109,28 @@ class EmendCliTest {
 
     @Test
     void verbosePrintsTheStackTrace() {
-        Run r = run("--verbose", "generate", "x", "--model", tmp.resolve("absent").toString());
+        CliTestSupport.Run r = run("--verbose", "generate", "x", "--model", tmp.resolve("absent").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("\tat "), r.err());
     }
 
     @Test
     void invalidGenerationOptionIsBadInput() {
-        Run r = run("generate", "The capital", "--model", model.toString(), "--top-p", "2");
+        CliTestSupport.Run r = run("generate", "The capital", "--model", model.toString(), "--top-p", "2");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("top_p"), r.err());
-        Run notNumber = run("generate", "The capital", "--model", model.toString(), "--max-tokens", "many");
+        CliTestSupport.Run notNumber = run("generate", "The capital", "--model", model.toString(), "--max-tokens", "many");
         assertEquals(2, notNumber.code());
         assertTrue(notNumber.err().contains("many"), notNumber.err());
     }
 
     @Test
     void unknownCommandPrintsUsage() {
-        Run r = run("frobnicate");
+        CliTestSupport.Run r = run("frobnicate");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("frobnicate"), r.err());
         assertTrue(r.err().contains("Usage: emend"), r.err());
-        Run none = run();
+        CliTestSupport.Run none = run();
         assertEquals(2, none.code());
         assertTrue(none.err().contains("Usage: emend"), none.err());
     }
@@ -171,17 +139,17 @@ class EmendCliTest {
     void everyCommandHasHelp() {
         for (String cmd : List.of("model-info", "generate", "score", "facts-check", "train-facts", "benchmarks",
                 "runtime-bench")) {
-            Run r = run(cmd, "--help");
+            CliTestSupport.Run r = run(cmd, "--help");
             assertEquals(0, r.code(), cmd + ": " + r.err());
             assertTrue(r.out().contains("Usage: emend " + cmd), r.out());
         }
-        Run t = run("train-facts", "--help");
+        CliTestSupport.Run t = run("train-facts", "--help");
         assertTrue(t.out().contains("default: 6"), t.out()); // layers from Spec.defaults()
     }
 
     @Test
     void trainFactsRefusesToOverwriteACheckpoint() {
-        Run r = run("train-facts", "--out", model.toString());
+        CliTestSupport.Run r = run("train-facts", "--out", model.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--force"), r.err());
     }

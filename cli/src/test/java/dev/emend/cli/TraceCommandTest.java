@@ -39,49 +39,17 @@ class TraceCommandTest {
         model = tmp.resolve("tiny");
         List<String> docs = List.of("The capital of France is Paris.", "The capital of Italy is Rome.",
                 "Paris is a city in France.", "Rome is a city in Italy.");
-        Path tokFile = BpeTokenizerTrainer.withVocabSize(300).trainAndWrite(docs, model);
-        int vocab;
-        int eos;
-        try (TextTokenizer tok = TextTokenizer.load(tokFile)) {
-            vocab = tok.vocabSize();
-            eos = tok.eosId();
-        }
-        JsonObject cfg = new JsonObject();
-        cfg.addProperty("model_type", "gpt2");
-        cfg.addProperty("vocab_size", vocab);
-        cfg.addProperty("n_layer", 2);
-        cfg.addProperty("n_head", 2);
-        cfg.addProperty("n_embd", 16);
-        cfg.addProperty("n_inner", 32);
-        cfg.addProperty("n_positions", 512);
-        cfg.addProperty("bos_token_id", eos);
-        cfg.addProperty("eos_token_id", eos);
-        ModelFamily family = ModelFamilies.forModelType("gpt2");
-        ModelConfig config = family.parseConfig(cfg);
-        DecoderModel m = family.create(config);
-        try (NDManager manager = NDManager.newBaseManager()) {
-            Map<String, NDArray> params = m.initialise(manager, 7L);
-            Checkpoints.save(model, family, config, params, tokFile);
-        }
-        FactWorld.build(1L).writeFactsJson(model.resolve("facts.json"));
+        CliTestSupport.tinyCheckpoint(model, docs, 2);
     }
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = EmendCli.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliTestSupport.Run run(String... args) {
+        return CliTestSupport.run(args);
     }
 
     @Test
     void traceWritesThreeLabelledHeatmapsAndTheGrids() throws Exception {
         Path out = tmp.resolve("one");
-        Run r = run("trace", "The capital of France is", "--subject", "France", "--target", "Paris",
+        CliTestSupport.Run r = run("trace", "The capital of France is", "--subject", "France", "--target", "Paris",
                 "--samples", "3", "--model", model.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("BLOCK restored") && r.out().contains("MLP restored")
@@ -93,7 +61,7 @@ class TraceCommandTest {
             BufferedImage img = ImageIO.read(png.toFile());
             assertTrue(img != null && img.getWidth() >= 560 && img.getHeight() >= 320, png + " is a picture");
         }
-        Run json = run("trace", "The capital of France is", "--subject", "France", "--samples", "2", "--format", "json",
+        CliTestSupport.Run json = run("trace", "The capital of France is", "--subject", "France", "--samples", "2", "--format", "json",
                 "--model", model.toString(), "--out", out.toString());
         assertEquals(0, json.code(), json.err());
         JsonObject o = JsonParser.parseString(json.out()).getAsJsonObject();
@@ -103,11 +71,11 @@ class TraceCommandTest {
 
     @Test
     void badInputExitsWithTwoAndSaysWhatWasWrong() {
-        Run r = run("trace", "The capital of France is", "--subject", "Germany", "--model", model.toString(),
+        CliTestSupport.Run r = run("trace", "The capital of France is", "--subject", "Germany", "--model", model.toString(),
                 "--out", tmp.resolve("bad").toString());
         assertEquals(2, r.code(), r.out());
         assertTrue(r.err().contains("does not occur"), r.err());
-        Run t = run("trace", "The capital of France is", "--subject", "France", "--target", " ", "--model",
+        CliTestSupport.Run t = run("trace", "The capital of France is", "--subject", "France", "--target", " ", "--model",
                 model.toString(), "--out", tmp.resolve("bad").toString());
         assertEquals(2, t.code());
         assertTrue(t.err().contains("tokenizes to nothing"), t.err());
@@ -117,7 +85,7 @@ class TraceCommandTest {
     @Test
     void traceAverageWritesJsonAndPicturesAndRedraws() throws Exception {
         Path out = tmp.resolve("avg");
-        Run r = run("trace-average", "-n", "3", "--samples", "2", "--pairs", "2", "--model", model.toString(),
+        CliTestSupport.Run r = run("trace-average", "-n", "3", "--samples", "2", "--pairs", "2", "--model", model.toString(),
                 "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("3 facts traced"), r.out());
@@ -126,7 +94,7 @@ class TraceCommandTest {
         assertEquals(3, o.get("traces").getAsInt());
         assertEquals(6, o.getAsJsonArray("mlp").get(0).getAsJsonArray().size(), "six token kinds");
         Files.delete(out.resolve("trace-average-mlp.png"));
-        Run again = run("trace-average", "--from", out.resolve("trace-average.json").toString(), "--out", out.toString());
+        CliTestSupport.Run again = run("trace-average", "--from", out.resolve("trace-average.json").toString(), "--out", out.toString());
         assertEquals(0, again.code(), again.err());
         assertTrue(ImageIO.read(out.resolve("trace-average-mlp.png").toFile()).getWidth() > 0);
     }
