@@ -1,5 +1,7 @@
 package dev.emend.mastery.alphaedit;
 
+
+import dev.emend.core.edit.Progress;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.OverlayWeights;
 import dev.emend.core.runtime.LanguageModel;
@@ -66,9 +68,22 @@ public final class AlphaEditEditor {
         return compute(view, memory, requests, memit.targets(view, requests));
     }
 
+    /** As {@link #compute(ModelView, AlphaEditMemory, List)}, reporting the z-step's progress. */
+    public AlphaEditUpdate compute(ModelView view, AlphaEditMemory memory, List<RomeRequest> requests, Progress progress) {
+        if (requests == null || requests.isEmpty()) {
+            throw new IllegalArgumentException("AlphaEdit needs at least one edit request");
+        }
+        return compute(view, memory, requests, memit.targets(view, requests, progress));
+    }
+
     /** The z-step on {@code view} (MEMIT's, shareable with a MEMIT editor of the same z settings). */
     public MemitEditor.Targets targets(ModelView view, List<RomeRequest> requests) {
         return memit.targets(view, requests);
+    }
+
+    /** As {@link #targets(ModelView, List)}, reporting the z-step's progress. */
+    public MemitEditor.Targets targets(ModelView view, List<RomeRequest> requests, Progress progress) {
+        return memit.targets(view, requests, progress);
     }
 
     /** As {@link #compute(ModelView, AlphaEditMemory, List)} with the z-step already run on {@code view}. */

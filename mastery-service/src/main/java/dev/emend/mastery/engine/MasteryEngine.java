@@ -245,7 +245,7 @@ public final class MasteryEngine extends BasePhaseEngine {
                 MemitHyperParams p = memit(hp);
                 IntFunction<SecondMoment> c = l -> secondMoment(l, p.mom2NSamples(), progress);
                 List<RomeRequest> rs = requests.stream().map(r -> new RomeRequest(r.prompt(), r.subject(), r.targetNew())).toList();
-                MemitUpdate u = new MemitEditor(lm, p, c).compute(s.view(), rs);
+                MemitUpdate u = new MemitEditor(lm, p, c).compute(s.view(), rs, progress);
                 for (int i = 0; i < requests.size(); i++) {
                     Map<String, Double> d = new LinkedHashMap<>();
                     if (i < u.deltaNorms().length) {
@@ -263,7 +263,7 @@ public final class MasteryEngine extends BasePhaseEngine {
                 AlphaEditHyperParams p = alphaEdit(hp);
                 List<RomeRequest> rs = requests.stream().map(r -> new RomeRequest(r.prompt(), r.subject(), r.targetNew())).toList();
                 AlphaEditUpdate u = new AlphaEditEditor(lm, p, l -> projector(l, p.mom2NSamples(), p.nullspaceThreshold(), progress))
-                        .compute(s.view(), s.alphaEditMemory(), rs);
+                        .compute(s.view(), s.alphaEditMemory(), rs, progress);
                 MemitUpdate w = u.weights();
                 for (int i = 0; i < requests.size(); i++) {
                     Map<String, Double> d = new LinkedHashMap<>();

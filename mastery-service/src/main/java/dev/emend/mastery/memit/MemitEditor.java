@@ -1,9 +1,11 @@
 package dev.emend.mastery.memit;
 
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.emend.core.edit.Progress;
 import dev.emend.core.model.ForwardInput;
 import dev.emend.core.model.HookContext;
 import dev.emend.core.model.Hooks;
@@ -76,6 +78,14 @@ public final class MemitEditor {
         return compute(view, requests, "MEMIT", this::memitRightFactor);
     }
 
+    /** As {@link #compute(ModelView, List)}, reporting the z-step's progress (one step per request). */
+    public MemitUpdate compute(ModelView view, List<RomeRequest> requests, Progress progress) {
+        if (requests == null || requests.isEmpty()) {
+            throw new IllegalArgumentException("MEMIT needs at least one edit request");
+        }
+        return compute(view, requests, targets(view, requests, progress), "MEMIT", null);
+    }
+
     /**
      * MEMIT's z-step and layer-by-layer spreading with {@code solver} deciding each layer's right
      * factor (the left factor is always R, the residual share of the layer).
@@ -97,6 +107,14 @@ public final class MemitEditor {
 
     /** Runs the z-step for every request against {@code view}. */
     public Targets targets(ModelView view, List<RomeRequest> requests) {
+        return targets(view, requests, Progress.NONE);
+    }
+
+    /**
+     * As {@link #targets(ModelView, List)}, reporting "z-step i/n" after each request: the z-step
+     * is the part of a batch that grows with its size (≈ one ROME value step per request).
+     */
+    public Targets targets(ModelView view, List<RomeRequest> requests, Progress progress) {
         int n = requests.size();
         int lastLayer = hp.lastLayer();
         int dModel = lm.config().hiddenSize();
@@ -120,6 +138,7 @@ public final class MemitEditor {
             residualNorms[i] = Math.sqrt(hn);
             steps[i] = fit.steps();
             probs[i] = fit.targetProbability();
+            progress.report("z-step " + (i + 1) + "/" + n, (double) (i + 1) / n);
         }
         return new Targets(z, deltaNorms, residualNorms, steps, probs);
     }

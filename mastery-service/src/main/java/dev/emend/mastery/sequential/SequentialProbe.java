@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.emend.core.edit.ProbeArgs;
+import dev.emend.core.edit.Progress;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.OverlayWeights;
 import dev.emend.core.runtime.Checkpoints;
@@ -48,7 +49,8 @@ import java.util.function.IntFunction;
  *     [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--rome-clamp=8] [--kl=0.0625]
  *     [--fact-token=subject_last] [--templates=5x10]
  * </pre>
- * METHODS is a comma list of ROME, R-ROME, MEMIT, AlphaEdit; one table row each. Several case
+ * METHODS is a comma list of ROME, R-ROME, MEMIT, AlphaEdit; one table row each; {@code MEMIT@λ}
+ * sets MEMIT's mom2_update_weight for that row (with one batch all rows share one z-step). Several case
  * files are concatenated in order (counterfact.json holds 300 cases).
  */
 public final class SequentialProbe {
@@ -67,6 +69,16 @@ public final class SequentialProbe {
     }
 
     public record Result(SingleEditProbe.Row row, int edits, int batch) {}
+
+    /** Prints the z-step's progress of a large batch to stderr every 10 % (nothing for small batches). */
+    private static Progress zProgress(int n) {
+        long t0 = System.nanoTime();
+        return n < 50 ? Progress.NONE : (stage, fraction) -> {
+            if (Math.round(fraction * n) % Math.max(1, n / 10) == 0) {
+                System.err.printf(Locale.ROOT, "  %s, %.0f s%n", stage, (System.nanoTime() - t0) / 1e9);
+            }
+        };
+    }
 
     public static void main(String[] args) throws IOException {
         ProbeArgs parsed = ProbeArgs.parse(args, 5, USAGE);
@@ -140,7 +152,11 @@ public final class SequentialProbe {
                     + " | s/edit | z-opt P(target) | settings |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
             for (String method : methods) {
-                String m = method.trim();
+                String spec = method.trim();
+                // "MEMIT@100": MEMIT with λ (mom2_update_weight) 100, so one run compares several λ
+                // on one shared z-step.
+                String lambdaText = spec.contains("@") ? spec.substring(spec.indexOf('@') + 1) : null;
+                String m = spec.contains("@") ? spec.substring(0, spec.indexOf('@')) : spec;
                 BatchEdit edit;
                 String settings;
                 String layerText;
@@ -167,7 +183,7 @@ public final class SequentialProbe {
                         settings = String.format(Locale.ROOT, "clamp %.3g", romeClamp);
                     }
                     case "MEMIT" -> {
-                        double lambda = Double.parseDouble(opt.getOrDefault("lambda",
+                        double lambda = Double.parseDouble(lambdaText != null ? lambdaText : opt.getOrDefault("lambda",
                                 Double.toString(MemitHyperParams.smallModel(layers, numLayers, dff).mom2UpdateWeight())));
                         MemitHyperParams hp = new MemitHyperParams(layers, factToken, steps, lr, numLayers - 1, wd, clamp, kl,
                                 true, lambda, samples, templates);
@@ -176,7 +192,8 @@ public final class SequentialProbe {
                         ed.contextTemplates();
                         edit = (overlay, reqs) -> {
                             ModelView v = new ModelView(overlay, Hooks.NONE);
-                            MemitEditor.Targets t = oneBatch && shared[0] != null ? shared[0] : ed.targets(v, reqs);
+                            MemitEditor.Targets t = oneBatch && shared[0] != null ? shared[0]
+                                    : ed.targets(v, reqs, zProgress(reqs.size()));
                             shared[0] = oneBatch ? t : null;
                             MemitUpdate u = ed.compute(v, reqs, t, "MEMIT", null);
                             MemitEditor.apply(overlay, u);
@@ -210,7 +227,8 @@ public final class SequentialProbe {
                         AlphaEditMemory memory = new AlphaEditMemory();
                         edit = (overlay, reqs) -> {
                             ModelView v = new ModelView(overlay, Hooks.NONE);
-                            MemitEditor.Targets t = oneBatch && shared[0] != null ? shared[0] : ed.targets(v, reqs);
+                            MemitEditor.Targets t = oneBatch && shared[0] != null ? shared[0]
+                                    : ed.targets(v, reqs, zProgress(reqs.size()));
                             shared[0] = oneBatch ? t : null;
                             AlphaEditUpdate u = ed.compute(v, memory, reqs, t);
                             AlphaEditEditor.apply(overlay, memory, u);

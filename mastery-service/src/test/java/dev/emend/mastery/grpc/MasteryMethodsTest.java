@@ -69,7 +69,7 @@ class MasteryMethodsTest {
                 .filter(m -> m.getName().equals("ROME")).findFirst().orElseThrow();
         assertEquals("hparams/ROME/emend-facts.yaml", rome.getHparamsSource());
         assertTrue(rome.getHparamsList().stream().anyMatch(h -> h.getName().equals("v_num_grad_steps")
-                && h.getDefaultValue().getNumberValue() == 100));
+                && h.getDefaultValue().getNumberValue() == 200));
     }
 
     @Test
