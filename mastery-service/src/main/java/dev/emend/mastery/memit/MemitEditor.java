@@ -247,11 +247,29 @@ public final class MemitEditor {
 
     private record Captured(double[][] keys, double[][] residual) {}
 
+    /** Requests per forward pass when capturing keys: bounds memory for batches of thousands. */
+    static final int CAPTURE_CHUNK = 32;
+
     /**
      * Per request: the mean over context templates of layer {@code layer}'s MLP key at the lookup
-     * position, and the residual output of block {@code zLayer} there on the bare prompt.
+     * position, and the residual output of block {@code zLayer} there on the bare prompt. Runs
+     * {@link #CAPTURE_CHUNK} requests per forward pass: one pass over a batch of 1,000 requests
+     * (× the context templates) held ~22 GB of activations and was killed by the OOM killer.
      */
     private Captured capture(ModelView view, List<RomeRequest> requests, int layer, int zLayer) {
+        int n = requests.size();
+        int dff = lm.model().mlpDown(layer).inFeatures();
+        double[][] keys = new double[n][dff];
+        double[][] residual = new double[n][];
+        for (int from = 0; from < n; from += CAPTURE_CHUNK) {
+            int to = Math.min(n, from + CAPTURE_CHUNK);
+            captureChunk(view, requests.subList(from, to), layer, zLayer, keys, residual, from);
+        }
+        return new Captured(keys, residual);
+    }
+
+    private void captureChunk(ModelView view, List<RomeRequest> requests, int layer, int zLayer, double[][] keys,
+                              double[][] residual, int offset) {
         List<String> templates = contextTemplates();
         int t = templates.size();
         int n = requests.size();
@@ -277,8 +295,6 @@ public final class MemitEditor {
         }
         int dff = lm.model().mlpDown(layer).inFeatures();
         int dModel = lm.config().hiddenSize();
-        double[][] keys = new double[n][dff];
-        double[][] residual = new double[n][];
         try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
             LayerHook hook = new LayerHook() {
                 @Override
@@ -287,7 +303,7 @@ public final class MemitEditor {
                         float[] kf = k.toFloatArray();
                         for (int b = 0; b < batch; b++) {
                             int base = (b * len + lookup.get(b)) * dff;
-                            double[] dst = keys[b / t];
+                            double[] dst = keys[offset + b / t];
                             for (int p = 0; p < dff; p++) {
                                 dst[p] += kf[base + p] / (double) t;
                             }
@@ -303,10 +319,11 @@ public final class MemitEditor {
                         for (int i = 0; i < n; i++) {
                             int b = i * t; // templates.get(0) is "{}": the bare prompt
                             int base = (b * len + lookup.get(b)) * dModel;
-                            residual[i] = new double[dModel];
+                            double[] dst = new double[dModel];
                             for (int p = 0; p < dModel; p++) {
-                                residual[i][p] = hf[base + p];
+                                dst[p] = hf[base + p];
                             }
+                            residual[offset + i] = dst;
                         }
                     }
                     return hidden;
@@ -314,7 +331,6 @@ public final class MemitEditor {
             };
             lm.model().forward(m, view.weights(), new ForwardInput(ids, mask), view.hooks().with(Hooks.of(hook)), null);
         }
-        return new Captured(keys, residual);
     }
 
     // ------------------------------------------------------------------ applying

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.emend.core.edit.EditException;
 import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.ForwardInput;
 import dev.emend.core.model.ForwardResult;
@@ -376,7 +377,16 @@ public final class RomeEditor {
                                 wdScale * dNorm, dNorm);
                     }
                     if (!Double.isFinite(lastLoss)) {
-                        throw new IllegalStateException((residual ? "MEMIT" : "ROME") + " δ optimisation diverged at step " + it + " (loss " + lastLoss
+                        String name = residual ? "MEMIT" : "ROME";
+                        if (it == 0) {
+                            // Nothing has been optimised yet: the space's weights themselves give a
+                            // non-finite loss (measured: MEMIT's 361st sequential edit on the default
+                            // model), so a smaller v_lr cannot help.
+                            throw EditException.precondition("space", name + " cannot edit this space: its current weights give a"
+                                    + " non-finite loss (" + lastLoss + ") on the edit prompts before any optimisation step, as"
+                                    + " happens after many sequential weight edits; roll back recent edits or edit a new space");
+                        }
+                        throw EditException.invalid("v_lr", name + " δ optimisation diverged at step " + it + " (loss " + lastLoss
                                 + "); lower v_lr");
                     }
                     if (lastLoss < STOP_LOSS || it == hp.vNumGradSteps() - 1) {

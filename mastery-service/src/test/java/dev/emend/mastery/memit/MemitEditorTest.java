@@ -65,6 +65,38 @@ class MemitEditorTest {
     }
 
     @Test
+    void keysDoNotDependOnWhichOtherRequestsShareTheForwardPass() {
+        // Keys are captured CAPTURE_CHUNK requests per forward pass (memory bound for big batches),
+        // so a request's key must not depend on its batch-mates or on the padding they bring.
+        int n = lm.config().numLayers();
+        MemitEditor ed = new MemitEditor(lm, hp(List.of(n - 2, n - 1)), MemitEditorTest::stats);
+        double[][] together = ed.keys(lm.baseView(), BATCH, n - 2);
+        for (int i = 0; i < BATCH.size(); i++) {
+            double[] alone = ed.keys(lm.baseView(), List.of(BATCH.get(i)), n - 2)[0];
+            for (int p = 0; p < alone.length; p++) {
+                assertEquals(alone[p], together[i][p], 1e-4 * (1 + Math.abs(alone[p])), "request " + i + " unit " + p);
+            }
+        }
+    }
+
+    @Test
+    void theZStepReportsItsProgressOncePerRequest() {
+        int n = lm.config().numLayers();
+        MemitEditor ed = new MemitEditor(lm, hp(List.of(n - 1)).withOptimisation(3, 0.5, 1e-3, 4.0, 0.0625),
+                MemitEditorTest::stats);
+        List<String> stages = new java.util.ArrayList<>();
+        List<Double> fractions = new java.util.ArrayList<>();
+        MemitEditor.Targets t = ed.targets(lm.baseView(), BATCH, (stage, fraction) -> {
+            stages.add(stage);
+            fractions.add(fraction);
+        });
+        assertEquals(BATCH.size(), t.z().length);
+        assertEquals(List.of("z-step 1/3", "z-step 2/3", "z-step 3/3"), stages);
+        assertEquals(1.0, fractions.get(2), 1e-12);
+        assertTrue(fractions.get(0) < fractions.get(1) && fractions.get(1) < fractions.get(2), fractions.toString());
+    }
+
+    @Test
     void batchOfThreeRaisesEveryTargetWithRankAtMostThreeAndLeavesTheBaseAlone() {
         int n = lm.config().numLayers();
         MemitEditor ed = new MemitEditor(lm, hp(List.of(n - 2, n - 1)), MemitEditorTest::stats);

@@ -166,6 +166,28 @@ class RomeEditorTest {
     }
 
     @Test
+    void aSpaceWhoseWeightsAlreadyGiveNonFiniteLossesIsRefusedAsAPreconditionNotBlamedOnTheLearningRate() {
+        int last = lm.config().numLayers() - 1;
+        RomeHyperParams small = RomeHyperParams.smallModel(last, lm.config().numLayers());
+        RomeHyperParams hp = new RomeHyperParams(small.layers(), "last", 5, small.vLr(), small.vLossLayer(),
+                small.vWeightDecay(), small.clampNormFactor(), small.klFactor(), true, small.mom2UpdateWeight(),
+                small.mom2NSamples(), small.contextTemplateLengthParams(), false);
+        try (OverlayWeights overlay = new OverlayWeights(lm.weights(), lm.manager())) {
+            // What hundreds of sequential MEMIT edits did to the default model, in one step: a
+            // matrix upstream of the edited layer that no longer gives finite outputs.
+            String w = lm.model().mlpDown(0).weight();
+            ai.djl.ndarray.NDArray base = lm.weights().get(w);
+            overlay.replace(w, base.getManager().full(base.getShape(), Float.NaN));
+            dev.emend.core.edit.EditException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.emend.core.edit.EditException.class,
+                    () -> editor(hp).edit(overlay, Hooks.NONE, new RomeRequest("Anna Berg was born in", "Anna Berg", "Lima")));
+            assertEquals(dev.emend.core.edit.EditException.Reason.FAILED_PRECONDITION, e.reason(), e.getMessage());
+            assertEquals("space", e.field());
+            assertTrue(e.getMessage().contains("roll back recent edits"), e.getMessage());
+        }
+    }
+
+    @Test
     void overlayIsEditedAndBaseUntouched() {
         RomeHyperParams hp = RomeHyperParams.smallModel(1, lm.config().numLayers()).withOptimisation(5, 0.5, 1e-3, 8, 0.0625);
         RomeEditor ed = editor(hp);
