@@ -111,7 +111,8 @@ public final class MemitEditor {
     }
 
     /**
-     * As {@link #targets(ModelView, List)}, reporting "z-step i/n" after each request: the z-step
+     * As {@link #targets(ModelView, List)}, reporting the fraction done after each request (one
+     * stage name, so a progress log can keep to its deciles): the z-step
      * is the part of a batch that grows with its size (≈ one ROME value step per request).
      */
     public Targets targets(ModelView view, List<RomeRequest> requests, Progress progress) {
@@ -138,7 +139,7 @@ public final class MemitEditor {
             residualNorms[i] = Math.sqrt(hn);
             steps[i] = fit.steps();
             probs[i] = fit.targetProbability();
-            progress.report("z-step " + (i + 1) + "/" + n, (double) (i + 1) / n);
+            progress.report("z-step of " + n + " requests", (double) (i + 1) / n);
         }
         return new Targets(z, deltaNorms, residualNorms, steps, probs);
     }

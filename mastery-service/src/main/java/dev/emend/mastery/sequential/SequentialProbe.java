@@ -75,7 +75,8 @@ public final class SequentialProbe {
         long t0 = System.nanoTime();
         return n < 50 ? Progress.NONE : (stage, fraction) -> {
             if (Math.round(fraction * n) % Math.max(1, n / 10) == 0) {
-                System.err.printf(Locale.ROOT, "  %s, %.0f s%n", stage, (System.nanoTime() - t0) / 1e9);
+                System.err.printf(Locale.ROOT, "  %s: %d/%d, %.0f s%n", stage, Math.round(fraction * n), n,
+                        (System.nanoTime() - t0) / 1e9);
             }
         };
     }

@@ -91,7 +91,7 @@ class MemitEditorTest {
             fractions.add(fraction);
         });
         assertEquals(BATCH.size(), t.z().length);
-        assertEquals(List.of("z-step 1/3", "z-step 2/3", "z-step 3/3"), stages);
+        assertEquals(List.of("z-step of 3 requests", "z-step of 3 requests", "z-step of 3 requests"), stages);
         assertEquals(1.0, fractions.get(2), 1e-12);
         assertTrue(fractions.get(0) < fractions.get(1) && fractions.get(1) < fractions.get(2), fractions.toString());
     }
