@@ -39,8 +39,12 @@ public class ModelProducer {
         lm.close();
     }
 
-    /** A relative path is tried against the working directory, then against the repository root. */
-    static Path resolve(String path) {
+    /**
+     * A relative path is tried against the working directory, then against the repository root
+     * ({@code emend.repo.root}), then against the folders above the working directory. Shared by
+     * every service that reads a configured path (models, demonstrations).
+     */
+    public static Path resolve(String path) {
         Path p = Path.of(path);
         if (p.isAbsolute() || Files.exists(p)) {
             return p.toAbsolutePath().normalize();

@@ -2,13 +2,13 @@ package dev.emend.recognition.config;
 
 import dev.emend.core.edit.PhaseEngine;
 import dev.emend.core.runtime.LanguageModel;
+import dev.emend.phase.service.ModelProducer;
 import dev.emend.recognition.engine.RecognitionEngine;
 import dev.emend.recognition.memory.DemonstrationPool;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -26,7 +26,7 @@ public class RecognitionEngineProducer {
     @Singleton
     PhaseEngine engine(LanguageModel lm) {
         String name = modelName.orElse(lm.directory().getFileName().toString());
-        Path dir = resolve(demonstrations.orElse("benchmarks/" + name));
+        Path dir = ModelProducer.resolve(demonstrations.orElse("benchmarks/" + name));
         DemonstrationPool pool = DemonstrationPool.fromTrainFiles(dir);
         if (pool.size() == 0) {
             Log.warnf("no *-train.json under %s: IKE has no demonstrations and the retrieval centre is zero; "
@@ -36,23 +36,5 @@ public class RecognitionEngineProducer {
         RecognitionEngine engine = new RecognitionEngine(lm, name, pool, false);
         Log.infof("recognition engine ready in %.1f s: %d demonstrations from %s", (System.nanoTime() - t0) / 1e9, pool.size(), dir);
         return engine;
-    }
-
-    /** A relative path: the working directory, then the repository root, then the folders above. */
-    static Path resolve(String path) {
-        Path p = Path.of(path);
-        if (p.isAbsolute() || Files.exists(p)) {
-            return p.toAbsolutePath().normalize();
-        }
-        String root = System.getProperty("emend.repo.root");
-        if (root != null && Files.exists(Path.of(root).resolve(p))) {
-            return Path.of(root).resolve(p).toAbsolutePath().normalize();
-        }
-        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            if (Files.exists(d.resolve(p))) {
-                return d.resolve(p).normalize();
-            }
-        }
-        return p.toAbsolutePath().normalize();
     }
 }
