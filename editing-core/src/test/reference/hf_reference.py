@@ -143,7 +143,25 @@ def read_checkpoint(ckpt_dir):
     tensors = OrderedDict()
     for fn in files:
         tensors.update(read_safetensors(os.path.join(ckpt_dir, fn)))
-    return config, tensors
+    return config, hf_names(config, tensors)
+
+
+# Buffers older checkpoints saved and Hugging Face ignores on load (_keys_to_ignore_on_load_unexpected).
+IGNORED_ON_LOAD = (".attn.bias", ".attn.masked_bias", ".rotary_emb.inv_freq")
+
+
+def hf_names(config, tensors):
+    """What from_pretrained does with names: GPT-2/GPT-J keys saved without the base-model prefix
+    ("h.0.attn.c_attn.weight", the original GPT-2 conversion) get "transformer."; ignored buffers go."""
+    out = OrderedDict()
+    prefix = "transformer." if config.get("model_type") in ("gpt2", "gptj") else None
+    for k, v in tensors.items():
+        if k.endswith(IGNORED_ON_LOAD):
+            continue
+        if prefix and not k.startswith(prefix) and not k.startswith("lm_head."):
+            k = prefix + k
+        out[k] = v
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -514,9 +532,10 @@ CASES = OrderedDict()
 
 
 def _case(name, family, config, tok, dtype="float32", shards=1, seed=1, long_len=300, extra_long=None,
-          bos=None, eos=None, vocab_extra=0):
+          bos=None, eos=None, vocab_extra=0, hub_layout=False):
     CASES[name] = dict(family=family, config=config, tok=tok, dtype=dtype, shards=shards, seed=seed,
-                       long_len=long_len, extra_long=extra_long, bos=bos, eos=eos, vocab_extra=vocab_extra)
+                       long_len=long_len, extra_long=extra_long, bos=bos, eos=eos, vocab_extra=vocab_extra,
+                       hub_layout=hub_layout)
 
 
 _case("gpt2-fp32", "gpt2", _sz(GPT2_CONFIG, n_embd=32, n_head=4, n_layer=2, n_positions=512, n_ctx=512),
@@ -541,6 +560,15 @@ _case("mistral-fp32", "mistral", _sz(MISTRAL_CONFIG, hidden_size=32, intermediat
                                      num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=2,
                                      sliding_window=64, torch_dtype="float32"),
       "llama2", seed=4, bos="<s>", eos="</s>")
+# The layouts of checkpoints as they sit on the Hub from before save_pretrained dropped buffers: GPT-2's
+# original conversion (no "transformer." prefix, a causal-mask buffer h.N.attn.bias [1,1,P,P] per layer)
+# and Llama-2's 2023 safetensors (a rotary_emb.inv_freq buffer per layer). Same weights as their
+# save_pretrained twins above; n_positions 128 keeps the buffers small.
+_case("gpt2-hub-layout-fp32", "gpt2", _sz(GPT2_CONFIG, n_embd=32, n_head=4, n_layer=2, n_positions=128, n_ctx=128),
+      "gpt2", bos="<|endoftext|>", eos="<|endoftext|>", long_len=110, hub_layout=True)
+_case("llama2-hub-layout-fp32", "llama", _sz(LLAMA2_CONFIG, hidden_size=32, intermediate_size=86, num_attention_heads=4,
+                                             num_key_value_heads=4, num_hidden_layers=2, torch_dtype="float32"),
+      "llama2", seed=3, bos="<s>", eos="</s>", hub_layout=True)
 _case("qwen2-fp32", "qwen2", _sz(QWEN25_CONFIG, hidden_size=32, intermediate_size=64, num_attention_heads=4,
                                  num_key_value_heads=2, num_hidden_layers=2, max_window_layers=2,
                                  sliding_window=64, torch_dtype="float32"),
@@ -633,6 +661,25 @@ def random_weights(cfg, vocab, seed):
         else:
             W[name] = 0.1 * r
     return W
+
+
+def hub_layout(cfg, W):
+    """W renamed/extended as the older Hub files are: see the hub-layout cases."""
+    out = OrderedDict()
+    if cfg["model_type"] == "gpt2":
+        P = cfg["n_positions"]
+        mask = torch.tril(torch.ones(P, P)).view(1, 1, P, P)
+        for k, v in W.items():
+            out[k[len("transformer."):] if k.startswith("transformer.") else k] = v
+        for i in range(cfg["n_layer"]):
+            out[f"h.{i}.attn.bias"] = mask.to(next(iter(W.values())).dtype)
+        return out
+    d = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+    inv = default_inv_freq(float(cfg.get("rope_theta", 10000.0)), d)
+    out.update(W)
+    for i in range(cfg["num_hidden_layers"]):
+        out[f"model.layers.{i}.self_attn.rotary_emb.inv_freq"] = inv
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -779,6 +826,8 @@ def build_case(name, out_root, verbose=True):
         os.remove(os.path.join(out, f))
     W = random_weights(cfg, vocab, spec["seed"])
     stored = OrderedDict((k, v.to(_DTYPE_NAME[spec["dtype"]])) for k, v in W.items())
+    if spec["hub_layout"]:
+        stored = hub_layout(cfg, stored)
     write_checkpoint_tensors(out, stored, spec["shards"])
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
