@@ -860,7 +860,7 @@ def build_case(name, out_root, verbose=True):
         ("family", spec["family"]), ("class", CLASS[spec["family"]]), ("weights_dtype", spec["dtype"]),
         ("compute", "float32" + ("" if spec["dtype"] == "float32" else
                                  f" ({spec['dtype']} weights upcast to fp32 before use)")),
-        ("generator", f"hf_reference.py --case {name} --out editing-core/src/test/resources/golden"),
+        ("generator", f"editing-core/src/test/reference/hf_reference.py --case {name} --out editing-core/src/test/resources/golden"),
         ("torch", torch.__version__),
         ("position_ids", "cumsum(attention_mask)-1 clamped at 0 (as HF generate)"),
         ("pad_token_id_in_inputs", 0),
