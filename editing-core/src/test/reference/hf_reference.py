@@ -565,7 +565,7 @@ _case("mistral-fp32", "mistral", _sz(MISTRAL_CONFIG, hidden_size=32, intermediat
       "llama2", seed=4, bos="<s>", eos="</s>")
 # The layouts of checkpoints as they sit on the Hub from before save_pretrained dropped buffers: GPT-2's
 # original conversion (no "transformer." prefix, a causal-mask buffer h.N.attn.bias [1,1,P,P] per layer)
-# and Llama-2's 2023 safetensors (a rotary_emb.inv_freq buffer per layer). Same weights as their
+# and Llama files saved while inv_freq was a persistent buffer (a rotary_emb.inv_freq tensor per layer). Same weights as their
 # save_pretrained twins above; n_positions 128 keeps the buffers small.
 _case("gpt2-hub-layout-fp32", "gpt2", _sz(GPT2_CONFIG, n_embd=32, n_head=4, n_layer=2, n_positions=128, n_ctx=128),
       "gpt2", bos="<|endoftext|>", eos="<|endoftext|>", long_len=110, hub_layout=True)
