@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
                 + "evaluate all phases side by side on a few benchmark cases.")
 public final class DemoCommand implements Callable<Integer> {
     /** The method the demo uses in each phase: reliable and quick on the default model. */
-    static final Map<String, String> METHODS = Map.of("recognition", "SERAC", "association", "GRACE", "mastery", "FT-M");
+    public static final Map<String, String> METHODS = Map.of("recognition", "SERAC", "association", "GRACE", "mastery", "FT-M");
 
     @Option(names = "--cases", description = "Benchmark cases in the evaluation (default: ${DEFAULT-VALUE}).")
     int cases = 5;
