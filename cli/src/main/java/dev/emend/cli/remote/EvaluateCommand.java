@@ -4,7 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.emend.cli.stack.GatewayClient;
-import dev.emend.cli.stack.ProgressLine;
+import dev.emend.cli.stack.RunFollower;
 import dev.emend.evaluation.knowedit.KnowEditReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -85,7 +85,7 @@ public final class EvaluateCommand extends Remote implements Callable<Integer> {
                 return 0;
             }
         }
-        JsonObject result = follow(gw, id);
+        JsonObject result = RunFollower.follow(gw, seg(id), err(), timeoutSeconds);
         String status = str(result, "status");
         if (printedJson(result)) {
             return status.endsWith("SUCCEEDED") ? 0 : 1;
@@ -107,41 +107,6 @@ public final class EvaluateCommand extends Remote implements Callable<Integer> {
                 + (result.has("status_reason") ? " — " + str(result, "status_reason") : ""));
         out().flush();
         return status.endsWith("SUCCEEDED") ? 0 : 1;
-    }
-
-    /** Polls the run once a second, with a progress line on stderr, until it ends. */
-    JsonObject follow(GatewayClient gw, String id) throws InterruptedException {
-        ProgressLine progress = new ProgressLine(err(), "run " + id);
-        long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-        while (true) {
-            JsonObject r = gw.patiently("GET", "/v1/evaluations/" + seg(id), null);
-            String status = str(r, "status");
-            if (ended(status)) {
-                progress.done();
-                return r;
-            }
-            if (System.nanoTime() > deadline) {
-                progress.done();
-                throw new IllegalStateException("run " + id + " still " + status + " after " + timeoutSeconds + " s; it keeps running "
-                        + "(./emend evaluate --run " + id + " follows it)");
-            }
-            progress.tick(line(r.has("progress") ? r.getAsJsonObject("progress") : new JsonObject()));
-            Thread.sleep(1000);
-        }
-    }
-
-    /** SUCCEEDED and FAILED end a run; QUEUED, RUNNING and RESUMED do not. */
-    static boolean ended(String status) {
-        return status.endsWith("SUCCEEDED") || status.endsWith("FAILED");
-    }
-
-    /** "12/50 cases  FT-M editing  ETA 40 s" from the run's progress (proto JSON leaves zero fields out). */
-    static String line(JsonObject p) {
-        long done = p.has("cases_done") ? p.get("cases_done").getAsLong() : 0;
-        long total = p.has("cases_total") ? p.get("cases_total").getAsLong() : 0;
-        return String.format(Locale.ROOT, "%d/%d cases  %s %s%s", done, total, p.has("current_method") ? p.get("current_method").getAsString() : "",
-                p.has("stage") ? p.get("stage").getAsString() : "",
-                p.has("eta_seconds") ? String.format(Locale.ROOT, "  ETA %.0f s", p.get("eta_seconds").getAsDouble()) : "");
     }
 
     Map<String, Object> body() throws IOException {
