@@ -47,13 +47,16 @@ public final class DemoCommand implements Callable<Integer> {
             + "by default they are deleted at the end (and a leftover one is replaced at the start).")
     boolean keep;
 
+    @Option(names = "--no-build", description = "Do not build missing or stale service packages (phases not built are named as not shown).")
+    boolean noBuild;
+
     /** Phases that could not be shown, and why; printed at the end and make the exit code 1. */
     private final Map<String, String> missing = new java.util.TreeMap<>();
 
     @Override
     public Integer call() throws Exception {
         StackLayout layout = new StackLayout(EmendCli.repoRoot());
-        UpCommand.up(layout, 900, true, System.err, System.err); // names what is not ready; the demo goes on with what is
+        UpCommand.up(layout, 900, !noBuild, System.err, System.err); // names what is not ready; the demo goes on with what is
         StackClient client = new StackClient(layout);
         if (client.ready(StackLayout.service("gateway").port()).isEmpty()) {
             System.err.println("emend demo: the gateway is not running, so nothing can be shown; see ./emend status and " + layout.logs());
@@ -99,7 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
             String phase = s.module().replace("-service", "");
             if (!Files.isRegularFile(layout.jar(s))) {
-                missing.put(phase, s.module() + " is not built (" + layout.jar(s) + " is missing; ./emend up builds it when its module exists)");
+                missing.put(phase, notBuilt(layout, s));
             } else {
                 waiting.add(phase);
             }
@@ -132,6 +135,10 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         return reached;
+    }
+
+    private static String notBuilt(StackLayout layout, StackLayout.Service s) {
+        return s.module() + " is not built (no " + layout.root().relativize(layout.jar(s)) + "; ./emend up without --no-build builds it)";
     }
 
     private void reportMissing() {
@@ -189,6 +196,12 @@ public final class DemoCommand implements Callable<Integer> {
         }
         System.out.println("\n(the first row is the edit, the second a paraphrase it should generalise to, the third a fact it must leave alone)");
 
+        StackLayout.Service evaluation = StackLayout.service("evaluation");
+        if (!Files.isRegularFile(layout.jar(evaluation))) {
+            missing.put("evaluation", notBuilt(layout, evaluation));
+            reportMissing();
+            return 1;
+        }
         System.out.printf("%nEvaluating %s on %d counterfact cases (single edits: apply, score, roll back)...%n",
                 String.join(", ", edited), cases);
         List<Map<String, Object>> targets = new ArrayList<>();
@@ -202,9 +215,16 @@ public final class DemoCommand implements Callable<Integer> {
         body.put("targets", targets);
         body.put("mode", Map.of("mode", "single"));
         body.put("limit", cases);
-        JsonObject started = gw.post("/v1/evaluations", body);
-        String id = started.get("id").getAsString();
-        JsonObject run = RunFollower.follow(gw, id, new java.io.PrintWriter(System.err, true), 3600);
+        String id;
+        JsonObject run;
+        try {
+            id = gw.post("/v1/evaluations", body).get("id").getAsString();
+            run = RunFollower.follow(gw, id, new java.io.PrintWriter(System.err, true), 3600);
+        } catch (GatewayClient.GatewayException e) {
+            missing.put("evaluation", "could not run: " + e.getMessage());
+            reportMissing();
+            return 1;
+        }
         if (!run.get("status").getAsString().endsWith("SUCCEEDED")) {
             missing.put("evaluation", "run " + id + " ended " + run.get("status").getAsString() + ": "
                     + (run.has("status_reason") ? run.get("status_reason").getAsString() : ""));
