@@ -84,11 +84,17 @@ public final class StackSupervisor {
             }
             // Rewritten on change, and every 5 s so pids and states never go stale for long.
             if (changed || System.nanoTime() - lastWrite > 5_000_000_000L) {
-                writeState(layout, postgres, supervision);
+                synchronized (supervision) { // never rewrite stack.json once the shutdown hook began (it deletes the file)
+                    if (supervision.stopping()) {
+                        break;
+                    }
+                    writeState(layout, postgres, supervision);
+                }
                 lastWrite = System.nanoTime();
             }
             Thread.sleep(250);
         }
+        Thread.currentThread().join(); // the shutdown hook finishes the stop
     }
 
     /** Modules named by {@code restart-<module>} files in the control folder; the files are consumed. */

@@ -99,6 +99,11 @@ public final class Supervision {
         start(c, Instant.now());
     }
 
+    /** Whether {@link #stopAll()} began; callers that write state hold this object's lock while they check and write. */
+    public synchronized boolean stopping() {
+        return stopping;
+    }
+
     public synchronized Map<String, Map<String, Object>> describe() {
         Map<String, Map<String, Object>> m = new LinkedHashMap<>();
         children.forEach((k, c) -> m.put(k, c.describe()));
