@@ -26,8 +26,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  EMEND_MODEL_DIR  default model directory (else <repo>/models/emend-facts)",
             "  EMEND_THREADS    PyTorch intra-op threads used by ./emend (else nproc)",
             "  DJL_CACHE_DIR    native PyTorch cache (./emend: <repo>/.cache/djl)",
-            "  EMEND_GATEWAY_URL  gateway of spaces/edit/edits/rollback/experiments/keys/evaluate and --space (default http://localhost:8080)",
-            "  EMEND_API_KEY    key for the gateway (default: the local stack's .emend/admin-key)",
+            "  EMEND_GATEWAY_URL  gateway of spaces, edit, ... (default localhost:8080)",
+            "  EMEND_API_KEY    its key (default: <repo>/.emend/admin-key)",
             "",
             "Exit codes: 0 success, 1 failure, 2 bad input or usage."},
         subcommands = {
