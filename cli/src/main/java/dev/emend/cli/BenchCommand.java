@@ -105,8 +105,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table (Markdown) or json (default: ${DEFAULT-VALUE}).")
     Format format;
 
-    @Option(names = "--chart", paramLabel = "PNG", description = "Where to write the chart (default: <dataset>-<mode>.png in the working directory).")
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Folder for the table (table.md or table.json) and the charts (default: <repo>/.emend/bench/<run id>/, ignored by git).")
+    Path outDir;
+
+    @Option(names = "--chart", paramLabel = "PNG", description = "Where to write the chart instead (default: chart.png in --out).")
     Path chart;
+
+    @Option(names = "--published", description = "Also print the published KnowEdit rows of the dataset's family (Llama-2-7b-chat on "
+            + "KnowEdit's own data: another model and other data, for orientation only; each row says so).")
+    boolean published;
 
     @Option(names = "--service", paramLabel = "HOST:PORT",
             description = "evaluation-service address (default: $EMEND_EVALUATION_ADDRESS or localhost:8084).")
@@ -191,29 +199,48 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         String family = name.contains("zsre") ? "zsre" : name.contains("counterfact") ? "counterfact" : name;
-        List<PublishedResults.Row> published = PublishedResults.forDataset(family);
-        if (format == Format.json) {
-            out.println(KnowEditTable.json(name, rows, published));
-        } else {
-            out.print(KnowEditTable.markdown(name, rows, published));
-            for (TargetResult r : run.getResultsList()) {
-                out.printf(Locale.ROOT, "%s: %.2f s per edit%n", r.getLabel(), r.getSecondsPerEdit());
-            }
+        List<PublishedResults.Row> reference = published ? labelled(PublishedResults.forDataset(family)) : List.of();
+        if (published && reference.isEmpty()) {
+            err.println("emend bench: --published: no published rows for '" + family + "' (there are some for counterfact and zsre)");
         }
+        String table;
+        if (format == Format.json) {
+            table = KnowEditTable.json(name, rows, reference) + "\n";
+        } else {
+            StringBuilder t = new StringBuilder(KnowEditTable.markdown(name, rows, reference));
+            for (TargetResult r : run.getResultsList()) {
+                t.append(String.format(Locale.ROOT, "%s: %.2f s per edit%n", r.getLabel(), r.getSecondsPerEdit()));
+            }
+            table = t.toString();
+        }
+        out.print(table);
         out.flush();
+        Path dir = (outDir != null ? outDir : EmendCli.repoRoot().resolve(".emend/bench").resolve(run.getId())).toAbsolutePath().normalize();
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(format == Format.json ? "table.json" : "table.md"), table);
+        err.println("emend bench: table " + dir.resolve(format == Format.json ? "table.json" : "table.md"));
         if (!rows.isEmpty()) {
-            Path png = chart != null ? chart : Path.of(name.replaceFirst("\\.json$", "") + "-" + mode + ".png");
-            Charts.writeMethodBars(png.toAbsolutePath(), name + " (" + rows.get(0).n() + " cases, " + mode + ")", rows, 900, 500);
-            err.println("emend bench: chart " + png.toAbsolutePath());
+            Path png = (chart != null ? chart : dir.resolve("chart.png")).toAbsolutePath();
+            Charts.writeMethodBars(png, name + " (" + rows.get(0).n() + " cases, " + mode + ")", rows, 900, 500);
+            err.println("emend bench: chart " + png);
             if (!series.isEmpty()) {
                 Path seq = png.resolveSibling(png.getFileName().toString().replaceFirst("\\.png$", "") + "-sequential.png");
-                Charts.writeSequentialLines(seq.toAbsolutePath(), name + ": sequential editing", series, 1000, 700);
-                err.println("emend bench: chart " + seq.toAbsolutePath());
+                Charts.writeSequentialLines(seq, name + ": sequential editing", series, 1000, 700);
+                err.println("emend bench: chart " + seq);
             }
         }
         err.println("emend bench: run " + run.getId() + " — " + run.getStatusReason());
         err.flush();
         return 0;
+    }
+
+    /**
+     * The published rows with the model and data set in each row's name, so that no row can be
+     * read as a result on the user's data: "ROME (published: Llama-2-7b-chat, KnowEdit counterfact)".
+     */
+    static List<PublishedResults.Row> labelled(List<PublishedResults.Row> rows) {
+        return rows.stream().map(r -> new PublishedResults.Row(r.dataset(), r.method() + " (published: " + PublishedResults.MODEL
+                + ", KnowEdit " + r.dataset() + ")", r.editSucc(), r.generalization(), r.portability(), r.locality(), r.fluency())).toList();
     }
 
     RunRequest request(Path file) throws java.io.IOException {

@@ -26,6 +26,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  EMEND_MODEL_DIR  default model directory (else <repo>/models/emend-facts)",
             "  EMEND_THREADS    PyTorch intra-op threads used by ./emend (else nproc)",
             "  DJL_CACHE_DIR    native PyTorch cache (./emend: <repo>/.cache/djl)",
+            "  EMEND_GATEWAY_URL  gateway of spaces, edit, ... (default localhost:8080)",
+            "  EMEND_API_KEY    its key (default: <repo>/.emend/admin-key)",
             "",
             "Exit codes: 0 success, 1 failure, 2 bad input or usage."},
         subcommands = {
@@ -42,6 +44,14 @@ import picocli.CommandLine.UnmatchedArgumentException;
             dev.emend.cli.stack.StatusCommand.class,
             dev.emend.cli.stack.DemoCommand.class,
             dev.emend.cli.stack.ChaosCommand.class,
+            dev.emend.cli.stack.RestartCommand.class,
+            dev.emend.cli.remote.SpacesCommand.class,
+            dev.emend.cli.remote.EditCommand.class,
+            dev.emend.cli.remote.EditsCommand.class,
+            dev.emend.cli.remote.RollbackCommand.class,
+            dev.emend.cli.remote.ExperimentsCommand.class,
+            dev.emend.cli.remote.KeysCommand.class,
+            dev.emend.cli.remote.EvaluateCommand.class,
             BenchCommand.class,
             TraceCommand.class, TraceAverageCommand.class})
 public final class EmendCli implements Runnable {
@@ -80,6 +90,9 @@ public final class EmendCli implements Runnable {
         if (e instanceof CheckpointException || e instanceof IllegalArgumentException) {
             return 2; // includes ContextLengthException and NumberFormatException
         }
+        if (e instanceof dev.emend.cli.stack.GatewayClient.GatewayException g && g.status() / 100 == 4 && g.status() != 429) {
+            return 2; // the gateway refused the request as sent (its problem detail says why)
+        }
         return 1;
     }
 
@@ -89,7 +102,7 @@ public final class EmendCli implements Runnable {
         boolean verbose = verbose(pr);
         if (message == null || message.isBlank()) {
             message = e.getClass().getSimpleName();
-        } else if (exitCodeOf(e) == 1) {
+        } else if (exitCodeOf(e) == 1 && !(e instanceof dev.emend.cli.stack.GatewayClient.GatewayException)) {
             message = message + " (" + e.getClass().getSimpleName() + (verbose ? ")" : "; --verbose shows the stack trace)");
         }
         err.println("emend " + cl.getCommandName() + ": " + oneLine(message));

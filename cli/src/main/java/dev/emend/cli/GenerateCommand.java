@@ -4,7 +4,10 @@ import dev.emend.core.runtime.Generation;
 import dev.emend.core.runtime.GenerationOptions;
 import dev.emend.core.runtime.LanguageModel;
 import java.io.PrintWriter;
+import com.google.gson.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,11 +49,17 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-cache", description = "Recompute the whole sequence every step instead of using the KV cache.")
     boolean noCache;
 
+    @Mixin
+    SpaceOption spaceOption;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (spaceOption.remote(modelOption)) {
+            return remote();
+        }
         GenerationOptions options = new GenerationOptions(maxTokens, temperature, topK, topP, seed,
                 List.of(), stops, !noCache, true);
         PrintWriter out = spec.commandLine().getOut();
@@ -66,6 +75,30 @@ final class GenerateCommand implements Callable<Integer> {
                         g.tokenIds().length, g.stopReason(), seconds);
             }
         }
+        return 0;
+    }
+
+    /** Generation on a space of the running gateway: the same options, the gateway's defaults for the rest. */
+    private int remote() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("prompt", prompt);
+        body.put("max_new_tokens", maxTokens);
+        body.put("temperature", temperature);
+        body.put("top_k", topK);
+        body.put("top_p", topP);
+        body.put("seed", seed);
+        if (!stops.isEmpty()) {
+            body.put("stop", stops);
+        }
+        JsonObject g = spaceOption.post("generate", body);
+        PrintWriter out = spec.commandLine().getOut();
+        if (spaceOption.json) {
+            out.println(SpaceOption.pretty(g));
+        } else {
+            out.println(prompt + g.get("text").getAsString());
+        }
+        out.flush();
+        spec.commandLine().getErr().println(SpaceOption.answeredBy(g, g.has("finish_reason") ? "stop: " + g.get("finish_reason").getAsString() : ""));
         return 0;
     }
 

@@ -7,6 +7,7 @@ import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ScoreResult;
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,12 +35,18 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
     Format format;
 
+    @Mixin
+    SpaceOption spaceOption;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (spaceOption.remote(modelOption)) {
+            return remote(out);
+        }
         try (LanguageModel lm = modelOption.load()) {
             ScoreResult r = lm.score(lm.baseView(), prompt, target);
             int hits = 0;
@@ -85,6 +92,37 @@ final class ScoreCommand implements Callable<Integer> {
             }
         }
         out.flush();
+        return 0;
+    }
+
+    /** Scoring on a space of the running gateway, printed like the local score. */
+    private int remote(PrintWriter out) {
+        JsonObject r = spaceOption.post("score", Map.of("prompt", prompt, "target", target));
+        if (format == Format.json || spaceOption.json) {
+            out.println(SpaceOption.pretty(r));
+        } else {
+            JsonArray tokens = r.getAsJsonArray("tokens");
+            int w = 8;
+            for (var e : tokens) {
+                JsonObject t = e.getAsJsonObject();
+                w = Math.max(w, Math.max(quoted(t.get("target_piece").getAsString()).length(), quoted(t.get("argmax_piece").getAsString()).length()));
+            }
+            String fmt = "%-3s %-" + w + "s %7s  %-" + w + "s %9s  %s%n";
+            out.printf(Locale.ROOT, fmt, "#", "token", "id", "argmax", "log-prob", "hit");
+            int hits = 0;
+            for (var e : tokens) {
+                JsonObject t = e.getAsJsonObject();
+                boolean hit = t.get("target_id").getAsInt() == t.get("argmax_id").getAsInt();
+                hits += hit ? 1 : 0;
+                out.printf(Locale.ROOT, fmt, t.get("index").getAsInt(), quoted(t.get("target_piece").getAsString()), t.get("target_id").getAsInt(),
+                        quoted(t.get("argmax_piece").getAsString()), String.format(Locale.ROOT, "%.4f", t.get("log_prob").getAsDouble()),
+                        hit ? "yes" : "no");
+            }
+            out.printf(Locale.ROOT, "token accuracy: %.3f (%d/%d)%n", r.get("token_accuracy").getAsDouble(), hits, tokens.size());
+            out.printf(Locale.ROOT, "sum log-prob: %.4f%n", r.get("sum_log_prob").getAsDouble());
+        }
+        out.flush();
+        spec.commandLine().getErr().println(SpaceOption.answeredBy(r, ""));
         return 0;
     }
 

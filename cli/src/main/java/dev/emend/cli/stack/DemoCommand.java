@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
                 + "evaluate all phases side by side on a few benchmark cases.")
 public final class DemoCommand implements Callable<Integer> {
     /** The method the demo uses in each phase: reliable and quick on the default model. */
-    static final Map<String, String> METHODS = Map.of("recognition", "SERAC", "association", "GRACE", "mastery", "FT-M");
+    public static final Map<String, String> METHODS = Map.of("recognition", "SERAC", "association", "GRACE", "mastery", "FT-M");
 
     @Option(names = "--cases", description = "Benchmark cases in the evaluation (default: ${DEFAULT-VALUE}).")
     int cases = 5;
@@ -39,62 +40,172 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--target", description = "New answer (default: ${DEFAULT-VALUE}).")
     String target = "Rome";
 
+    @Option(names = "--wait", description = "Seconds to wait for the gateway to reach every phase after the services are up (default: ${DEFAULT-VALUE}).")
+    int waitSeconds = 180;
+
+    @Option(names = "--keep", description = "Keep the demo spaces (demo-<phase>) afterwards to explore them with ./emend edits; "
+            + "by default they are deleted at the end (and a leftover one is replaced at the start).")
+    boolean keep;
+
+    @Option(names = "--no-build", description = "Do not build missing or stale service packages (phases not built are named as not shown).")
+    boolean noBuild;
+
+    /** Phases that could not be shown, and why; printed at the end and make the exit code 1. */
+    private final Map<String, String> missing = new java.util.TreeMap<>();
+
     @Override
     public Integer call() throws Exception {
         StackLayout layout = new StackLayout(EmendCli.repoRoot());
-        int up = UpCommand.up(layout, 900, true, System.err, System.err);
-        if (up != 0) {
-            return up;
-        }
-        GatewayClient gw = new GatewayClient("http://localhost:8080", Files.readString(layout.adminKey()).trim());
-        List<String> phases = new ArrayList<>();
-        for (JsonElement p : gw.get("/v1/methods").getAsJsonArray("phases")) {
-            JsonObject o = p.getAsJsonObject();
-            String status = o.get("status").getAsString();
-            if ("available".equalsIgnoreCase(status) || "up".equalsIgnoreCase(status)) {
-                phases.add(o.get("phase").getAsString().toLowerCase(Locale.ROOT));
-            }
-        }
-        phases.sort(null);
-        if (phases.isEmpty()) {
-            System.err.println("emend demo: no phase service is up; see ./emend status");
+        UpCommand.up(layout, 900, !noBuild, System.err, System.err); // names what is not ready; the demo goes on with what is
+        StackClient client = new StackClient(layout);
+        if (client.ready(StackLayout.service("gateway").port()).isEmpty()) {
+            System.err.println("emend demo: the gateway is not running, so nothing can be shown; see ./emend status and " + layout.logs());
             return 1;
         }
+        GatewayClient gw = new GatewayClient("http://localhost:8080", Files.readString(layout.adminKey()).trim());
+        List<String> phases = awaitPhases(layout, client, gw);
+        if (phases.isEmpty()) {
+            reportMissing();
+            return 1;
+        }
+        Map<String, String> spaces = new LinkedHashMap<>();
+        try {
+            return show(layout, gw, phases, spaces);
+        } finally {
+            if (!keep) {
+                for (String space : spaces.values()) {
+                    try {
+                        gw.delete("/v1/spaces/" + space);
+                    } catch (GatewayClient.GatewayException e) {
+                        System.err.println("emend demo: could not delete " + space + ": " + e.getMessage());
+                    }
+                }
+                if (!spaces.isEmpty()) {
+                    System.err.println("emend demo: deleted the demo spaces " + spaces.values() + " (--keep keeps them)");
+                }
+            } else if (!spaces.isEmpty()) {
+                System.out.println("Kept the spaces " + spaces.values() + ": ./emend edits " + spaces.values().iterator().next()
+                        + ", ./emend spaces delete NAME.");
+            }
+        }
+    }
+
+    /**
+     * Waits (at most --wait seconds, with a progress line) until the gateway reaches every phase
+     * whose service runs; returns those it reaches and records why each other phase is missing.
+     */
+    private List<String> awaitPhases(StackLayout layout, StackClient client, GatewayClient gw) throws InterruptedException {
+        List<String> waiting = new ArrayList<>();
+        for (StackLayout.Service s : StackLayout.SERVICES) {
+            if (!s.phase()) {
+                continue;
+            }
+            String phase = s.module().replace("-service", "");
+            if (!Files.isRegularFile(layout.jar(s))) {
+                missing.put(phase, notBuilt(layout, s));
+            } else {
+                waiting.add(phase);
+            }
+        }
+        ProgressLine progress = new ProgressLine(new java.io.PrintWriter(System.err, true), "waiting for the gateway to reach the phases");
+        long deadline = System.nanoTime() + waitSeconds * 1_000_000_000L;
+        java.util.Set<String> down = gw.unavailablePhases();
+        while (waiting.stream().anyMatch(down::contains) && System.nanoTime() < deadline) {
+            for (String phase : List.copyOf(waiting)) {
+                Optional<JsonObject> sup = client.service(phase + "-service");
+                if (down.contains(phase) && sup.isPresent() && "gave up".equals(sup.get().get("state").getAsString())) {
+                    missing.put(phase, phase + "-service keeps crashing (" + StackClient.exitSummary(sup.get()) + "); see "
+                            + layout.logs().resolve(phase + "-service.log"));
+                    waiting.remove(phase);
+                }
+            }
+            progress.tick("not yet: " + waiting.stream().filter(down::contains).toList());
+            Thread.sleep(1000);
+            down = gw.unavailablePhases();
+        }
+        progress.done();
+        List<String> reached = new ArrayList<>();
+        for (String phase : waiting) {
+            if (down.contains(phase)) {
+                missing.put(phase, "the gateway could not reach " + phase + "-service within " + waitSeconds + " s (state: "
+                        + StatusCommand.state(client.ready(StackLayout.service(phase).port()).isPresent(), client.service(phase + "-service"))
+                        + "; see " + layout.logs().resolve(phase + "-service.log") + ")");
+            } else {
+                reached.add(phase);
+            }
+        }
+        return reached;
+    }
+
+    private static String notBuilt(StackLayout layout, StackLayout.Service s) {
+        return s.module() + " is not built (no " + layout.root().relativize(layout.jar(s)) + "; ./emend up without --no-build builds it)";
+    }
+
+    private void reportMissing() {
+        if (!missing.isEmpty()) {
+            System.out.println();
+            System.out.println("Not shown:");
+            missing.forEach((phase, why) -> System.out.println("  " + phase + ": " + why));
+        }
+    }
+
+    private int show(StackLayout layout, GatewayClient gw, List<String> phases, Map<String, String> spaces) throws Exception {
         String rephrase = "The capital city of " + subject + " is";
         String unrelated = "The capital of Japan is";
         String suffix = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
-        Map<String, String> spaces = new LinkedHashMap<>();
         System.out.printf("%nEditing \"%s\" -> \"%s\" in each phase (a space of its own; base stays unedited)%n%n", prompt, target);
         for (String phase : phases) {
-            String space = "demo-" + phase + "-" + suffix;
-            gw.post("/v1/spaces", Map.of("name", space, "phase", phase, "description", "./emend demo"));
-            long t0 = System.nanoTime();
-            JsonObject applied = gw.post("/v1/spaces/" + space + "/edits", Map.of("method", METHODS.getOrDefault(phase, "FT-M"),
-                    "requests", List.of(Map.of("prompt", prompt, "subject", subject, "target_new", target))));
-            System.out.printf("  %-12s %-6s edited in %.1f s (space %s, model_version %s)%n", phase,
-                    applied.get("method").getAsString(), (System.nanoTime() - t0) / 1e9, space,
-                    applied.getAsJsonObject("model_version").get("sequence").getAsLong());
-            spaces.put(phase, space);
+            String space = "demo-" + phase;
+            try {
+                try {
+                    gw.delete("/v1/spaces/" + space); // a leftover of an earlier demo that did not finish
+                } catch (GatewayClient.GatewayException e) {
+                    if (e.status() != 404) {
+                        throw e;
+                    }
+                }
+                gw.post("/v1/spaces", Map.of("name", space, "phase", phase, "description", "./emend demo"));
+                spaces.put(phase, space);
+                long t0 = System.nanoTime();
+                JsonObject applied = gw.post("/v1/spaces/" + space + "/edits", Map.of("method", METHODS.getOrDefault(phase, "FT-M"),
+                        "requests", List.of(Map.of("prompt", prompt, "subject", subject, "target_new", target))));
+                System.out.printf("  %-12s %-6s edited in %.1f s (space %s, model_version %s)%n", phase,
+                        applied.get("method").getAsString(), (System.nanoTime() - t0) / 1e9, space,
+                        applied.getAsJsonObject("model_version").get("sequence").getAsLong());
+            } catch (GatewayClient.GatewayException e) {
+                missing.put(phase, "the edit failed: " + e.getMessage());
+            }
+        }
+        List<String> edited = phases.stream().filter(p -> !missing.containsKey(p)).toList();
+        if (edited.isEmpty()) {
+            reportMissing();
+            return 1;
         }
         System.out.println();
         List<String> columns = new ArrayList<>(List.of("base"));
-        columns.addAll(spaces.keySet());
+        columns.addAll(edited);
         System.out.printf("| prompt | %s |%n", String.join(" | ", columns));
         System.out.printf("|---|%s%n", "---|".repeat(columns.size()));
         for (String p : List.of(prompt, rephrase, unrelated)) {
             List<String> answers = new ArrayList<>();
-            answers.add(generate(gw, "base", p, spaces.isEmpty() ? "mastery" : spaces.keySet().iterator().next()));
-            for (String space : spaces.values()) {
-                answers.add(generate(gw, space, p, null));
+            answers.add(generate(gw, "base", p, edited.get(0)));
+            for (String phase : edited) {
+                answers.add(generate(gw, spaces.get(phase), p, null));
             }
             System.out.printf("| %s | %s |%n", p, String.join(" | ", answers));
         }
         System.out.println("\n(the first row is the edit, the second a paraphrase it should generalise to, the third a fact it must leave alone)");
 
+        StackLayout.Service evaluation = StackLayout.service("evaluation");
+        if (!Files.isRegularFile(layout.jar(evaluation))) {
+            missing.put("evaluation", notBuilt(layout, evaluation));
+            reportMissing();
+            return 1;
+        }
         System.out.printf("%nEvaluating %s on %d counterfact cases (single edits: apply, score, roll back)...%n",
-                String.join(", ", phases), cases);
+                String.join(", ", edited), cases);
         List<Map<String, Object>> targets = new ArrayList<>();
-        for (String phase : phases) {
+        for (String phase : edited) {
             targets.add(Map.of("phase", phase, "method", METHODS.getOrDefault(phase, "FT-M")));
         }
         Map<String, Object> body = new LinkedHashMap<>();
@@ -104,26 +215,20 @@ public final class DemoCommand implements Callable<Integer> {
         body.put("targets", targets);
         body.put("mode", Map.of("mode", "single"));
         body.put("limit", cases);
-        JsonObject started = gw.post("/v1/evaluations", body);
-        String id = started.has("id") ? started.get("id").getAsString() : started.get("run_id").getAsString();
+        String id;
         JsonObject run;
-        while (true) {
-            run = gw.get("/v1/evaluations/" + id);
-            String status = run.has("status") ? run.get("status").getAsString() : "";
-            JsonObject progress = run.has("progress") ? run.getAsJsonObject("progress") : new JsonObject();
-            long done = progress.has("cases_done") ? progress.get("cases_done").getAsLong() : 0;
-            long total = progress.has("cases_total") ? progress.get("cases_total").getAsLong() : 0;
-            System.err.printf("\r  %s %d/%d cases%s", bar(done, total), done, total,
-                    progress.has("eta_seconds") ? String.format(Locale.ROOT, ", ETA %.0f s   ", progress.get("eta_seconds").getAsDouble()) : "");
-            if (status.contains("SUCCEEDED") || status.contains("FAILED") || status.contains("CANCEL") || status.contains("DONE")) {
-                System.err.println();
-                break;
-            }
-            Thread.sleep(1000);
+        try {
+            id = gw.post("/v1/evaluations", body).get("id").getAsString();
+            run = RunFollower.follow(gw, id, new java.io.PrintWriter(System.err, true), 3600);
+        } catch (GatewayClient.GatewayException e) {
+            missing.put("evaluation", "could not run: " + e.getMessage());
+            reportMissing();
+            return 1;
         }
-        if (!run.get("status").getAsString().contains("SUCCEEDED") && !run.get("status").getAsString().contains("DONE")) {
-            System.out.println("evaluation " + id + " ended " + run.get("status").getAsString() + ": "
+        if (!run.get("status").getAsString().endsWith("SUCCEEDED")) {
+            missing.put("evaluation", "run " + id + " ended " + run.get("status").getAsString() + ": "
                     + (run.has("status_reason") ? run.get("status_reason").getAsString() : ""));
+            reportMissing();
             return 1;
         }
         System.out.println();
@@ -142,7 +247,8 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("Evaluation " + id + ": full result (per case, protocol, chart) at GET http://localhost:8080/v1/evaluations/" + id);
         System.out.println("Next: the API at http://localhost:8080/q/swagger-ui (admin key in .emend/admin-key), ./emend status,");
         System.out.println("      ./emend bench for bigger evaluations, BENCHMARKS.md for measured figures, ./emend down to stop.");
-        return 0;
+        reportMissing();
+        return missing.isEmpty() ? 0 : 1;
     }
 
     private static String generate(GatewayClient gw, String space, String prompt, String phaseForBase) {
@@ -160,11 +266,5 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static String num(JsonObject m, String key) {
         return m != null && m.has(key) && !m.get(key).isJsonNull() ? String.format(Locale.ROOT, "%.1f", m.get(key).getAsDouble()) : "–";
-    }
-
-    private static String bar(long done, long total) {
-        int width = 30;
-        int filled = total == 0 ? 0 : (int) (width * done / total);
-        return "[" + "#".repeat(filled) + " ".repeat(width - filled) + "]";
     }
 }

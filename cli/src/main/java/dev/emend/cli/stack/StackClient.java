@@ -12,6 +12,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** Reads the running stack: its state file, process liveness and each service's readiness. */
@@ -35,6 +37,31 @@ public final class StackClient {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** The running supervisor's entry for {@code module} in stack.json (pid, state, restarts, last exit). */
+    public Optional<JsonObject> service(String module) {
+        return running().flatMap(state -> {
+            for (JsonElement e : state.getAsJsonArray("services")) {
+                if (module.equals(e.getAsJsonObject().get("module").getAsString())) {
+                    return Optional.of(e.getAsJsonObject());
+                }
+            }
+            return Optional.empty();
+        });
+    }
+
+    /** "restarted 2x, last exit 137 at 2026-..." from a stack.json service entry; "" when it never exited. */
+    public static String exitSummary(JsonObject service) {
+        int restarts = service.has("restarts") ? service.get("restarts").getAsInt() : 0;
+        List<String> parts = new ArrayList<>();
+        if (restarts > 0) {
+            parts.add("restarted " + restarts + "x");
+        }
+        if (service.has("last_exit")) {
+            parts.add("last exit " + service.get("last_exit").getAsInt() + " (" + service.get("last_exit_reason").getAsString() + ")");
+        }
+        return String.join(", ", parts);
     }
 
     /** Readiness JSON of a service, or empty when it does not answer 200. */

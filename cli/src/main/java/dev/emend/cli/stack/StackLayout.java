@@ -44,8 +44,32 @@ public record StackLayout(Path root) {
         return home().resolve("stack.json");
     }
 
+    /** Requests to the running supervisor: a file {@code restart-<module>} asks it to restart that service. */
+    public Path control() {
+        return home().resolve("control");
+    }
+
+    /** Where evaluation-service writes its per-run reports (ignored by git, unlike the old {@code reports/}). */
+    public Path reports() {
+        return home().resolve("reports");
+    }
+
     public Path adminKey() {
         return home().resolve("admin-key");
+    }
+
+    /**
+     * The service named {@code name}: its module ("mastery-service") or the module without
+     * "-service" ("mastery").
+     */
+    public static Service service(String name) {
+        for (Service s : SERVICES) {
+            if (s.module().equals(name) || s.module().equals(name + "-service")) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown service '" + name + "'; one of "
+                + SERVICES.stream().map(s -> s.module().replace("-service", "")).toList());
     }
 
     public Path jar(Service s) {

@@ -20,6 +20,9 @@ import java.util.Map;
  * binaries from Maven, data kept in {@code .emend/pgdata}), then every packaged service as its own
  * process on its fixed port with the settings the k8s manifests use, writes {@code stack.json},
  * and stays until {@code ./emend down} (SIGTERM) — then stops the services, then PostgreSQL.
+ * Meanwhile it restarts a service that exits with a growing backoff ({@link Supervision}) and
+ * restarts one on request ({@code ./emend restart}: a file in {@code .emend/control/}); stack.json
+ * says per service its pid, state, restarts and last exit.
  */
 public final class StackSupervisor {
     private StackSupervisor() {
@@ -39,40 +42,24 @@ public final class StackSupervisor {
             }
         }
         String adminKey = Files.readString(layout.adminKey()).trim();
-        List<Process> processes = new ArrayList<>();
-        Map<String, Object> state = new LinkedHashMap<>();
-        state.put("supervisor_pid", ProcessHandle.current().pid());
-        state.put("postgres", Map.of("port", StackLayout.PG_PORT, "data", layout.pgData().toString(), "fresh", fresh));
-        List<Map<String, Object>> services = new ArrayList<>();
+        Files.createDirectories(layout.control());
+        try (var stale = Files.list(layout.control())) {
+            for (Path f : stale.toList()) {
+                Files.deleteIfExists(f); // requests meant for an earlier supervisor
+            }
+        }
+        Supervision supervision = new Supervision(Supervision.Policy.DEFAULT, StackSupervisor::log);
+        Map<String, Object> postgres = Map.of("port", StackLayout.PG_PORT, "data", layout.pgData().toString(), "fresh", fresh);
         for (StackLayout.Service svc : StackLayout.SERVICES) {
             Path jar = layout.jar(svc);
-            if (!Files.isRegularFile(jar)) {
-                services.add(Map.of("module", svc.module(), "port", svc.port(), "state", "not built"));
-                continue;
+            if (Files.isRegularFile(jar)) {
+                supervision.add(svc.module(), () -> launch(layout, svc, jar, adminKey));
             }
-            Process p = launch(layout, svc, jar, adminKey);
-            processes.add(p);
-            services.add(Map.of("module", svc.module(), "port", svc.port(), "pid", p.pid(),
-                    "log", layout.logs().resolve(svc.module() + ".log").toString(), "state", "started"));
         }
-        state.put("services", services);
-        Path tmp = layout.state().resolveSibling("stack.json.tmp");
-        Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(state));
-        Files.move(tmp, layout.state(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        writeState(layout, postgres, supervision);
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (int i = processes.size() - 1; i >= 0; i--) {
-                processes.get(i).destroy();
-            }
-            for (Process p : processes) {
-                try {
-                    if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-                        p.destroyForcibly();
-                    }
-                } catch (InterruptedException e) {
-                    p.destroyForcibly();
-                }
-            }
+            supervision.stopAll();
             try {
                 pg.close();
             } catch (IOException ignored) {
@@ -84,7 +71,70 @@ public final class StackSupervisor {
                 // going away
             }
         }));
-        Thread.currentThread().join();
+        long lastWrite = System.nanoTime();
+        while (true) {
+            boolean changed = supervision.tick();
+            for (String module : requestedRestarts(layout)) {
+                try {
+                    supervision.restart(module);
+                } catch (IllegalArgumentException e) {
+                    log("restart request ignored: " + e.getMessage());
+                }
+                changed = true;
+            }
+            // Rewritten on change, and every 5 s so pids and states never go stale for long.
+            if (changed || System.nanoTime() - lastWrite > 5_000_000_000L) {
+                synchronized (supervision) { // never rewrite stack.json once the shutdown hook began (it deletes the file)
+                    if (supervision.stopping()) {
+                        break;
+                    }
+                    writeState(layout, postgres, supervision);
+                }
+                lastWrite = System.nanoTime();
+            }
+            Thread.sleep(250);
+        }
+        Thread.currentThread().join(); // the shutdown hook finishes the stop
+    }
+
+    /** Modules named by {@code restart-<module>} files in the control folder; the files are consumed. */
+    static List<String> requestedRestarts(StackLayout layout) throws IOException {
+        List<String> modules = new ArrayList<>();
+        try (var files = Files.list(layout.control())) {
+            for (Path f : files.toList()) {
+                String name = f.getFileName().toString();
+                if (name.startsWith("restart-") && Files.deleteIfExists(f)) {
+                    modules.add(name.substring("restart-".length()));
+                }
+            }
+        }
+        return modules;
+    }
+
+    /** stack.json: the supervisor, PostgreSQL, and per service its port, log and supervision state. */
+    private static void writeState(StackLayout layout, Map<String, Object> postgres, Supervision supervision) throws IOException {
+        Map<String, Map<String, Object>> supervised = supervision.describe();
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("supervisor_pid", ProcessHandle.current().pid());
+        state.put("postgres", postgres);
+        List<Map<String, Object>> services = new ArrayList<>();
+        for (StackLayout.Service svc : StackLayout.SERVICES) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("module", svc.module());
+            s.put("port", svc.port());
+            s.put("log", layout.logs().resolve(svc.module() + ".log").toString());
+            s.putAll(supervised.getOrDefault(svc.module(), Map.of("state", "not built")));
+            services.add(s);
+        }
+        state.put("services", services);
+        Path tmp = layout.state().resolveSibling("stack.json.tmp");
+        Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(state));
+        Files.move(tmp, layout.state(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void log(String message) {
+        System.out.println(java.time.Instant.now() + " " + message);
+        System.out.flush();
     }
 
     /** Environment of one service: the variables the k8s manifests set. */
@@ -110,6 +160,8 @@ public final class StackSupervisor {
             }
         }
         env.put("EMEND_GATEWAY_BOOTSTRAP_ADMIN_KEY", adminKey);
+        // evaluation-service's run reports go under .emend/ (ignored), not into the repository.
+        env.put("EMEND_REPORTS_DIR", layout.reports().toString());
         return env;
     }
 

@@ -16,6 +16,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code ./emend up}: builds what is missing, starts PostgreSQL and the services, waits for health. */
@@ -67,17 +68,25 @@ public final class UpCommand implements Callable<Integer> {
         List<String> pending = new ArrayList<>();
         for (JsonElement e : state.getAsJsonArray("services")) {
             JsonObject s = e.getAsJsonObject();
-            if (s.has("pid")) {
+            if (!"not built".equals(s.get("state").getAsString())) {
                 pending.add(s.get("module").getAsString() + ":" + s.get("port").getAsInt());
             } else {
                 err.println("  " + s.get("module").getAsString() + ": not built, skipped");
             }
         }
+        List<String> failed = new ArrayList<>();
         while (!pending.isEmpty() && System.nanoTime() < deadline) {
             pending.removeIf(p -> {
+                String module = p.substring(0, p.indexOf(':'));
                 int port = Integer.parseInt(p.substring(p.indexOf(':') + 1));
                 if (client.ready(port).isPresent()) {
-                    err.println("  ready: " + p.substring(0, p.indexOf(':')) + " on http://localhost:" + port);
+                    err.println("  ready: " + module + " on http://localhost:" + port);
+                    return true;
+                }
+                Optional<JsonObject> s = client.service(module);
+                if (s.isPresent() && "gave up".equals(s.get().get("state").getAsString())) {
+                    failed.add(module + " (" + StackClient.exitSummary(s.get()) + "; the supervisor gave up restarting it; see "
+                            + layout.logs().resolve(module + ".log") + ", then ./emend restart " + module.replace("-service", "") + ")");
                     return true;
                 }
                 return false;
@@ -85,6 +94,10 @@ public final class UpCommand implements Callable<Integer> {
             if (!pending.isEmpty()) {
                 Thread.sleep(500);
             }
+        }
+        if (!failed.isEmpty()) {
+            err.println("emend up: not running: " + String.join("; ", failed));
+            return 1;
         }
         if (!pending.isEmpty()) {
             err.println("emend up: not ready after " + timeoutSeconds + " s: " + pending + " (see " + layout.logs() + ")");
@@ -98,7 +111,7 @@ public final class UpCommand implements Callable<Integer> {
         }
         out.println("  postgresql           " + layout.jdbcUrl() + "  (data in " + layout.pgData() + ")");
         out.println("  admin key            " + Files.readString(layout.adminKey()).trim() + "  (stored in " + layout.adminKey() + ")");
-        out.println("Next: ./emend status, ./emend demo, ./emend down.");
+        out.println("Next: ./emend status, ./emend demo, ./emend spaces, ./emend restart SERVICE, ./emend down.");
         return 0;
     }
 
