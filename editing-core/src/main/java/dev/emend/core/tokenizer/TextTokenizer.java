@@ -227,6 +227,11 @@ public final class TextTokenizer implements AutoCloseable {
         return t;
     }
 
+    /** True when {@code id} is in range and names a vocabulary entry (real vocabularies may have holes). */
+    public boolean hasToken(int id) {
+        return id >= 0 && id < idToToken.length && idToToken[id] != null;
+    }
+
     /** Id of a raw vocabulary string (byte-symbol form, e.g. "ĠParis"), if present. */
     public OptionalInt id(String tokenString) {
         Integer id = tokenToId.get(tokenString);
