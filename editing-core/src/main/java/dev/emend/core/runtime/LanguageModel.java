@@ -81,6 +81,22 @@ public final class LanguageModel implements AutoCloseable {
         return specialTokens.primaryEos();
     }
 
+    /**
+     * The primary end-of-text token as text (e.g. {@code <|endoftext|>}, {@code <|end_of_text|>},
+     * {@code </s>}), which the tokenizer encodes back to its id: for prompts that separate
+     * documents the way the model saw them in training.
+     *
+     * @throws IllegalStateException when the checkpoint names no end-of-text token
+     */
+    public String eosText() {
+        int id = eosId();
+        if (id < 0) {
+            throw new IllegalStateException(directory + ": the checkpoint names no end-of-text token "
+                    + "(config.json, generation_config.json and tokenizer_config.json have none)");
+        }
+        return tokenizer.decode(new int[] {id});
+    }
+
     /** True when {@code id} is one of the checkpoint's end-of-text ids (all of them stop generation). */
     public boolean isEos(int id) {
         return specialTokens.isEos(id);

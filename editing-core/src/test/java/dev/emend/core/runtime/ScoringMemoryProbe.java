@@ -53,7 +53,7 @@ public final class ScoringMemoryProbe {
                     }
                 }
             } else {
-                sum = lm.scoreIds(lm.baseView(), List.of(pair)).get(0).sumLogProb();
+                sum = lm.scoreIds(lm.baseView(), List.<int[][]>of(pair)).get(0).sumLogProb();
             }
             long peak = SpecialTokensRuntimeTest.peakRssKb();
             System.out.printf("mode=%s vocab=%d tokens=%d scored=%d peak RSS after load %d MB, after scoring %d MB (+%d MB); sum log-prob %.3f%n",

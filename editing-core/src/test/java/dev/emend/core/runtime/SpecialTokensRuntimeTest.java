@@ -172,11 +172,11 @@ class SpecialTokensRuntimeTest {
     void scoringA3000TokenTextNeverBuildsFullVocabularyLogits() throws IOException {
         try (LanguageModel lm = Checkpoints.load(withTemplate)) {
             int[][] pair = longPair(lm, 2000, 1000);
-            lm.scoreIds(lm.baseView(), List.of(pair)); // warm-up: native allocator pools
+            lm.scoreIds(lm.baseView(), List.<int[][]>of(pair)); // warm-up: native allocator pools
             System.gc();
             resetPeakRss();
             long before = rssKb();
-            ScoreResult r = lm.scoreIds(lm.baseView(), List.of(pair));
+            ScoreResult r = lm.scoreIds(lm.baseView(), List.<int[][]>of(pair));
             long grew = peakRssKb() - before;
             assertEquals(1000, r.logProbs().length);
             // Full-width logits of 3,000 positions are 1.5 GB, their log-softmax as much again;
