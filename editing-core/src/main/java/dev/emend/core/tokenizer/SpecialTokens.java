@@ -73,9 +73,7 @@ public record SpecialTokens(int[] prefix, String bosReason, boolean addsEos, Lis
         JsonObject tokConfig = readOptional(dir, "tokenizer_config.json");
         JsonObject config = readOptional(dir, "config.json");
         JsonObject genConfig = readOptional(dir, "generation_config.json");
-        JsonObject tokenizerJson = readOptional(tokenizer.file().getParent(), tokenizer.file().getFileName().toString());
-
-        Template template = Template.of(tokenizerJson, tokenizer);
+        Template template = Template.of(tokenizer.postProcessor(), tokenizer);
         int[] prefix;
         String reason;
         boolean addsEos = template.suffix.length > 0;
@@ -273,13 +271,12 @@ public record SpecialTokens(int[] prefix, String bosReason, boolean addsEos, Lis
 
     /** The special tokens a tokenizer.json post-processor puts around a single text. */
     private record Template(int[] prefix, int[] suffix, String description) {
-        static Template of(JsonObject tokenizerJson, TextTokenizer tokenizer) {
-            JsonElement pp = tokenizerJson == null ? null : tokenizerJson.get("post_processor");
-            if (pp == null || pp.isJsonNull()) {
+        static Template of(JsonObject pp, TextTokenizer tokenizer) {
+            if (pp == null) {
                 return new Template(new int[0], new int[0], "none (adds nothing)");
             }
-            JsonObject tp = findTemplate(pp.getAsJsonObject());
-            String type = pp.getAsJsonObject().has("type") ? pp.getAsJsonObject().get("type").getAsString() : "?";
+            JsonObject tp = findTemplate(pp);
+            String type = pp.has("type") ? pp.get("type").getAsString() : "?";
             if (tp == null) {
                 return new Template(new int[0], new int[0], type + " (adds nothing)");
             }
