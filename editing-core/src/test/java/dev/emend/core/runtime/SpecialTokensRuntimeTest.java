@@ -181,11 +181,13 @@ class SpecialTokensRuntimeTest {
             ScoreResult r = lm.scoreIds(lm.baseView(), List.<int[][]>of(pair)).get(0);
             long grew = peakRssKb() - before;
             assertEquals(1000, r.logProbs().length);
-            // Full-width logits of 3,000 positions are 1.5 GB, their log-softmax as much again;
-            // the 1,000 target rows alone 0.5 GB. Chunks of 64 rows need ~33 MB each.
+            // Full-width logits of 3,000 positions are 1.5 GB and their log-softmax as much again
+            // (ScoringMemoryProbe measured +3.5 GB for that path). Chunks of 64 rows need ~33 MB;
+            // what remains is attention's [heads, T, T] scores (~0.2 GB per layer here) and the
+            // JVM heap, so the bound leaves room for those and still fails for full-width logits.
             System.out.println("SpecialTokensRuntimeTest: scoring 3,000 tokens (1,000 scored), vocab " + VOCAB
                     + ": peak RSS grew " + grew / 1024 + " MB");
-            assertTrue(grew < 400 * 1024, "peak RSS grew " + grew / 1024 + " MB while scoring");
+            assertTrue(grew < 1200 * 1024, "peak RSS grew " + grew / 1024 + " MB while scoring");
         }
     }
 
