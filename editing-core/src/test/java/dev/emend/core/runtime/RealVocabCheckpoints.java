@@ -24,12 +24,9 @@ final class RealVocabCheckpoints {
     }
 
     static Path build(Path dir, Path tokenizerDir, int vocab, long seed) {
-        JsonObject o = new JsonObject();
-        o.addProperty("model_type", "llama");
-        o.addProperty("vocab_size", vocab);
+        JsonObject o = TinyCheckpoints.llamaConfig(vocab);
         o.addProperty("hidden_size", 16);
         o.addProperty("intermediate_size", 32);
-        o.addProperty("num_hidden_layers", 2);
         o.addProperty("num_attention_heads", 2);
         o.addProperty("num_key_value_heads", 1);
         o.addProperty("max_position_embeddings", 4096);

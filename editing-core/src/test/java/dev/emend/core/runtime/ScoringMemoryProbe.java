@@ -32,16 +32,16 @@ public final class ScoringMemoryProbe {
         }
         try (LanguageModel lm = Checkpoints.load(ckpt)) {
             int[][] pair = SpecialTokensRuntimeTest.longPair(lm, 2000, 1000);
-            long loaded = SpecialTokensRuntimeTest.peakRssKb();
+            long loaded = ProcStatus.kb("VmHWM");
             double sum = score(lm, pair, mode);
-            long first = SpecialTokensRuntimeTest.peakRssKb();
+            long first = ProcStatus.kb("VmHWM");
             // Second call: the peak reset to the current resident size, so it shows what one
             // scoring call needs once the JVM heap and the native allocator have grown.
             System.gc();
-            SpecialTokensRuntimeTest.resetPeakRss();
-            long before = SpecialTokensRuntimeTest.rssKb();
+            ProcStatus.resetPeak();
+            long before = ProcStatus.kb("VmRSS");
             score(lm, pair, mode);
-            long second = SpecialTokensRuntimeTest.peakRssKb();
+            long second = ProcStatus.kb("VmHWM");
             System.out.printf("mode=%s vocab=%d tokens=%d scored=%d: peak RSS after load %d MB, after the first scoring %d MB (+%d MB); "
                     + "second scoring from %d MB peaks at %d MB (+%d MB); sum log-prob %.3f%n",
                     mode, lm.config().vocabSize(), pair[0].length + pair[1].length, pair[1].length,

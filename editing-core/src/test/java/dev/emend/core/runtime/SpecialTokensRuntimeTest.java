@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -145,41 +143,16 @@ class SpecialTokensRuntimeTest {
         }
     }
 
-    /** Peak resident memory of this process in kB, from /proc/self/status (Linux). */
-    static long peakRssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmHWM in /proc/self/status");
-    }
-
-    /** Resets the peak to the current resident size ("5" to clear_refs, Linux 4.0+). */
-    static void resetPeakRss() throws IOException {
-        Files.writeString(Path.of("/proc/self/clear_refs"), "5");
-    }
-
-    /** Current resident memory in kB. */
-    static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
-    }
-
     @Test
     void scoringA3000TokenTextNeverBuildsFullVocabularyLogits() throws IOException {
         try (LanguageModel lm = Checkpoints.load(withTemplate)) {
             int[][] pair = longPair(lm, 2000, 1000);
             lm.scoreIds(lm.baseView(), List.<int[][]>of(pair)); // warm-up: native allocator pools
             System.gc();
-            resetPeakRss();
-            long before = rssKb();
+            ProcStatus.resetPeak();
+            long before = ProcStatus.kb("VmRSS");
             ScoreResult r = lm.scoreIds(lm.baseView(), List.<int[][]>of(pair)).get(0);
-            long grew = peakRssKb() - before;
+            long grew = ProcStatus.kb("VmHWM") - before;
             assertEquals(1000, r.logProbs().length);
             // Full-width logits of 3,000 positions are 1.5 GB and their log-softmax as much again
             // (ScoringMemoryProbe measured +3.5 GB for that path). Chunks of 64 rows need ~33 MB;
