@@ -35,6 +35,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             ModelInfoCommand.class,
             GenerateCommand.class,
             ScoreCommand.class,
+            TokenizeCommand.class,
             FactsCheckCommand.class,
             TrainFactsCommand.class,
             BenchmarksCommand.class,

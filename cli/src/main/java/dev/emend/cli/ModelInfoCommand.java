@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "model-info", mixinStandardHelpOptions = true,
-        description = "Load a checkpoint and print its architecture, size, fingerprint and tokenizer.")
+        description = "Load a checkpoint and print its architecture, size, fingerprint, tokenizer and special-token policy (BOS added or not and why, every EOS id).")
 final class ModelInfoCommand implements Callable<Integer> {
     @Mixin
     ModelOption modelOption;
@@ -38,13 +38,6 @@ final class ModelInfoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (LanguageModel lm = modelOption.load()) {
             ModelConfig c = lm.config();
-            String eos;
-            try {
-                int id = lm.tokenizer().eosId();
-                eos = id + " (" + lm.tokenizer().token(id) + ")";
-            } catch (IllegalStateException e) {
-                eos = "none";
-            }
             row(out, "family", lm.family().name());
             row(out, "model_type", c.modelType());
             row(out, "layers", c.numLayers());
@@ -56,7 +49,11 @@ final class ModelInfoCommand implements Callable<Integer> {
             row(out, "tied embeddings", c.tieWordEmbeddings());
             row(out, "parameters", String.format(Locale.ROOT, "%,d", parameterCount(lm)));
             row(out, "fingerprint", lm.fingerprint());
-            row(out, "eos id", eos);
+            // Special-token policy: "bos: added, 128000 <|begin_of_text|> (why)", "eos: ids (from where)".
+            for (String line : lm.specialTokens().describe(lm.tokenizer())) {
+                int colon = line.indexOf(": ");
+                row(out, line.substring(0, colon), line.substring(colon + 2));
+            }
             row(out, "directory", lm.directory().toAbsolutePath());
         }
         out.flush();

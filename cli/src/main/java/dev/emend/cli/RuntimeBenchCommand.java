@@ -119,7 +119,7 @@ final class RuntimeBenchCommand implements Callable<Integer> {
         int[] ids = new int[0];
         for (int i = which; ids.length < n; i++) {
             text.append(i == which ? "" : " ").append(TEXTS.get(i % TEXTS.size()));
-            ids = lm.tokenizer().encode(text.toString());
+            ids = lm.encodePrompt(text.toString());
         }
         return Arrays.copyOf(ids, n);
     }

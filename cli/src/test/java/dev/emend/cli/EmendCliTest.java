@@ -138,7 +138,7 @@ class EmendCliTest {
     @Test
     void everyCommandHasHelp() {
         for (String cmd : List.of("model-info", "generate", "score", "facts-check", "train-facts", "benchmarks",
-                "runtime-bench")) {
+                "runtime-bench", "tokenize")) {
             CliTestSupport.Run r = run(cmd, "--help");
             assertEquals(0, r.code(), cmd + ": " + r.err());
             assertTrue(r.out().contains("Usage: emend " + cmd), r.out());

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A decoder-only transformer family's forward pass, written as explicit NDArray operations
@@ -172,10 +173,50 @@ public abstract class DecoderModel {
         return out.reshape(qs.get(0), qs.get(1), (long) heads * d);
     }
 
-    /** Logits from final hidden states: the tied input embedding or a separate head. */
+    /**
+     * Logits from final hidden states: the tied input embedding or a separate head. Inside
+     * {@link #forwardHidden} it computes nothing and hands the head to the caller instead.
+     */
     protected NDArray lmHead(Weights w, NDArray hidden, String headName, String embeddingName) {
         String name = w.has(headName) ? headName : embeddingName;
-        return ai.djl.nn.core.Linear.linear(hidden, w.get(name), null).singletonOrThrow();
+        UnaryOperator<NDArray> head = h -> ai.djl.nn.core.Linear.linear(h, w.get(name), null).singletonOrThrow();
+        UnaryOperator<NDArray>[] deferred = DEFERRED_HEAD.get();
+        if (deferred != null) {
+            deferred[0] = head;
+            return null;
+        }
+        return head.apply(hidden);
+    }
+
+    /**
+     * The slot {@link #lmHead} fills instead of computing logits while {@link #forwardHidden} runs
+     * on this thread. A thread-local rather than a parameter so that every family's {@code run}
+     * keeps its one {@code lmHead} call and stays unaware of it.
+     */
+    private static final ThreadLocal<UnaryOperator<NDArray>[]> DEFERRED_HEAD = new ThreadLocal<>();
+
+    /** Final hidden states {@code [batch, newTokens, d_model]} and the LM head to apply to any rows of them. */
+    public record Headless(NDArray hidden, UnaryOperator<NDArray> head) {}
+
+    /**
+     * {@link #forward} without the LM head: returns the final hidden states and the head as a
+     * function, so a caller computes logits only where it needs them (scoring the target
+     * positions, the last position in generation) instead of {@code [batch, tokens, vocab]}.
+     */
+    public final Headless forwardHidden(NDManager manager, Weights w, ForwardInput in, Hooks hooks, KvCache cache) {
+        @SuppressWarnings("unchecked")
+        UnaryOperator<NDArray>[] slot = new UnaryOperator[1];
+        DEFERRED_HEAD.set(slot);
+        ForwardResult r;
+        try {
+            r = forward(manager, w, in, hooks, cache);
+        } finally {
+            DEFERRED_HEAD.remove();
+        }
+        if (slot[0] == null) {
+            throw new IllegalStateException(getClass().getSimpleName() + " computes its LM head without DecoderModel.lmHead");
+        }
+        return new Headless(r.hidden(), slot[0]);
     }
 
     /** Normal(0, std) initialisation drawn from a seeded generator (reproducible across runs). */

@@ -20,4 +20,13 @@ public interface ModelFamily {
     JsonObject toConfigJson(ModelConfig config);
 
     DecoderModel create(ModelConfig config);
+
+    /**
+     * Whether this family's Hugging Face tokenizer class puts a BOS before every text when the
+     * checkpoint's tokenizer_config.json names no tokenizer class and no add_bos_token (transformers
+     * then picks the class from model_type). Used by {@code SpecialTokens}.
+     */
+    default boolean addsBosByDefault() {
+        return false;
+    }
 }

@@ -89,22 +89,40 @@ public final class Checkpoints {
         try {
             BaseWeights weights = loadWeights(dir, model, manager);
             String fingerprint = fingerprint(dir);
-            TextTokenizer tokenizer;
+            TextTokenizer tokenizer = loadTokenizer(dir, config);
             try {
-                tokenizer = TextTokenizer.load(tokFile);
-            } catch (IOException | RuntimeException e) {
-                throw new CheckpointException(tokFile + ": cannot load tokenizer (" + e.getMessage() + ")", e);
-            }
-            if (tokenizer.vocabSize() > config.vocabSize()) {
+                return new LanguageModel(dir, family, model, weights, tokenizer, manager, fingerprint);
+            } catch (RuntimeException e) {
                 tokenizer.close();
-                throw new CheckpointException(tokFile + ": tokenizer has " + tokenizer.vocabSize()
-                        + " ids but config.json vocab_size is " + config.vocabSize());
+                throw e;
             }
-            return new LanguageModel(dir, family, model, weights, tokenizer, manager, fingerprint);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * Loads only the tokenizer of a checkpoint directory (no weights), checked against
+     * {@code config}'s vocabulary size; for commands that need tokens but not the model.
+     */
+    public static TextTokenizer loadTokenizer(Path dir, ModelConfig config) {
+        Path tokFile = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokFile)) {
+            throw new CheckpointException(tokFile + ": missing tokenizer.json (Emend needs the Hugging Face fast-tokenizer file)");
+        }
+        TextTokenizer tokenizer;
+        try {
+            tokenizer = TextTokenizer.load(tokFile);
+        } catch (IOException | RuntimeException e) {
+            throw new CheckpointException(tokFile + ": cannot load tokenizer (" + e.getMessage() + ")", e);
+        }
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            tokenizer.close();
+            throw new CheckpointException(tokFile + ": tokenizer has " + tokenizer.vocabSize()
+                    + " ids but config.json vocab_size is " + config.vocabSize());
+        }
+        return tokenizer;
     }
 
     static BaseWeights loadWeights(Path dir, DecoderModel model, NDManager manager) {

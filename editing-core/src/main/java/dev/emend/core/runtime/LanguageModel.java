@@ -6,14 +6,15 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.emend.core.model.BaseWeights;
+import dev.emend.core.model.CheckpointException;
 import dev.emend.core.model.ContextLengthException;
 import dev.emend.core.model.DecoderModel;
 import dev.emend.core.model.ForwardInput;
-import dev.emend.core.model.ForwardResult;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.KvCache;
 import dev.emend.core.model.ModelConfig;
 import dev.emend.core.model.ModelFamily;
+import dev.emend.core.tokenizer.SpecialTokens;
 import dev.emend.core.tokenizer.TextTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,8 +38,7 @@ public final class LanguageModel implements AutoCloseable {
     private final TextTokenizer tokenizer;
     private final NDManager manager;
     private final String fingerprint;
-    private final int eosId;
-    private final int bosId;
+    private final SpecialTokens specialTokens;
 
     public LanguageModel(Path directory, ModelFamily family, DecoderModel model, BaseWeights weights,
                          TextTokenizer tokenizer, NDManager manager, String fingerprint) {
@@ -49,54 +49,57 @@ public final class LanguageModel implements AutoCloseable {
         this.tokenizer = tokenizer;
         this.manager = manager;
         this.fingerprint = fingerprint;
-        this.eosId = resolveEos(tokenizer, model.config());
-        this.bosId = resolveBos(directory, family, model.config());
+        this.specialTokens = specialTokens(directory, tokenizer, family);
     }
 
-    private static int resolveEos(TextTokenizer tokenizer, ModelConfig config) {
+    /** The checkpoint's special-token policy (see {@link SpecialTokens}); errors name the file. */
+    public static SpecialTokens specialTokens(Path directory, TextTokenizer tokenizer, ModelFamily family) {
         try {
-            return tokenizer.eosId();
-        } catch (IllegalStateException e) {
-            return config.eosTokenId();
+            return SpecialTokens.resolve(directory, tokenizer, family.addsBosByDefault(), family.name());
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(e.getMessage(), e);
         }
     }
 
     /**
-     * Llama tokenizers put a begin-of-text token before every text (HF {@code add_bos_token},
-     * default true for Llama) and the model's outputs depend on it; GPT-2's do not. Our
-     * tokenizer wrapper never adds special tokens, so the model adds it here, once.
+     * Token ids of a text as the model reads it: the tokenizer's ids after the checkpoint's BOS
+     * when it uses one ({@link SpecialTokens#frame}). Every prompt, document and context goes
+     * through here; a continuation appended to an encoded prompt (a target) uses
+     * {@code tokenizer().encode} alone.
      */
-    private static int resolveBos(Path dir, ModelFamily family, ModelConfig config) {
-        boolean add = "llama".equals(family.name());
-        Path tc = dir == null ? null : dir.resolve("tokenizer_config.json");
-        if (tc != null && java.nio.file.Files.isRegularFile(tc)) {
-            try {
-                var o = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(tc)).getAsJsonObject();
-                if (o.has("add_bos_token") && !o.get("add_bos_token").isJsonNull()) {
-                    add = o.get("add_bos_token").getAsBoolean();
-                }
-            } catch (java.io.IOException | RuntimeException e) {
-                throw new dev.emend.core.model.CheckpointException(tc + ": not valid JSON (" + e.getMessage() + ")", e);
-            }
-        }
-        return add ? config.bosTokenId() : -1;
-    }
-
-    /** Token ids of a prompt as the model expects them (with BOS where the family uses one). */
     public int[] encodePrompt(String text) {
-        int[] ids = tokenizer.encode(text);
-        if (bosId < 0) {
-            return ids;
-        }
-        int[] out = new int[ids.length + 1];
-        out[0] = bosId;
-        System.arraycopy(ids, 0, out, 1, ids.length);
-        return out;
+        return specialTokens.frame(tokenizer.encode(text));
     }
 
-    /** The end-of-text id generation stops at, or -1 when the checkpoint names none. */
+    /** The BOS/EOS policy this model follows. */
+    public SpecialTokens specialTokens() {
+        return specialTokens;
+    }
+
+    /** The primary end-of-text id (appended to documents), or -1 when the checkpoint names none. */
     public int eosId() {
-        return eosId;
+        return specialTokens.primaryEos();
+    }
+
+    /**
+     * The primary end-of-text token as text (e.g. {@code <|endoftext|>}, {@code <|end_of_text|>},
+     * {@code </s>}), which the tokenizer encodes back to its id: for prompts that separate
+     * documents the way the model saw them in training.
+     *
+     * @throws IllegalStateException when the checkpoint names no end-of-text token
+     */
+    public String eosText() {
+        int id = eosId();
+        if (id < 0) {
+            throw new IllegalStateException(directory + ": the checkpoint names no end-of-text token "
+                    + "(config.json, generation_config.json and tokenizer_config.json have none)");
+        }
+        return tokenizer.decode(new int[] {id});
+    }
+
+    /** True when {@code id} is one of the checkpoint's end-of-text ids (all of them stop generation). */
+    public boolean isEos(int id) {
+        return specialTokens.isEos(id);
     }
 
     public Path directory() {
@@ -189,15 +192,19 @@ public final class LanguageModel implements AutoCloseable {
     public List<ScoreResult> scoreIds(ModelView view, List<int[][]> pairs) {
         int batch = pairs.size();
         int len = 0;
+        int targets = 0;
         for (int[][] pt : pairs) {
             if (pt[1].length == 0) {
                 throw new IllegalArgumentException("target tokenizes to nothing");
             }
+            if (pt[0].length == 0) {
+                throw new IllegalArgumentException("prompt tokenizes to nothing: the first target token has no position to be scored at");
+            }
             len = Math.max(len, pt[0].length + pt[1].length);
+            targets += pt[1].length;
         }
         long[][] ids = new long[batch][len];
         int[][] mask = new int[batch][len];
-        long[] next = new long[batch * len];
         for (int b = 0; b < batch; b++) {
             int[] p = pairs.get(b)[0];
             int[] t = pairs.get(b)[1];
@@ -206,34 +213,49 @@ public final class LanguageModel implements AutoCloseable {
                 ids[b][i] = i < p.length ? p[i] : t[i - p.length];
                 mask[b][i] = 1;
             }
-            for (int i = 0; i + 1 < n; i++) {
-                next[b * len + i] = ids[b][i + 1];
-            }
         }
-        int[] argmax;
-        float[] logp;
-        try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
-            ForwardResult r = model.forward(m, view.weights(), new ForwardInput(ids, mask), view.hooks(), null);
-            NDArray logSoftmax = r.logits().logSoftmax(-1);
-            NDArray nextIds = m.create(next, new Shape(batch, len, 1));
-            logp = logSoftmax.gather(nextIds, 2).toFloatArray();
-            argmax = toInts(r.logits().argMax(-1));
-        }
-        List<ScoreResult> out = new ArrayList<>(batch);
+        // Only the positions whose next token is a target token get the LM head, in chunks of
+        // HEAD_ROWS rows: never [batch, len, vocab] logits (a 3,000-token text with a 128k vocab
+        // would need 1.5 GB for them and as much again for their log-softmax).
+        long[] rows = new long[targets];
+        long[] next = new long[targets];
+        int k = 0;
         for (int b = 0; b < batch; b++) {
             int[] p = pairs.get(b)[0];
             int[] t = pairs.get(b)[1];
-            int[] am = new int[t.length];
-            float[] lp = new float[t.length];
             for (int j = 0; j < t.length; j++) {
-                int pos = p.length - 1 + j;
-                am[j] = argmax[b * len + pos];
-                lp[j] = logp[b * len + pos];
+                rows[k] = (long) b * len + p.length - 1 + j;
+                next[k++] = t[j];
             }
-            out.add(new ScoreResult(p, t, am, lp));
+        }
+        int[] argmax = new int[targets];
+        float[] logp = new float[targets];
+        try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
+            DecoderModel.Headless h = model.forwardHidden(m, view.weights(), new ForwardInput(ids, mask), view.hooks(), null);
+            NDArray flat = h.hidden().reshape(-1, h.hidden().getShape().get(2));
+            NDArray scored = flat.get(new NDIndex("{}", m.create(rows)));
+            for (int from = 0; from < targets; from += HEAD_ROWS) {
+                int to = Math.min(targets, from + HEAD_ROWS);
+                try (NDScope chunk = new NDScope()) {
+                    NDArray logits = h.head().apply(scored.get(new NDIndex("{}:{}", from, to)));
+                    NDArray nextIds = m.create(Arrays.copyOfRange(next, from, to), new Shape(to - from, 1));
+                    System.arraycopy(logits.logSoftmax(-1).gather(nextIds, 1).toFloatArray(), 0, logp, from, to - from);
+                    System.arraycopy(toInts(logits.argMax(-1)), 0, argmax, from, to - from);
+                }
+            }
+        }
+        List<ScoreResult> out = new ArrayList<>(batch);
+        k = 0;
+        for (int[][] pt : pairs) {
+            int n = pt[1].length;
+            out.add(new ScoreResult(pt[0], pt[1], Arrays.copyOfRange(argmax, k, k + n), Arrays.copyOfRange(logp, k, k + n)));
+            k += n;
         }
         return out;
     }
+
+    /** Target positions per LM-head chunk in scoring: 64 rows of a 128k vocab are 33 MB of logits. */
+    private static final int HEAD_ROWS = 64;
 
     private static int[] toInts(NDArray a) {
         long[] l = a.toType(ai.djl.ndarray.types.DataType.INT64, false).toLongArray();
@@ -275,7 +297,7 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     private boolean isStop(int id, GenerationOptions o) {
-        return (o.stopAtEos() && id == eosId) || o.stopTokenIds().contains(id);
+        return (o.stopAtEos() && specialTokens.isEos(id)) || o.stopTokenIds().contains(id);
     }
 
     /**
@@ -296,9 +318,11 @@ public final class LanguageModel implements AutoCloseable {
                 float[] logits;
                 try (NDScope scope = new NDScope()) {
                     long[] input = o.useCache() ? feed : all.stream().mapToLong(Long::longValue).toArray();
-                    ForwardResult r = model.forward(m, view.weights(), ForwardInput.of(input), view.hooks(), cache);
-                    long t = r.logits().getShape().get(1);
-                    logits = r.logits().get(new NDIndex(0, t - 1)).toFloatArray();
+                    // The head runs on the last position only (a long prompt's prefill would
+                    // otherwise build [tokens, vocab] logits to read one row of them).
+                    DecoderModel.Headless h = model.forwardHidden(m, view.weights(), ForwardInput.of(input), view.hooks(), cache);
+                    long t = h.hidden().getShape().get(1);
+                    logits = h.head().apply(h.hidden().get(new NDIndex("0, {}:{}", t - 1, t))).toFloatArray();
                 }
                 // Real checkpoints often pad the embedding matrix past the tokenizer's ids; never
                 // emit an id the tokenizer cannot decode.
@@ -392,8 +416,8 @@ public final class LanguageModel implements AutoCloseable {
             throw new ContextLengthException(ids.length, config().maxPositions());
         }
         try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
-            ForwardResult r = model.forward(m, view.weights(), ForwardInput.of(toLongs(ids)), view.hooks(), null);
-            return r.hidden().mean(new int[] {1}).toFloatArray();
+            return model.forwardHidden(m, view.weights(), ForwardInput.of(toLongs(ids)), view.hooks(), null)
+                    .hidden().mean(new int[] {1}).toFloatArray();
         }
     }
 

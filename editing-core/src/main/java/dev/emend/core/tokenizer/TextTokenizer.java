@@ -39,14 +39,16 @@ public final class TextTokenizer implements AutoCloseable {
     private final String[] idToToken;
     private final Map<String, Integer> tokenToId;
     private final int eosId;
+    private final JsonObject postProcessor;
 
     private TextTokenizer(Path file, HuggingFaceTokenizer hf, String[] idToToken,
-            Map<String, Integer> tokenToId, int eosId) {
+            Map<String, Integer> tokenToId, int eosId, JsonObject postProcessor) {
         this.file = file;
         this.hf = hf;
         this.idToToken = idToToken;
         this.tokenToId = tokenToId;
         this.eosId = eosId;
+        this.postProcessor = postProcessor;
     }
 
     /**
@@ -110,7 +112,9 @@ public final class TextTokenizer implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new IOException("Corrupt tokenizer file " + file + ": " + e.getMessage(), e);
         }
-        return new TextTokenizer(file, hf, idToToken, tokenToId, eos);
+        JsonElement pp = root.get("post_processor");
+        return new TextTokenizer(file, hf, idToToken, tokenToId, eos,
+                pp != null && pp.isJsonObject() ? pp.getAsJsonObject().deepCopy() : null);
     }
 
     private static void readVocab(JsonObject root, Path file, Map<String, Integer> out)
@@ -227,6 +231,11 @@ public final class TextTokenizer implements AutoCloseable {
         return t;
     }
 
+    /** True when {@code id} is in range and names a vocabulary entry (real vocabularies may have holes). */
+    public boolean hasToken(int id) {
+        return id >= 0 && id < idToToken.length && idToToken[id] != null;
+    }
+
     /** Id of a raw vocabulary string (byte-symbol form, e.g. "ĠParis"), if present. */
     public OptionalInt id(String tokenString) {
         Integer id = tokenToId.get(tokenString);
@@ -249,6 +258,11 @@ public final class TextTokenizer implements AutoCloseable {
             throw new IllegalStateException("No end-of-sequence token in " + file);
         }
         return eosId;
+    }
+
+    /** The file's {@code post_processor} (read by {@link SpecialTokens}), or null when it has none. */
+    JsonObject postProcessor() {
+        return postProcessor == null ? null : postProcessor.deepCopy();
     }
 
     /** The tokenizer.json this instance was loaded from. */

@@ -19,12 +19,7 @@ class NativeMemoryTest {
 
     /** Resident set size in kB, from /proc/self/status (VmRSS). */
     static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
+        return ProcStatus.kb("VmRSS");
     }
 
     @Test

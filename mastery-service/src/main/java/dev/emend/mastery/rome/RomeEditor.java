@@ -99,12 +99,12 @@ public final class RomeEditor {
             int count = p.get(1);
             for (int i = 0; i < count; i++, n++) {
                 String start = TEMPLATE_STARTS[i % TEMPLATE_STARTS.length];
-                int[] promptIds = tok.encode(start);
+                int[] promptIds = lm.encodePrompt(start);
                 int newTokens = Math.max(1, length - promptIds.length);
                 GenerationOptions o = GenerationOptions.sampling(newTokens, 1f, 5, 1f, TEMPLATE_SEED + 7919L * n);
                 int[] gen = lm.generateIds(lm.baseView(), promptIds, o);
                 int keep = gen.length;
-                while (keep > 0 && gen[keep - 1] == tok.eosId()) {
+                while (keep > 0 && lm.isEos(gen[keep - 1])) {
                     keep--;
                 }
                 String text = start + tok.decode(Arrays.copyOf(gen, keep));
@@ -141,14 +141,17 @@ public final class RomeEditor {
         if (w.length == 0) {
             throw new IllegalArgumentException("subject '" + subject + "' tokenizes to nothing");
         }
-        int[] ids = new int[p.length + w.length + s.length];
-        System.arraycopy(p, 0, ids, 0, p.length);
-        System.arraycopy(w, 0, ids, p.length, w.length);
-        System.arraycopy(s, 0, ids, p.length + w.length, s.length);
+        int[] text = new int[p.length + w.length + s.length];
+        System.arraycopy(p, 0, text, 0, p.length);
+        System.arraycopy(w, 0, text, p.length, w.length);
+        System.arraycopy(s, 0, text, p.length + w.length, s.length);
+        // The checkpoint's BOS (if its tokenizer adds one) goes first, as EasyEdit's tok(...) does.
+        int[] ids = lm.specialTokens().frame(text);
+        int bos = ids.length - text.length;
         int index = switch (hp.factToken()) {
-            case "subject_first" -> p.length;
+            case "subject_first" -> bos + p.length;
             case "last" -> ids.length - 1;
-            default -> p.length + w.length - 1;
+            default -> bos + p.length + w.length - 1;
         };
         return new Located(ids, index);
     }

@@ -47,7 +47,7 @@ public final class SecondMomentStats {
         int maxLen = lm.config().maxPositions();
         List<int[]> docs = new ArrayList<>();
         for (String d : documents) {
-            int[] ids = lm.tokenizer().encode(d);
+            int[] ids = lm.encodePrompt(d); // with the checkpoint's BOS, as EasyEdit's layer_stats tokenizes
             if (ids.length == 0) {
                 continue;
             }

@@ -211,11 +211,9 @@ public final class CausalTracer {
         return new Located(ids, start, start + w.length);
     }
 
-    /** The BOS the family prepends (Llama), or nothing (GPT-2). */
+    /** The BOS the checkpoint's tokenizer files put first, or nothing (see SpecialTokens). */
     private int[] bos() {
-        int[] with = lm.encodePrompt("a");
-        int[] without = lm.tokenizer().encode("a");
-        return with.length > without.length ? new int[] {with[0]} : new int[0];
+        return lm.specialTokens().prefix();
     }
 
     /** The prompt's token ids as traced (family BOS included), for {@link NeuronAttribution}. */

@@ -490,7 +490,7 @@ public final class RecognitionProbe {
                     for (String q : List.of(c.prompt(), c.rephrase() == null ? c.prompt() : c.rephrase())) {
                         var a = state.generate(q, dev.emend.core.runtime.GenerationOptions.greedy(8));
                         System.out.printf(Locale.ROOT, "%s target=%s%n  prompt: %s%n  answer: %s%n  notes: %s%n", method,
-                                c.targetNew(), a.promptUsed().replace("<|endoftext|>", "<EOS>"), a.value().text(), a.notes());
+                                c.targetNew(), a.promptUsed().replace(lm.eosText(), "<EOS>"), a.value().text(), a.notes());
                     }
                 }
             }

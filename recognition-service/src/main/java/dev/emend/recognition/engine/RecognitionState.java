@@ -99,7 +99,7 @@ public final class RecognitionState implements SpaceState {
                 ? new ArrayList<>(engine.demonstrations().select(facts.get(facts.size() - 1).statement(), query,
                         config.k(), config.ratio(), config.fusion()))
                 : new ArrayList<>();
-        String separator = IkePrompt.separator(config.separator());
+        String separator = IkePrompt.separator(config.separator(), lm);
         int requestedDemos = demos.size();
         int requestedFacts = facts.size();
         String text = build(demos, facts, query, separator);

@@ -1,5 +1,6 @@
 package dev.emend.recognition.ike;
 
+import dev.emend.core.runtime.LanguageModel;
 import dev.emend.factworld.world.ContextFormat;
 import dev.emend.recognition.memory.Demonstration;
 import java.util.List;
@@ -9,16 +10,17 @@ import java.util.List;
  * {@code "<demo 1><sep>...<demo k><sep>New fact: p o*. <query>"}. The separator between
  * documents is the model's end-of-text token when {@code eos} is chosen: the default model saw
  * every training document on its own, ended by end-of-text, so that is how it knows a document
- * boundary; a space is the alternative (hparam {@code demo_separator}).
+ * boundary; a space is the alternative (hparam {@code demo_separator}). The end-of-text text is the
+ * checkpoint's own ({@code LanguageModel.eosText()}: {@code <|endoftext|>} for GPT-2 and Emend's
+ * model, {@code <|end_of_text|>} for Llama-3, {@code </s>} for Llama-2), which its tokenizer
+ * encodes back to the end-of-text id.
  */
 public final class IkePrompt {
-    public static final String EOS_TEXT = "<|endoftext|>";
-
     private IkePrompt() {
     }
 
-    public static String separator(String demoSeparator) {
-        return "eos".equals(demoSeparator) ? EOS_TEXT : " ";
+    public static String separator(String demoSeparator, LanguageModel lm) {
+        return "eos".equals(demoSeparator) ? lm.eosText() : " ";
     }
 
     public static String build(List<Demonstration> demos, List<String> statements, String query, String separator) {

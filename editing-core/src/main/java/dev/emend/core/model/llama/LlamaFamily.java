@@ -15,6 +15,12 @@ public final class LlamaFamily implements ModelFamily {
         return "llama";
     }
 
+    /** transformers' {@code LlamaTokenizerFast} defaults {@code add_bos_token} to true. */
+    @Override
+    public boolean addsBosByDefault() {
+        return true;
+    }
+
     @Override
     public List<String> modelTypes() {
         return List.of("llama");
