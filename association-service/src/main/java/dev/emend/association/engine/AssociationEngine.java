@@ -43,9 +43,14 @@ public final class AssociationEngine extends BasePhaseEngine {
     public static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
         ClassLoader cl = AssociationEngine.class.getClassLoader();
         ModelDefaults.Shape shape = ModelDefaults.Shape.of(lm);
-        return List.of(grace(lm), wise(lm), lora(lm)).stream()
+        return descriptors(lm).stream()
                 .map(m -> ModelDefaults.withDefaults(m, cl, modelName, shape))
                 .toList();
+    }
+
+    /** GRACE, WISE and LoRA with their built-in defaults. */
+    static List<MethodDescriptor> descriptors(LanguageModel lm) {
+        return List.of(grace(lm), wise(lm), lora(lm));
     }
 
     private static String downProj(LanguageModel lm, int layer) {
