@@ -118,7 +118,7 @@ final class ModelInfoCommand implements Callable<Integer> {
         out.println("editing defaults (EasyEdit's per-model files chosen by family and size; override file"
                 + " hparams/<METHOD>/" + modelName(lm) + ".yaml wins):");
         for (MethodDescriptor m : methods) {
-            out.printf(Locale.ROOT, "  %-10s %s%n", m.name(), choice(lm, m).why());
+            out.printf(Locale.ROOT, "  %-10s %s%n", m.name(), choice(lm, m).why(m));
             out.printf(Locale.ROOT, "  %-10s source: %s%n", "", m.hparamsSource().isEmpty() ? "built-in" : m.hparamsSource());
             Map<String, Object> values = Hparams.defaults(m).asMap();
             List<String> parts = new ArrayList<>();
@@ -146,7 +146,7 @@ final class ModelInfoCommand implements Callable<Integer> {
             c.reference().ifPresent(r -> e.addProperty("reference", r.file()));
             c.overrideResource().ifPresent(r -> e.addProperty("override", r));
             e.addProperty("source", m.hparamsSource().isEmpty() ? "built-in" : m.hparamsSource());
-            e.addProperty("why", c.why());
+            e.addProperty("why", c.why(m));
             e.add("hparams", gson.toJsonTree(Hparams.defaults(m).asMap()));
             arr.add(e);
         }

@@ -74,11 +74,21 @@ public final class ModelDefaults {
      * @param overrideResource the override file, if one exists
      * @param values           the hparam values the files give (scaled base, then the override's keys)
      * @param overrideKeys     the keys the override file sets
-     * @param why              one line for people: what was chosen and why
+     * @param baseWhy          one line for people: which base values were chosen and why
      */
     public record Choice(String method, Kind kind, Optional<Reference> reference, String referenceResource,
                          Optional<String> overrideResource, Map<String, Object> values, Set<String> overrideKeys,
-                         String why) {
+                         String baseWhy) {
+        /** One line for people, override included, for a method with these hparams. */
+        public String why(MethodDescriptor method) {
+            if (overrideResource.isEmpty()) {
+                return baseWhy;
+            }
+            List<String> set = method.hparams().stream().map(HparamSpec::name).filter(overrideKeys::contains).toList();
+            String o = "override file " + overrideResource.get();
+            return set.size() == method.hparams().size() ? o + " (sets every hparam)"
+                    : o + " sets " + (set.isEmpty() ? "nothing" : String.join(", ", set)) + "; the rest: " + baseWhy;
+        }
     }
 
     /** The seven models of EasyEdit's {@code hparams/} that Emend carries, with their real config numbers. */
@@ -162,7 +172,6 @@ public final class ModelDefaults {
                 override = Optional.of(o);
                 overrideKeys = new LinkedHashSet<>(yaml.get().keySet());
                 values.putAll(yaml.get());
-                why = "override file " + o + " (model directory '" + modelName + "'); what it leaves out: " + why;
             }
         }
         return new Choice(method, kind, ref, refResource, override, Collections.unmodifiableMap(values),

@@ -48,7 +48,7 @@ class ModelDefaultsTest {
         ModelDefaults.Choice c = ModelDefaults.choose("SEL", LOADER, "Meta-Llama-3-8B", llama3);
         assertEquals(ModelDefaults.Kind.EXACT, c.kind());
         assertEquals("hparams/SEL/llama3-8b.yaml", c.referenceResource());
-        assertTrue(c.why().startsWith("exact match: llama3-8b"), c.why());
+        assertTrue(c.baseWhy().startsWith("exact match: llama3-8b"), c.baseWhy());
         assertEquals("hparams/SEL/llama3-8b.yaml",
                 ModelDefaults.withDefaults(sel(32), LOADER, "x", llama3).hparamsSource());
     }
@@ -66,7 +66,7 @@ class ModelDefaultsTest {
         assertEquals(List.of("model.layers[15].mlp.down_proj.weight"), hp.getStringList("inner_params"));
         ModelDefaults.Choice c = ModelDefaults.choose("SEL", LOADER, "Llama-3.2-1B", oneB);
         assertEquals(ModelDefaults.Kind.SCALED, c.kind());
-        assertTrue(c.why().contains("llama3.2-3b") && c.why().contains("28 -> 16"), c.why());
+        assertTrue(c.baseWhy().contains("llama3.2-3b") && c.baseWhy().contains("28 -> 16"), c.baseWhy());
         assertEquals("hparams/SEL/llama3.2-3b.yaml (layers scaled 28 -> 16)",
                 ModelDefaults.withDefaults(sel(16), LOADER, "x", oneB).hparamsSource());
     }
@@ -98,7 +98,7 @@ class ModelDefaultsTest {
         ModelDefaults.Choice c = ModelDefaults.choose("SEL", LOADER, "Mistral-7B-v0.1", mistral);
         assertEquals(ModelDefaults.Kind.SCALED, c.kind());
         assertEquals("hparams/SEL/llama-7b.yaml", c.referenceResource());
-        assertTrue(c.why().contains("same depth 32, layers unchanged"), c.why());
+        assertTrue(c.baseWhy().contains("same depth 32, layers unchanged"), c.baseWhy());
         assertEquals(List.of(4, 5, 6, 7, 8), resolve("m", mistral).getIntList("layers"));
         // GPT-J uses its own file, never GPT-2's (module names differ)
         assertEquals(0.6, resolve("gpt-j", new ModelDefaults.Shape("gptj", 28, 4096, 50400)).getDouble("v_lr"));
@@ -112,7 +112,7 @@ class ModelDefaultsTest {
         assertSame(m, ModelDefaults.withDefaults(m, LOADER, "phi", other));
         ModelDefaults.Choice c = ModelDefaults.choose("SEL", LOADER, "phi", other);
         assertEquals(ModelDefaults.Kind.BUILT_IN, c.kind());
-        assertTrue(c.why().contains("no SEL file for family 'phi3'"), c.why());
+        assertTrue(c.baseWhy().contains("no SEL file for family 'phi3'"), c.baseWhy());
     }
 
     @Test
@@ -123,7 +123,8 @@ class ModelDefaultsTest {
         assertEquals(List.of(2, 3, 4, 5), hp.getIntList("layers"));
         ModelDefaults.Choice c = ModelDefaults.choose("SEL", LOADER, "my-llama", oneB);
         assertEquals(java.util.Optional.of("hparams/SEL/my-llama.yaml"), c.overrideResource());
-        assertTrue(c.why().startsWith("override file hparams/SEL/my-llama.yaml"), c.why());
+        assertEquals("override file hparams/SEL/my-llama.yaml sets v_lr; the rest: nearest published model llama3.2-3b"
+                + " (llama, 28 layers, hidden 3072, vocab 128256), layers scaled 28 -> 16", c.why(sel(16)));
         assertEquals("hparams/SEL/my-llama.yaml over hparams/SEL/llama3.2-3b.yaml (layers scaled 28 -> 16)",
                 ModelDefaults.withDefaults(sel(16), LOADER, "my-llama", oneB).hparamsSource());
         // a directory named like a reference is matched by its config, not taken as an override:

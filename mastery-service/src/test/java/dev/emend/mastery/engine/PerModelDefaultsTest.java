@@ -125,6 +125,8 @@ class PerModelDefaultsTest {
             MethodDescriptor now = ModelDefaults.withDefaults(m, LOADER, "emend-facts", shape);
             assertEquals(Hparams.defaults(before).asMap(), Hparams.defaults(now).asMap(), m.name());
             assertEquals("hparams/" + m.name() + "/emend-facts.yaml", now.hparamsSource());
+            assertEquals("override file hparams/" + m.name() + "/emend-facts.yaml (sets every hparam)",
+                    ModelDefaults.choose(m.name(), LOADER, "emend-facts", shape).why(m));
         }
         MethodDescriptor memit = ModelDefaults.withDefaults(MethodDescriptor.find(MasteryEngine.descriptors(6), "MEMIT")
                 .orElseThrow(), LOADER, "emend-facts", shape);
