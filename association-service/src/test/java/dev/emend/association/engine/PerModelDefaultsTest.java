@@ -4,7 +4,6 @@ import dev.emend.association.DefaultModel;
 import dev.emend.association.lora.LoraEditor;
 import dev.emend.core.edit.DefaultsTables;
 import dev.emend.core.edit.Hparams;
-import dev.emend.core.edit.HparamsFiles;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.ModelDefaults;
 import org.junit.jupiter.api.Test;
@@ -93,12 +92,7 @@ class PerModelDefaultsTest {
     void theDefaultModelKeepsItsOwnFilesExactly() {
         ModelDefaults.Shape shape = ModelDefaults.Shape.of(DefaultModel.get());
         assertEquals(new ModelDefaults.Shape("gpt2", 6, 256, 2048), shape);
-        for (MethodDescriptor m : descriptors(6)) {
-            MethodDescriptor before = HparamsFiles.withDefaults(m, LOADER, "emend-facts");
-            MethodDescriptor now = ModelDefaults.withDefaults(m, LOADER, "emend-facts", shape);
-            assertEquals(Hparams.defaults(before).asMap(), Hparams.defaults(now).asMap(), m.name());
-            assertEquals("hparams/" + m.name() + "/emend-facts.yaml", now.hparamsSource());
-        }
+        DefaultsTables.assertDefaultModelUnchanged(descriptors(6), LOADER, shape);
         // without its override files the default model would get gpt2-xl's values scaled 48 -> 6
         MethodDescriptor grace = ModelDefaults.withDefaults(MethodDescriptor.find(descriptors(6), "GRACE").orElseThrow(),
                 LOADER, "another-gpt2", shape);

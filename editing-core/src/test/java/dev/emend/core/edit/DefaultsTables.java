@@ -41,6 +41,22 @@ public final class DefaultsTables {
         return hp;
     }
 
+    /**
+     * The default model's {@code emend-facts.yaml} override files give exactly what they gave before
+     * per-model defaults existed (the first file found, applied to the built-in specs) and name
+     * themselves as the source.
+     */
+    public static void assertDefaultModelUnchanged(List<MethodDescriptor> methods, ClassLoader loader, ModelDefaults.Shape shape) {
+        for (MethodDescriptor m : methods) {
+            MethodDescriptor before = HparamsFiles.withDefaults(m, loader, "emend-facts");
+            MethodDescriptor now = ModelDefaults.withDefaults(m, loader, "emend-facts", shape);
+            assertEquals(Hparams.defaults(before).asMap(), Hparams.defaults(now).asMap(), m.name());
+            assertEquals("hparams/" + m.name() + "/emend-facts.yaml", now.hparamsSource());
+            assertEquals("override file hparams/" + m.name() + "/emend-facts.yaml (sets every hparam)",
+                    ModelDefaults.choose(m.name(), loader, "emend-facts", shape).why(m));
+        }
+    }
+
     private static Object parse(String v) {
         if (v.startsWith("[") && v.endsWith("]")) {
             String inner = v.substring(1, v.length() - 1);

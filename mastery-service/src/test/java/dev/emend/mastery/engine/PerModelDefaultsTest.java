@@ -2,7 +2,6 @@ package dev.emend.mastery.engine;
 
 import dev.emend.core.edit.DefaultsTables;
 import dev.emend.core.edit.Hparams;
-import dev.emend.core.edit.HparamsFiles;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.ModelDefaults;
 import org.junit.jupiter.api.Test;
@@ -120,14 +119,7 @@ class PerModelDefaultsTest {
         // models/emend-facts: GPT-2, 6 layers, d_model 256, vocab 2048. Its emend-facts.yaml files are
         // override files that set every hparam, so per-model defaults change nothing for it.
         ModelDefaults.Shape shape = new ModelDefaults.Shape("gpt2", 6, 256, 2048);
-        for (MethodDescriptor m : MasteryEngine.descriptors(6)) {
-            MethodDescriptor before = HparamsFiles.withDefaults(m, LOADER, "emend-facts");
-            MethodDescriptor now = ModelDefaults.withDefaults(m, LOADER, "emend-facts", shape);
-            assertEquals(Hparams.defaults(before).asMap(), Hparams.defaults(now).asMap(), m.name());
-            assertEquals("hparams/" + m.name() + "/emend-facts.yaml", now.hparamsSource());
-            assertEquals("override file hparams/" + m.name() + "/emend-facts.yaml (sets every hparam)",
-                    ModelDefaults.choose(m.name(), LOADER, "emend-facts", shape).why(m));
-        }
+        DefaultsTables.assertDefaultModelUnchanged(MasteryEngine.descriptors(6), LOADER, shape);
         MethodDescriptor memit = ModelDefaults.withDefaults(MethodDescriptor.find(MasteryEngine.descriptors(6), "MEMIT")
                 .orElseThrow(), LOADER, "emend-facts", shape);
         assertEquals(List.of(3, 4), Hparams.defaults(memit).getIntList("layers"));
