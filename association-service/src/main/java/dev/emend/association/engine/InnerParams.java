@@ -6,12 +6,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads EasyEdit's {@code inner_params} (module names such as {@code transformer.h[4].mlp.c_proj.weight},
- * {@code model.layers[27].mlp.down_proj.weight} or GPT-J's {@code transformer.h[21].mlp.fc_out.weight}) as
- * the index of the layer whose MLP down-projection the method wraps. GRACE and WISE in Emend wrap the down-projection only.
+ * Reads EasyEdit's {@code inner_params} (module names such as {@code transformer.h[4].mlp.c_proj.weight}
+ * or {@code model.layers[27].mlp.down_proj.weight}) as the index of the layer whose MLP
+ * down-projection the method wraps. GRACE and WISE in Emend wrap the down-projection only.
  */
 public final class InnerParams {
-    private static final Pattern LAYER = Pattern.compile("(?:\\.h|layers)[\\[.](\\d+)\\]?\\.mlp\\.(c_proj|down_proj|fc_out)(?:\\.weight)?$");
+    private static final Pattern LAYER = Pattern.compile("(?:\\.h|layers)[\\[.](\\d+)\\]?\\.mlp\\.(c_proj|down_proj)(?:\\.weight)?$");
 
     private InnerParams() {
     }
@@ -24,8 +24,7 @@ public final class InnerParams {
         Matcher m = LAYER.matcher(innerParams.get(0));
         if (!m.find()) {
             throw EditException.invalid("hparams.inner_params[0]", "'" + innerParams.get(0) + "' is not an MLP down-projection;"
-                    + " use transformer.h[L].mlp.c_proj.weight (GPT-2), transformer.h[L].mlp.fc_out.weight (GPT-J)"
-                    + " or model.layers[L].mlp.down_proj.weight (Llama, Mistral, Qwen)");
+                    + " use transformer.h[L].mlp.c_proj.weight (GPT-2) or model.layers[L].mlp.down_proj.weight (Llama)");
         }
         int layer = Integer.parseInt(m.group(1));
         if (layer >= numLayers) {

@@ -46,16 +46,16 @@ public final class LoraEditor {
         String m = module.toLowerCase(Locale.ROOT);
         return switch (m) {
             case "c_attn" -> Projection.ATTN_QKV;
-            case "attn.c_proj", "o_proj", "out_proj" -> Projection.ATTN_OUT;
-            case "c_fc", "up_proj", "fc_in" -> Projection.MLP_UP;
-            case "c_proj", "mlp.c_proj", "down_proj", "fc_out" -> Projection.MLP_DOWN;
+            case "attn.c_proj", "o_proj" -> Projection.ATTN_OUT;
+            case "c_fc", "up_proj" -> Projection.MLP_UP;
+            case "c_proj", "mlp.c_proj", "down_proj" -> Projection.MLP_DOWN;
             case "q_proj" -> Projection.ATTN_Q;
             case "k_proj" -> Projection.ATTN_K;
             case "v_proj" -> Projection.ATTN_V;
             case "gate_proj" -> Projection.MLP_GATE;
             default -> throw EditException.invalid("hparams.target_modules", "unknown module '" + module + "' for " + family
-                    + "; GPT-2: c_attn, attn.c_proj, c_fc, c_proj (= mlp.c_proj); GPT-J: q_proj, k_proj, v_proj, out_proj,"
-                    + " fc_in, fc_out; Llama, Mistral, Qwen: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj");
+                    + "; GPT-2: c_attn, attn.c_proj, c_fc, c_proj (= mlp.c_proj); Llama: q_proj, k_proj, v_proj, o_proj,"
+                    + " gate_proj, up_proj, down_proj");
         };
     }
 
