@@ -4,8 +4,12 @@ import dev.emend.core.edit.DefaultsTables;
 import dev.emend.core.edit.Hparams;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.ModelDefaults;
+import dev.emend.core.runtime.LanguageModel;
+import dev.emend.core.runtime.TinyCheckpoints;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -112,6 +116,20 @@ class PerModelDefaultsTest {
         assertEquals(0.1, alpha.getDouble("v_lr"));
         // 21 * 16 / 28 = 12
         assertEquals(List.of(12), Hparams.defaults(MethodDescriptor.find(ms, "FT-L").orElseThrow()).getIntList("layers"));
+    }
+
+    @Test
+    void aLoadedCheckpointIsMatchedByItsConfig(@TempDir Path tmp) {
+        // a real 2-layer Llama checkpoint (hidden 32): nearest Llama reference by depth is llama3.2-3b (28 layers)
+        try (LanguageModel lm = TinyCheckpoints.buildAndLoad(tmp.resolve("tiny-llama"), "llama", 7)) {
+            List<MethodDescriptor> ms = MasteryEngine.methodsWithDefaults(lm, "tiny-llama");
+            MethodDescriptor rome = MethodDescriptor.find(ms, "ROME").orElseThrow();
+            assertEquals("hparams/ROME/llama3.2-3b.yaml (layers scaled 28 -> 2)", rome.hparamsSource());
+            assertEquals(List.of(0), Hparams.defaults(rome).getIntList("layers")); // 5 * 2 / 28 = 0.36
+            assertEquals(1, Hparams.defaults(rome).getInt("v_loss_layer"));
+            // 4..8 * 2 / 28 = 0.29, 0.36, 0.43, 0.5, 0.57 -> 0, 0, 0, 1, 1
+            assertEquals(List.of(0, 1), Hparams.defaults(MethodDescriptor.find(ms, "MEMIT").orElseThrow()).getIntList("layers"));
+        }
     }
 
     @Test
