@@ -156,5 +156,19 @@ class ModelDefaultsTest {
         var family = ModelFamilies.forModelType("llama");
         ModelConfig config = family.parseConfig(json);
         assertEquals(new ModelDefaults.Shape("llama", 16, 2048, 128256), ModelDefaults.Shape.of(family.name(), config));
+        // GPT-2 XL's config.json numbers (n_layer 48, n_embd 1600, n_head 25, vocab 50257) -> exactly gpt2-xl
+        JsonObject xl = new JsonObject();
+        xl.addProperty("model_type", "gpt2");
+        xl.addProperty("vocab_size", 50257);
+        xl.addProperty("n_positions", 1024);
+        xl.addProperty("n_embd", 1600);
+        xl.addProperty("n_layer", 48);
+        xl.addProperty("n_head", 25);
+        var gpt2 = ModelFamilies.forModelType("gpt2");
+        ModelDefaults.Shape shape = ModelDefaults.Shape.of(gpt2.name(), gpt2.parseConfig(xl));
+        ModelDefaults.Choice c = ModelDefaults.choose("SEL", LOADER, "gpt2-xl", shape);
+        assertEquals(ModelDefaults.Kind.EXACT, c.kind());
+        assertEquals("hparams/SEL/gpt2-xl.yaml", c.referenceResource());
+        assertEquals(List.of(13, 14, 15, 16, 17), resolve("gpt2-xl", shape).getIntList("layers"));
     }
 }
