@@ -60,6 +60,36 @@ class EmendCliTest {
     }
 
     @Test
+    void modelInfoShowsEachMethodsEditingDefaults() {
+        // the tiny checkpoint is a 1-layer GPT-2: every method's defaults are gpt2-xl's, layers scaled 48 -> 1
+        CliTestSupport.Run r = run("model-info", "--model", model.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("editing defaults"), r.out());
+        for (String m : List.of("ROME", "R-ROME", "MEMIT", "AlphaEdit", "FT-L", "FT-M", "GRACE", "WISE", "LoRA")) {
+            assertTrue(r.out().matches("(?s).*\\n  " + java.util.regex.Pattern.quote(m)
+                    + " +nearest published model gpt2-xl \\(gpt2, 48 layers.*"), m + ": " + r.out());
+        }
+        assertTrue(r.out().contains("source: hparams/ROME/gpt2-xl.yaml (layers scaled 48 -> 1)"), r.out());
+        assertTrue(r.out().contains("layers=[0] fact_token=subject_last v_num_grad_steps=20 v_lr=0.5 v_loss_layer=0"), r.out());
+
+        CliTestSupport.Run one = run("model-info", "--model", model.toString(), "--method", "memit", "--json");
+        assertEquals(0, one.code(), one.err());
+        JsonObject o = JsonParser.parseString(one.out()).getAsJsonObject();
+        assertEquals("gpt2", o.get("family").getAsString());
+        assertEquals(1, o.getAsJsonArray("editing_defaults").size());
+        JsonObject memit = o.getAsJsonArray("editing_defaults").get(0).getAsJsonObject();
+        assertEquals("MEMIT", memit.get("method").getAsString());
+        assertEquals("scaled", memit.get("kind").getAsString());
+        assertEquals("gpt2-xl", memit.get("reference").getAsString());
+        assertEquals(20000.0, memit.getAsJsonObject("hparams").get("mom2_update_weight").getAsDouble());
+        assertEquals("[0]", memit.getAsJsonObject("hparams").get("layers").toString());
+
+        CliTestSupport.Run bad = run("model-info", "--model", model.toString(), "--method", "NOPE");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("unknown method 'NOPE'") && bad.err().contains("AlphaEdit"), bad.err());
+    }
+
+    @Test
     void generatePrintsPromptAndContinuation() {
         String prompt = "The capital of France is";
         CliTestSupport.Run r = run("generate", prompt, "--model", model.toString(), "--max-tokens", "5");

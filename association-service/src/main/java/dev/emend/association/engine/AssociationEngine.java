@@ -10,8 +10,8 @@ import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.HparamSpec;
 import dev.emend.core.edit.HparamType;
 import dev.emend.core.edit.Hparams;
-import dev.emend.core.edit.HparamsFiles;
 import dev.emend.core.edit.MethodDescriptor;
+import dev.emend.core.edit.ModelDefaults;
 import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
 import dev.emend.core.edit.BasePhaseEngine;
@@ -28,8 +28,9 @@ import java.util.Set;
 
 /**
  * The association phase (GRACE, WISE, LoRA) behind the shared phase SPI. Hyperparameters carry
- * EasyEdit's names; defaults come from {@code hparams/<METHOD>/<model>.yaml}, else
- * {@code hparams/<METHOD>/<family>.yaml}, else the built-in values below (which place GRACE and
+ * EasyEdit's names; defaults come from EasyEdit's per-model files chosen by {@link ModelDefaults}
+ * (exact shape, else the nearest published model scaled by depth, under an override file
+ * {@code hparams/<METHOD>/<model>.yaml}), else the built-in values below (which place GRACE and
  * WISE at ~2/3 of the model's depth). Rollback is never exact in the MethodDescriptor sense (later
  * edits are computed against earlier ones) — see the module README for what a rebuild undoes.
  */
@@ -38,13 +39,18 @@ public final class AssociationEngine extends BasePhaseEngine {
         super(Phase.ASSOCIATION, lm, modelName, methodsWithDefaults(lm, modelName));
     }
 
-    private static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
+    /** GRACE, WISE and LoRA with the model's defaults as {@link ModelDefaults} chooses them. */
+    public static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
         ClassLoader cl = AssociationEngine.class.getClassLoader();
-        String family = lm.family().name();
-        return List.of(
-                HparamsFiles.withDefaults(grace(lm), cl, modelName, family),
-                HparamsFiles.withDefaults(wise(lm), cl, modelName, family),
-                HparamsFiles.withDefaults(lora(lm), cl, modelName, family));
+        ModelDefaults.Shape shape = ModelDefaults.Shape.of(lm);
+        return descriptors(lm).stream()
+                .map(m -> ModelDefaults.withDefaults(m, cl, modelName, shape))
+                .toList();
+    }
+
+    /** GRACE, WISE and LoRA with their built-in defaults. */
+    static List<MethodDescriptor> descriptors(LanguageModel lm) {
+        return List.of(grace(lm), wise(lm), lora(lm));
     }
 
     private static String downProj(LanguageModel lm, int layer) {

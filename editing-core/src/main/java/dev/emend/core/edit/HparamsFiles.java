@@ -16,8 +16,9 @@ import java.util.Set;
 
 /**
  * Hyperparameter YAML files in EasyEdit's layout and field names, one per method and model:
- * {@code hparams/<METHOD>/<model-name>.yaml} on the classpath, falling back to
- * {@code hparams/<METHOD>/<model-family>.yaml}. A file's values become the specs' defaults; a key
+ * {@code hparams/<METHOD>/<name>.yaml} on the classpath ({@link #withDefaults} takes the first of the
+ * candidate names that exists; the phase engines choose through {@link ModelDefaults}, which picks
+ * the file by the checkpoint's shape). A file's values become the specs' defaults; a key
  * the method does not declare is a startup error (a typo in a YAML file must not be ignored),
  * except EasyEdit's bookkeeping keys ({@code alg_name}, {@code model_name}, {@code device}).
  */

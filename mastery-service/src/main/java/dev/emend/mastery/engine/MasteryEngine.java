@@ -7,8 +7,8 @@ import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.HparamSpec;
 import dev.emend.core.edit.HparamType;
 import dev.emend.core.edit.Hparams;
-import dev.emend.core.edit.HparamsFiles;
 import dev.emend.core.edit.MethodDescriptor;
+import dev.emend.core.edit.ModelDefaults;
 import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
 import dev.emend.core.edit.BasePhaseEngine;
@@ -44,7 +44,8 @@ import java.util.function.IntFunction;
 
 /**
  * The mastery phase: FT-L, FT-M, ROME, R-ROME, MEMIT and AlphaEdit over copy-on-write weight overlays.
- * Hyperparameter defaults come from {@code hparams/<METHOD>/<model>.yaml} (EasyEdit names);
+ * Hyperparameter defaults come from {@code hparams/<METHOD>/<model>.yaml} (EasyEdit names, chosen by
+ * {@link ModelDefaults});
  * second moments C come from {@link CovarianceCache} over {@link StatsCorpus}.
  */
 public final class MasteryEngine extends BasePhaseEngine {
@@ -64,11 +65,15 @@ public final class MasteryEngine extends BasePhaseEngine {
         this.projectorCache = new ProjectorCache(cache);
     }
 
-    /** The descriptors with defaults from {@code hparams/<METHOD>/<model or family>.yaml}. */
-    private static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
+    /**
+     * The descriptors with the model's defaults as {@link ModelDefaults} chooses them (EasyEdit's
+     * per-model files, scaled by depth, under an override file {@code hparams/<METHOD>/<modelName>.yaml}).
+     */
+    public static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
         ClassLoader loader = MasteryEngine.class.getClassLoader();
+        ModelDefaults.Shape shape = ModelDefaults.Shape.of(lm);
         return descriptors(lm.config().numLayers()).stream()
-                .map(m -> HparamsFiles.withDefaults(m, loader, modelName, lm.family().name()))
+                .map(m -> ModelDefaults.withDefaults(m, loader, modelName, shape))
                 .toList();
     }
 

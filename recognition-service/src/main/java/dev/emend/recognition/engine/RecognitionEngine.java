@@ -5,7 +5,7 @@ import dev.emend.core.edit.EditException;
 import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.Hparams;
-import dev.emend.core.edit.HparamsFiles;
+import dev.emend.core.edit.ModelDefaults;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -90,10 +89,10 @@ public final class RecognitionEngine extends BasePhaseEngine {
 
     private static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
         ClassLoader loader = RecognitionEngine.class.getClassLoader();
-        String family = lm.family().name().toLowerCase(Locale.ROOT);
+        ModelDefaults.Shape shape = ModelDefaults.Shape.of(lm);
         List<MethodDescriptor> ms = new ArrayList<>();
         for (MethodDescriptor m : RecognitionMethods.all()) {
-            ms.add(HparamsFiles.withDefaults(m, loader, modelName, family));
+            ms.add(ModelDefaults.withDefaults(m, loader, modelName, shape));
         }
         return ms;
     }
