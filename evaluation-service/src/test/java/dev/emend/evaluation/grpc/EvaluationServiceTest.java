@@ -232,10 +232,10 @@ class EvaluationServiceTest {
         // Inside: a relative path and the repository's absolute path are both accepted; so is uploaded content.
         String relative = evaluation.startRun(counterfact(1, "FT-M").setDataset(Dataset.newBuilder()
                 .setPath("benchmarks/emend-facts/counterfact.json").setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT))
-                .build()).getRunId();
+                .build()).getId();
         Run uploaded = awaitFinished(evaluation, evaluation.startRun(counterfact(1, "FT-M").setDataset(Dataset.newBuilder()
                 .setName("my-upload").setContent(com.google.protobuf.ByteString.copyFrom(Files.readAllBytes(outside)))
-                .setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT)).build()).getRunId());
+                .setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT)).build()).getId());
         Run byPath = awaitFinished(evaluation, relative);
         assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, byPath.getStatus(), byPath.getStatusReason());
         assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, uploaded.getStatus(), uploaded.getStatusReason());

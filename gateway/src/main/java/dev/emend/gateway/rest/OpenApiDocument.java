@@ -32,6 +32,7 @@ public class OpenApiDocument implements OASFilter {
                 .description("Authorization: Bearer <key>"));
         c.addSecurityScheme("api_key", OASFactory.createSecurityScheme().type(SecurityScheme.Type.APIKEY)
                 .in(SecurityScheme.In.HEADER).name("X-API-Key"));
+        c.getSchemas().values().forEach(OpenApiDocument::anyForBareObject);
         if (openAPI.getPaths() == null) {
             return;
         }
@@ -40,12 +41,45 @@ public class OpenApiDocument implements OASFilter {
                 continue;
             }
             for (Operation op : path.getValue().getOperations().values()) {
+                if (op.getRequestBody() != null && op.getRequestBody().getContent() != null) {
+                    op.getRequestBody().getContent().getMediaTypes().values().forEach(m -> anyForBareObject(m.getSchema()));
+                }
+                op.getResponses().getAPIResponses().values().stream().filter(r -> r.getContent() != null)
+                        .forEach(r -> r.getContent().getMediaTypes().values().forEach(m -> anyForBareObject(m.getSchema())));
                 op.setSecurity(List.of(OASFactory.createSecurityRequirement().addScheme("bearer"),
                         OASFactory.createSecurityRequirement().addScheme("api_key")));
                 op.getResponses().addAPIResponse("default", OASFactory.createAPIResponse()
                         .description("Any refusal or failure (4xx/5xx): an RFC 9457 problem naming the field at fault")
                         .content(OASFactory.createContent().addMediaType(Problem.MEDIA_TYPE, OASFactory.createMediaType()
                                 .schema(OASFactory.createSchema().ref(PROBLEM)))));
+            }
+        }
+    }
+
+    /**
+     * A Java {@code Object} (an hparam value, a map of them) or a Jackson {@code JsonNode} is
+     * scanned as {@code {type: object}}, but on the wire it may be any JSON value (a number, a
+     * list, ...): such a bare object schema becomes the any-value schema {@code {}}.
+     */
+    static void anyForBareObject(Schema s) {
+        if (s == null || s.getRef() != null) {
+            return;
+        }
+        boolean bare = s.getType() != null && s.getType().equals(List.of(Schema.SchemaType.OBJECT))
+                && (s.getProperties() == null || s.getProperties().isEmpty()) && s.getAdditionalPropertiesSchema() == null
+                && s.getAllOf() == null && s.getAnyOf() == null && s.getOneOf() == null;
+        if (bare) {
+            s.setType(null);
+            return;
+        }
+        if (s.getProperties() != null) {
+            s.getProperties().values().forEach(OpenApiDocument::anyForBareObject);
+        }
+        anyForBareObject(s.getAdditionalPropertiesSchema());
+        anyForBareObject(s.getItems());
+        for (List<Schema> group : java.util.Arrays.asList(s.getAllOf(), s.getAnyOf(), s.getOneOf())) {
+            if (group != null) {
+                group.forEach(OpenApiDocument::anyForBareObject);
             }
         }
     }
