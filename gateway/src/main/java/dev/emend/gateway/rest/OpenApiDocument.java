@@ -59,10 +59,20 @@ public class OpenApiDocument implements OASFilter {
     /**
      * A Java {@code Object} (an hparam value, a map of them) or a Jackson {@code JsonNode} is
      * scanned as {@code {type: object}}, but on the wire it may be any JSON value (a number, a
-     * list, ...): such a bare object schema becomes the any-value schema {@code {}}.
+     * list, ...): such a bare object schema becomes the any-value schema {@code {}}. A schema
+     * with an explicit {@code oneOf} loses the scanned type.
      */
     static void anyForBareObject(Schema s) {
         if (s == null || s.getRef() != null) {
+            return;
+        }
+        if (s.getProperties() != null && s.getProperties().containsKey("node_type") && s.getProperties().containsKey("container_node")) {
+            // Jackson's JsonNode scanned as a bean (its getters): on the wire it is the JSON it holds,
+            // here a JSON object (a trace, an evaluation run) with any members.
+            s.setProperties(null);
+            s.setRequired(null);
+            s.setType(List.of(Schema.SchemaType.OBJECT));
+            s.setAdditionalPropertiesBoolean(Boolean.TRUE);
             return;
         }
         boolean bare = s.getType() != null && s.getType().equals(List.of(Schema.SchemaType.OBJECT))
@@ -71,6 +81,12 @@ public class OpenApiDocument implements OASFilter {
         if (bare) {
             s.setType(null);
             return;
+        }
+        if (s.getOneOf() != null && !s.getOneOf().isEmpty()) {
+            // An explicit oneOf (e.g. ground_truth: a string or a list) is the whole truth; the
+            // scanned Java type (List) would otherwise forbid the single-string form.
+            s.setType(null);
+            s.setItems(null);
         }
         if (s.getProperties() != null) {
             s.getProperties().values().forEach(OpenApiDocument::anyForBareObject);

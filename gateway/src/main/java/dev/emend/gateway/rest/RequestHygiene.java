@@ -82,7 +82,13 @@ public class RequestHygiene {
                 throw ProblemException.badRequest(q.getKey(), "Query parameter '" + q.getKey() + "' is given "
                         + q.getValue().size() + " times; give it once.");
             }
-            q.getValue().forEach(v -> TextPolicy.check(v, q.getKey()));
+            for (String v : q.getValue()) {
+                if (v == null || v.isEmpty()) {
+                    throw ProblemException.badRequest(q.getKey(), "Query parameter '" + q.getKey() + "' is empty; give a "
+                            + "value or leave the parameter out.");
+                }
+                TextPolicy.check(v, q.getKey());
+            }
         }
         if (readsBody(method) && ctx.getMediaType() == null) {
             throw new ProblemException(Problem.of(415, "Unsupported Media Type", "The request has no Content-Type; "

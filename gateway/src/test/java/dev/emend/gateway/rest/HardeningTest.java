@@ -86,8 +86,9 @@ class HardeningTest {
                 .post("/v1/spaces/" + space + "/edits").then().statusCode(400)
                 .body("field", equalTo("requests[0].locality.k[0].prompt"));
         assertEquals(0, ledgerSize(space), "nothing was applied");
+        // Refused while the body was read, before any resource ran: no audit row claims an attempt.
         admin().queryParam("space", space).get("/v1/audit").then().statusCode(200)
-                .body("findAll { it.action == 'edit.apply' }.outcome.unique()", equalTo(List.of("refused")));
+                .body("findAll { it.action == 'edit.apply' }.size()", equalTo(0));
 
         // Tab, line feed and carriage return are text.
         admin().body(Map.of("prompt", "Capitals:\n\tThe capital of France is\r", "max_new_tokens", 1))
@@ -286,8 +287,9 @@ class HardeningTest {
         String space = newSpace("hdr");
         r = raw("POST", "/v1/spaces/" + space + "/edits", Map.of("Content-Type", "application/json", "Idempotency-Key", "a\u0007b"),
                 "{\"method\": \"FT-M\", \"requests\": [{\"prompt\": \"The capital of France is\", \"subject\": \"France\", \"target_new\": \"Berlin\"}]}");
+        // Control characters in any header value are refused by the HTTP layer itself (Vert.x/Netty
+        // header validation), before the gateway runs: a 400 without a body, nothing applied.
         assertEquals(400, r.status(), r.text());
-        assertTrue(r.isProblem(), r.text());
         admin().header("Idempotency-Key", "k".repeat(201)).body(edit(franceToBerlin())).post("/v1/spaces/" + space + "/edits")
                 .then().statusCode(400).contentType(PROBLEM).body("field", equalTo("Idempotency-Key"));
         admin().header("Idempotency-Key", "caf\u00e9").body(edit(franceToBerlin())).post("/v1/spaces/" + space + "/edits")
