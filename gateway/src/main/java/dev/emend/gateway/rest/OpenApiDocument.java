@@ -33,6 +33,7 @@ public class OpenApiDocument implements OASFilter {
         c.addSecurityScheme("api_key", OASFactory.createSecurityScheme().type(SecurityScheme.Type.APIKEY)
                 .in(SecurityScheme.In.HEADER).name("X-API-Key"));
         c.getSchemas().values().forEach(OpenApiDocument::anyForBareObject);
+        c.removeSchema("JsonNodeType"); // only JsonNode's bean scan used it
         if (openAPI.getPaths() == null) {
             return;
         }
