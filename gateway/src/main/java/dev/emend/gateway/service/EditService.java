@@ -73,7 +73,9 @@ public class EditService {
                 + first.getTargetNew() + "'";
         PhaseName owner = phase;
         ApplyEditsResponse r = recorded(caller, new AuditService.Event("edit.apply", space, phase.id(), request.getMethod(),
-                List.of(), key, PENDING, 0, what), key, () -> phases.call(owner, c -> c.applyEdits(request)),
+                List.of(), key, PENDING, 0, what), "retry with the header 'Idempotency-Key: " + key + "': the phase applies a "
+                + "key at most once and answers a retry with the first result",
+                () -> phases.call(owner, c -> c.applyEdits(request)),
                 done -> new Completion(done.getMethod(), done.getEditsList().stream().map(EditRecord::getId).toList(),
                         done.getEditsCount() + " edit(s), model_version " + done.getModelVersion().getSequence() + ", " + what));
         return ProtoMapper.applied(r);
@@ -107,7 +109,6 @@ public class EditService {
     }
 
     public EditJson.RolledBackJson rollback(Caller caller, String space, String editId, String idempotencyKey) {
-        String key = idempotencyKey != null ? idempotencyKey : "gw-" + UUID.randomUUID();
         PhaseName phase;
         try {
             caller.requireEditorOf(space);
@@ -117,9 +118,16 @@ public class EditService {
                     idempotencyKey, "refused", status(e), e.getMessage()));
             throw e;
         }
-        RollbackRequest request = RollbackRequest.newBuilder().setSpace(space).setEditId(editId).setIdempotencyKey(key).build();
+        // A rollback is idempotent by its edit id (a second one is 409, "already rolled back"), so no
+        // key is made up here: the phase answers a client's key on a rolled-back edit as a retry.
+        RollbackRequest.Builder b = RollbackRequest.newBuilder().setSpace(space).setEditId(editId);
+        if (idempotencyKey != null) {
+            b.setIdempotencyKey(idempotencyKey);
+        }
+        RollbackRequest request = b.build();
         RollbackResponse r = recorded(caller, new AuditService.Event("edit.rollback", space, phase.id(), null,
-                List.of(editId), key, PENDING, 0, "rollback of " + editId), key,
+                List.of(editId), idempotencyKey, PENDING, 0, "rollback of " + editId), "retry: a rollback is never applied "
+                + "twice (GET the edit to see its status)",
                 () -> phases.call(phase, c -> c.rollback(request)),
                 done -> new Completion(done.getEdit().getMethod(), List.of(editId), ProtoMapper.enumName(done.getKind(),
                         "ROLLBACK_KIND_") + " rollback, model_version " + done.getModelVersion().getSequence() + ": "
@@ -140,7 +148,7 @@ public class EditService {
      * so the client still gets its 200 and the failure is logged: there is no path on which the
      * client sees an error while the change is live without the Idempotency-Key to recover it.
      */
-    private <T> T recorded(Caller caller, AuditService.Event intent, String key, Supplier<T> call,
+    private <T> T recorded(Caller caller, AuditService.Event intent, String retryAdvice, Supplier<T> call,
                            Function<T, Completion> completion) {
         long row;
         try {
@@ -158,8 +166,7 @@ public class EditService {
             complete(row, lost ? "unknown" : "refused", status(e), null, List.of(), e.getMessage());
             if (lost) {
                 throw new PhaseUnavailableException(((PhaseUnavailableException) e).phase(), e.getMessage()
-                        + " If the change may have reached the phase, retry with the header 'Idempotency-Key: " + key
-                        + "': the phase applies a key at most once and answers a retry with the first result.", e);
+                        + " If the change may have reached the phase, " + retryAdvice + ".", e);
             }
             throw e;
         }
