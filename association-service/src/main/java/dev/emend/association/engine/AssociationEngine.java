@@ -166,6 +166,12 @@ public final class AssociationEngine extends BasePhaseEngine {
             if (r.targetNew().isBlank()) {
                 throw EditException.invalid(at + ".target_new", "the target is empty: say what the model should answer");
             }
+            // The subject is optional here (GRACE, WISE and LoRA key on the prompt), but one that is
+            // given must be part of the prompt, as in every KnowEdit record.
+            if (!r.subject().isEmpty() && !r.prompt().contains(r.subject()) && !r.prompt().contains("{}")) {
+                throw EditException.invalid(at + ".subject", "subject '" + r.subject() + "' does not occur in the prompt '"
+                        + r.prompt() + "'; it must appear verbatim (case-sensitive), or leave the subject out");
+            }
             try {
                 lm.tokenizePair(r.prompt(), r.targetNew().strip());
             } catch (ContextLengthException e) {

@@ -63,6 +63,14 @@ class ValidationTest {
         e = reject("LoRA", Map.of(), EditMode.SINGLE, List.of(EditFixture.EDIT, EditFixture.EDIT));
         assertEquals("requests", e.field());
         engine.validate(engine.method("LoRA"), Hparams.defaults(engine.method("LoRA")), EditMode.SINGLE, ok);
+        // A subject is optional, but one that is given must occur in the prompt (as ROME requires).
+        for (String method : List.of("GRACE", "WISE", "LoRA")) {
+            e = reject(method, Map.of(), EditMode.SINGLE, List.of(EditRequest.of("The capital of France is", "Spain", "Berlin")));
+            assertEquals("requests[0].subject", e.field());
+            assertEquals(EditException.Reason.INVALID_ARGUMENT, e.reason());
+        }
+        engine.validate(engine.method("GRACE"), Hparams.defaults(engine.method("GRACE")), EditMode.SINGLE,
+                List.of(EditRequest.of("The capital of France is", "", "Berlin")));
     }
 
     @Test

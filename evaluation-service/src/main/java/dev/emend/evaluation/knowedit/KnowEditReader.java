@@ -78,9 +78,27 @@ public final class KnowEditReader {
 
     // ---------------------------------------------------------------- parsing the file
 
+    /**
+     * Reads uploaded content (a file's bytes sent with the request instead of a path), in the given
+     * format or, when {@code format} is null, detected; {@code name} stands for the file in messages.
+     */
+    public static KnowEditDataset read(String name, byte[] content, KnowEditFormat format) throws IOException {
+        Path label = Path.of(name);
+        JsonElement root;
+        try (Reader r = new java.io.InputStreamReader(new java.io.ByteArrayInputStream(content), StandardCharsets.UTF_8)) {
+            root = parse(label, r);
+        }
+        return read(label, root, format == null ? detect(label, root) : format);
+    }
+
     private static JsonElement parse(Path file) throws IOException {
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-             JsonReader jr = new JsonReader(r)) {
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return parse(file, r);
+        }
+    }
+
+    private static JsonElement parse(Path file, Reader r) throws IOException {
+        try (JsonReader jr = new JsonReader(r)) {
             jr.setLenient(false);
             JsonElement root = JSON.read(jr);
             if (jr.peek() != JsonToken.END_DOCUMENT) {

@@ -24,7 +24,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,8 +56,8 @@ public class RunPlanner {
     @Inject
     PhaseEditors phases;
 
-    @ConfigProperty(name = "emend.evaluation.data-dir")
-    String dataDir;
+    @Inject
+    DatasetPaths datasetPaths;
 
     public RunPlan plan(RunRequest r) {
         // --- cases
@@ -69,37 +68,41 @@ public class RunPlanner {
         switch (r.getSourceCase()) {
             case DATASET -> {
                 var ds = r.getDataset();
-                if (ds.getPath().isBlank()) {
-                    throw RunRejected.invalid("dataset.path", "required: the JSON file to read");
+                boolean uploaded = !ds.getContent().isEmpty();
+                if (ds.getPath().isBlank() == !uploaded) {
+                    throw RunRejected.invalid(uploaded ? "dataset.content" : "dataset.path", uploaded
+                            ? "give either a path or the content, not both"
+                            : "required: the JSON file to read (in a data set directory), or its content");
                 }
                 format = ds.getFormat();
                 if (format == DatasetFormat.DATASET_FORMAT_UNSPECIFIED || format == DatasetFormat.UNRECOGNIZED) {
                     throw RunRejected.invalid("dataset.format", "required: one of " + formats());
                 }
-                Path file = Path.of(dataDir).resolve(ds.getPath()).toAbsolutePath().normalize();
-                if (!Files.exists(file)) {
-                    throw new RunRejected(Status.Code.NOT_FOUND, "dataset.path: " + file + " does not exist (relative paths are read from "
-                            + Path.of(dataDir).toAbsolutePath().normalize() + ")");
-                }
                 if (format == DatasetFormat.DATASET_FORMAT_CONVSENT || format == DatasetFormat.DATASET_FORMAT_SANITATION) {
                     throw RunRejected.invalid("dataset.format", format.name() + " is read by the library but its runs "
                             + "(sentiment / sanitation metrics) are not implemented by evaluation-service yet; use counterfact, recent, zsre, wikibio or emend-facts data");
                 }
+                KnowEditFormat knowEdit = format == DatasetFormat.DATASET_FORMAT_EMEND_FACTS ? null : knowEdit(format);
+                String name = uploaded ? (ds.getName().isBlank() ? "uploaded.json" : ds.getName()) : null;
+                Path file = uploaded ? null : datasetPaths.resolve(ds.getPath());
+                String label = uploaded ? name : file.getFileName().toString();
                 KnowEditDataset data;
                 try {
-                    data = format == DatasetFormat.DATASET_FORMAT_EMEND_FACTS
-                            ? KnowEditReader.read(file) : KnowEditReader.read(file, knowEdit(format));
-                    sha = sha256(Files.readAllBytes(file));
+                    byte[] bytes = uploaded ? ds.getContent().toByteArray() : Files.readAllBytes(file);
+                    data = KnowEditReader.read(label, bytes, knowEdit);
+                    sha = sha256(bytes);
                 } catch (KnowEditFormatException e) {
                     throw RunRejected.invalid("dataset", e.getMessage());
+                } catch (java.nio.file.InvalidPathException e) {
+                    throw RunRejected.invalid("dataset.name", "'" + name + "' cannot name a file: " + e.getReason());
                 } catch (IOException e) {
-                    throw RunRejected.invalid("dataset.path", "cannot read " + file + ": " + e.getMessage());
+                    throw RunRejected.invalid("dataset.path", "cannot read " + label + ": " + e.getMessage());
                 }
                 if (data.format() == KnowEditFormat.CONVSENT || data.format() == KnowEditFormat.SANITATION) {
-                    throw RunRejected.invalid("dataset.format", file + " is " + data.format().shortName()
+                    throw RunRejected.invalid("dataset.format", label + " is " + data.format().shortName()
                             + " data, which evaluation-service does not run yet");
                 }
-                datasetName = ds.getName().isBlank() ? file.getFileName().toString() : ds.getName();
+                datasetName = ds.getName().isBlank() ? label : ds.getName();
                 data.cases().forEach(c -> cases.add(Protos.editRequest(c)));
             }
             case CASES -> {

@@ -205,13 +205,56 @@ class EvaluationServiceTest {
     }
 
     @Test
+    void datasetsAreReadOnlyFromTheDatasetDirectoriesOrUploaded() throws Exception {
+        // A well-formed counterfact file outside the directories: refused for where it is, not for what it holds.
+        Path outside = Files.createTempFile("outside", ".json");
+        Files.write(outside, Files.readAllBytes(COUNTERFACT));
+        Path dir = EvaluationTestResource.testDatasets();
+        Path link = dir.resolve("link-" + System.nanoTime() + ".json");
+        Files.createSymbolicLink(link, outside);
+        for (String path : List.of("/etc/passwd", outside.toString(), "benchmarks/../.emend/admin-key",
+                "benchmarks/../pom.xml", dir + "/../../pom.xml", link.toString())) {
+            StatusRuntimeException e = rejected(counterfact(1, "FT-M").setDataset(Dataset.newBuilder().setPath(path)
+                    .setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT)).build());
+            assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode(), path + ": " + e.getStatus());
+            assertTrue(e.getStatus().getDescription().startsWith("dataset.path") && e.getStatus().getDescription()
+                    .contains("dataset-dirs"), e.getStatus().getDescription());
+        }
+        StatusRuntimeException e = rejected(counterfact(1, "FT-M").setDataset(Dataset.newBuilder().setPath("benchmarks/a\0b.json")
+                .setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT)).build());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        e = rejected(counterfact(1, "FT-M").setDataset(Dataset.newBuilder().setPath(COUNTERFACT.toString())
+                .setContent(com.google.protobuf.ByteString.copyFromUtf8("[]"))
+                .setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT)).build());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("dataset.content"), e.getStatus().getDescription());
+
+        // Inside: a relative path and the repository's absolute path are both accepted; so is uploaded content.
+        String relative = evaluation.startRun(counterfact(1, "FT-M").setDataset(Dataset.newBuilder()
+                .setPath("benchmarks/emend-facts/counterfact.json").setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT))
+                .build()).getId();
+        Run uploaded = awaitFinished(evaluation, evaluation.startRun(counterfact(1, "FT-M").setDataset(Dataset.newBuilder()
+                .setName("my-upload").setContent(com.google.protobuf.ByteString.copyFrom(Files.readAllBytes(outside)))
+                .setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT)).build()).getId());
+        Run byPath = awaitFinished(evaluation, relative);
+        assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, byPath.getStatus(), byPath.getStatusReason());
+        assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, uploaded.getStatus(), uploaded.getStatusReason());
+        assertEquals("my-upload", uploaded.getProtocol().getDataset());
+        assertEquals(byPath.getProtocol().getDatasetSha256(), uploaded.getProtocol().getDatasetSha256(),
+                "the same bytes by path and by upload");
+    }
+
+    @Test
     void badRequestsAreRejectedWithTheFieldAndWhatToDo() throws Exception {
         StatusRuntimeException e = rejected(counterfact(3, "FT-M").setDataset(Dataset.newBuilder()
                 .setPath("/nonexistent/cf.json").setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT)).build());
-        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
+        assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("/nonexistent/cf.json"), e.getStatus().getDescription());
+        e = rejected(counterfact(3, "FT-M").setDataset(Dataset.newBuilder()
+                .setPath("benchmarks/emend-facts/no-such.json").setFormat(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT)).build());
+        assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
 
-        Path bad = Files.createTempFile("malformed", ".json");
+        Path bad = Files.createTempFile(EvaluationTestResource.testDatasets(), "malformed", ".json");
         Files.writeString(bad, "[{\"subject\": \"A\", \"prompt\": \"A is in\", \"target_new\": \"B\", \"ground_truth\": \"C\"},"
                 + " {\"subject\": \"D\", \"prompt\": 42, \"target_new\": \"E\", \"ground_truth\": \"F\"}]");
         e = rejectedStream(counterfact(0, "FT-M").setDataset(Dataset.newBuilder().setPath(bad.toString())

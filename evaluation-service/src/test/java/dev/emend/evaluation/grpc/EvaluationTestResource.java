@@ -33,7 +33,20 @@ public class EvaluationTestResource implements QuarkusTestResourceLifecycleManag
         config.put("emend.phases.recognition.port", Integer.toString(unusedPort()));
         config.put("emend.evaluation.reports-dir", "target/test-reports");
         config.put("emend.evaluation.data-dir", ServiceProcess.repoRoot().toString());
+        // The shipped benchmarks, plus a folder the tests write their own data sets into.
+        config.put("emend.evaluation.dataset-dirs", "benchmarks," + testDatasets());
         return config;
+    }
+
+    /** A dataset directory for the tests' own files (created on first use). */
+    static java.nio.file.Path testDatasets() {
+        java.nio.file.Path dir = ServiceProcess.repoRoot().resolve("evaluation-service/target/test-datasets");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
     }
 
     /** Hook: runs after the database exists and before the app starts. */

@@ -30,6 +30,10 @@ public interface GatewayConfig {
 
         @WithDefault("256")
         int maxNewTokens();
+
+        /** All request headers together (names and values); beyond it 431. */
+        @WithDefault("16384")
+        long maxHeaderBytes();
     }
 
     /** Default per-key token bucket. */

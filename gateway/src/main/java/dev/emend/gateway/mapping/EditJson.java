@@ -1,5 +1,6 @@
 package dev.emend.gateway.mapping;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -12,22 +13,33 @@ public final class EditJson {
     }
 
     /** One probe of a locality or portability set; ground_truth may be a string or a list. */
-    public record ProbeJson(String prompt,
+    public record ProbeJson(@Schema(required = true, minLength = 1, maxLength = 2000) String prompt,
+                            @Schema(description = "a string or a list of strings", oneOf = {String.class, String[].class})
                             @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> groundTruth) {
     }
 
     /** One fact change (a KnowEdit record). */
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
-    public record EditRequestJson(String prompt, String subject, String targetNew,
+    public record EditRequestJson(@Schema(required = true, minLength = 1, maxLength = 2000) String prompt,
+                                  @Schema(description = "the subject as it occurs in the prompt (required by the mastery methods)",
+                                          maxLength = 2000) String subject,
+                                  @Schema(required = true, minLength = 1, maxLength = 2000) String targetNew,
+                                  @Schema(description = "a string or a list of strings", oneOf = {String.class, String[].class})
                                   @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> groundTruth,
+                                  @Schema(description = "a string or a list of strings", oneOf = {String.class, String[].class})
                                   @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> rephrasePrompt,
                                   Map<String, List<ProbeJson>> locality, Map<String, List<ProbeJson>> portability,
                                   String caseId, Map<String, Object> extra) {
     }
 
     /** Body of POST /v1/spaces/{space}/edits. */
-    public record ApplyEditsJson(String method, Map<String, Object> hparams, List<EditRequestJson> requests,
-                                 String mode, Integer batchSize, Long expectedSequence) {
+    public record ApplyEditsJson(@Schema(required = true, description = "a method of the space's phase (GET /v1/methods)")
+                                 String method,
+                                 Map<String, Object> hparams,
+                                 @Schema(required = true, minItems = 1, maxItems = 64) List<EditRequestJson> requests,
+                                 @Schema(enumeration = {"single", "batch", "sequential"}) String mode,
+                                 @Schema(minimum = "0") Integer batchSize,
+                                 @Schema(minimum = "0") Long expectedSequence) {
     }
 
     public record ModelVersionJson(String space, long sequence, String baseFingerprint) {

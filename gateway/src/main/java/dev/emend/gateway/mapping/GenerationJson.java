@@ -1,5 +1,6 @@
 package dev.emend.gateway.mapping;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.util.List;
@@ -10,13 +11,25 @@ public final class GenerationJson {
     }
 
     /** Body of POST /v1/spaces/{space}/generate. Unset sampling fields use the service defaults. */
-    public record GenerateJson(String prompt, Integer maxNewTokens, Integer maxTotalTokens, Double temperature,
-                               Integer topK, Double topP, Long seed, List<String> stop) {
+    public record GenerateJson(@Schema(required = true, minLength = 1, maxLength = 2000) String prompt,
+                               @Schema(minimum = "0", maximum = "256", description = "0 = the service default") Integer maxNewTokens,
+                               @Schema(minimum = "0") Integer maxTotalTokens,
+                               @Schema(minimum = "0", maximum = "100", description = "0 = greedy") Double temperature,
+                               @Schema(minimum = "0", description = "0 = no limit") Integer topK,
+                               @Schema(minimum = "0", exclusiveMinimum = true, maximum = "1") Double topP, Long seed,
+                               @Schema(maxItems = 16) List<String> stop) {
     }
 
     /** Body of POST /v1/experiments/{id}/generate: generate plus the caller to assign to an arm. */
-    public record ExperimentGenerateJson(String prompt, Integer maxNewTokens, Integer maxTotalTokens, Double temperature,
-                                         Integer topK, Double topP, Long seed, List<String> stop, String caller) {
+    public record ExperimentGenerateJson(@Schema(required = true, minLength = 1, maxLength = 2000) String prompt,
+                               @Schema(minimum = "0", maximum = "256", description = "0 = the service default") Integer maxNewTokens,
+                               @Schema(minimum = "0") Integer maxTotalTokens,
+                               @Schema(minimum = "0", maximum = "100", description = "0 = greedy") Double temperature,
+                               @Schema(minimum = "0", description = "0 = no limit") Integer topK,
+                               @Schema(minimum = "0", exclusiveMinimum = true, maximum = "1") Double topP, Long seed,
+                               @Schema(maxItems = 16) List<String> stop,
+                                         @Schema(description = "who is asking (sticky arm); else X-Caller-Id, else the key")
+                                         String caller) {
         public GenerateJson generate() {
             return new GenerateJson(prompt, maxNewTokens, maxTotalTokens, temperature, topK, topP, seed, stop);
         }
@@ -34,7 +47,8 @@ public final class GenerationJson {
     }
 
     /** Body of POST /v1/spaces/{space}/score. */
-    public record ScoreJson(String prompt, String target) {
+    public record ScoreJson(@Schema(required = true, minLength = 1, maxLength = 2000) String prompt,
+                            @Schema(required = true, minLength = 1, maxLength = 2000) String target) {
     }
 
     public record TokenScoreJson(int index, int targetId, String targetPiece, int argmaxId, String argmaxPiece,

@@ -1,5 +1,6 @@
 package dev.emend.gateway.mapping;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.util.List;
@@ -11,7 +12,9 @@ public final class SpaceJson {
     }
 
     /** Body of POST /v1/spaces. */
-    public record CreateSpaceJson(String name, String phase, String description) {
+    public record CreateSpaceJson(@Schema(required = true, pattern = "^[a-z0-9][a-z0-9_-]{0,62}$") String name,
+                                  @Schema(required = true, enumeration = {"recognition", "association", "mastery"}) String phase,
+                                  @Schema(maxLength = 1000) String description) {
     }
 
     /** A space: the gateway's record plus the phase service's live state (absent when the phase is down). */
@@ -42,7 +45,10 @@ public final class SpaceJson {
     }
 
     /** Body of POST /v1/keys. */
-    public record CreateKeyJson(String name, String role, List<String> spaces, Long requestsPerMinute) {
+    public record CreateKeyJson(@Schema(required = true, minLength = 1, maxLength = 200) String name,
+                                @Schema(required = true, enumeration = {"reader", "editor", "admin"}) String role,
+                                @Schema(description = "spaces an editor may edit; [\"*\"] = all") List<String> spaces,
+                                @Schema(minimum = "1", maximum = "1000000") Long requestsPerMinute) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -6,13 +6,15 @@ import dev.emend.gateway.security.Caller;
 import dev.emend.gateway.security.Role;
 import dev.emend.gateway.service.AuditService;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
 import java.util.Arrays;
 import java.util.List;
@@ -29,11 +31,11 @@ public class AuditResource {
     @GET
     @Operation(summary = "Audited actions, newest first: who (key), when, what, outcome")
     public List<SpaceJson.AuditJson> list(@QueryParam("space") String space, @QueryParam("key_id") String keyId,
-                                          @QueryParam("limit") @DefaultValue("100") int limit) {
+                                          @Parameter(description = "rows to return (default 100)",
+                                                  schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000"))
+                                          @QueryParam("limit") String limitParam) {
         caller.require(Role.ADMIN, "reading the audit trail");
-        if (limit < 1 || limit > 1000) {
-            throw ProblemException.badRequest("limit", "'limit' must be in [1, 1000].");
-        }
+        int limit = RequestHygiene.intParam(limitParam, "limit", 100, 1, 1000);
         return audit.latest(space, keyId, limit).stream().map(AuditResource::out).toList();
     }
 

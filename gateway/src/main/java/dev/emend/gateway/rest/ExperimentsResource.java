@@ -17,6 +17,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.net.URI;
 import java.util.List;
@@ -35,10 +38,12 @@ public class ExperimentsResource {
 
     @POST
     @Operation(summary = "Create an experiment with weighted arms over spaces (admin)")
+    @APIResponse(responseCode = "201", description = "the experiment",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ExperimentJson.ExperimentOutJson.class)))
     public Response create(ExperimentJson.CreateExperimentJson body) {
         caller.require(Role.ADMIN, "creating experiments");
         ExperimentJson.ExperimentOutJson e = experiments.create(body, caller.keyId());
-        audit.record(caller, new AuditService.Event("experiment.create", null, null, null, List.of(), null, "ok", 201,
+        audit.recordQuietly(caller, new AuditService.Event("experiment.create", null, null, null, List.of(), null, "ok", 201,
                 "experiment " + e.id() + " '" + e.name() + "' with arms " + e.arms().stream().map(a -> a.name() + ":" + a.weight()).toList()));
         return Response.created(URI.create("/v1/experiments/" + e.id())).entity(e).build();
     }
@@ -70,6 +75,8 @@ public class ExperimentsResource {
     @POST
     @Path("{id}/evaluations")
     @Operation(summary = "Evaluate every arm on the same cases (admin); 202 with the run id")
+    @APIResponse(responseCode = "202", description = "the run was started",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ExperimentJson.EvaluationStartedJson.class)))
     public Response evaluate(@PathParam("id") String id, ExperimentJson.ExperimentEvaluationJson body) {
         caller.require(Role.ADMIN, "evaluating experiments");
         ExperimentJson.EvaluationStartedJson started = experiments.evaluate(id, body, caller.keyId());

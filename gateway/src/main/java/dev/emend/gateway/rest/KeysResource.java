@@ -17,6 +17,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.net.URI;
 import java.util.Arrays;
@@ -36,6 +39,8 @@ public class KeysResource {
 
     @POST
     @Operation(summary = "Create a key with a role (reader, editor, admin) and, for editors, the spaces it may edit; the key is shown once")
+    @APIResponse(responseCode = "201", description = "the key, with its secret (shown once)",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = SpaceJson.KeyOutJson.class)))
     public Response create(SpaceJson.CreateKeyJson body) {
         caller.require(Role.ADMIN, "managing keys");
         if (body == null) {
@@ -43,7 +48,7 @@ public class KeysResource {
         }
         ApiKeyService.CreatedKey k = keys.create(body.name(), Role.parse(body.role(), "role"), body.spaces(),
                 body.requestsPerMinute(), caller.keyId());
-        audit.record(caller, new AuditService.Event("key.create", null, null, null, List.of(), null, "ok", 201,
+        audit.recordQuietly(caller, new AuditService.Event("key.create", null, null, null, List.of(), null, "ok", 201,
                 "key " + k.info().id() + " '" + k.info().name() + "' role " + k.info().role().id() + " spaces " + k.info().spaces()));
         return Response.created(URI.create("/v1/keys/" + k.info().id()))
                 .entity(new SpaceJson.KeyOutJson(k.info().id(), k.info().name(), k.info().role().id(),
@@ -61,10 +66,11 @@ public class KeysResource {
     @DELETE
     @Path("{id}")
     @Operation(summary = "Revoke a key")
+    @APIResponse(responseCode = "204", description = "revoked")
     public Response revoke(@PathParam("id") String id) {
         caller.require(Role.ADMIN, "managing keys");
         keys.revoke(id);
-        audit.record(caller, new AuditService.Event("key.revoke", null, null, null, List.of(), null, "ok", 204, "key " + id));
+        audit.recordQuietly(caller, new AuditService.Event("key.revoke", null, null, null, List.of(), null, "ok", 204, "key " + id));
         return Response.noContent().build();
     }
 

@@ -38,6 +38,11 @@ public class ProblemException extends RuntimeException {
                 .header("Retry-After", Long.toString(Math.max(1, retryAfterSeconds)));
     }
 
+    public static ProblemException unavailable(String detail, long retryAfterSeconds) {
+        return new ProblemException(Problem.of(503, "Service unavailable", detail))
+                .header("Retry-After", Long.toString(Math.max(1, retryAfterSeconds)));
+    }
+
     public static ProblemException tooLarge(String field, String detail) {
         return new ProblemException(Problem.of(413, "Content too large", detail).withField(field));
     }

@@ -40,9 +40,15 @@ public class ProblemMappers {
                 .entity(Problem.of(503, "Phase service unavailable", e.getMessage()).withPhase(e.phase())).build();
     }
 
+    /** A phase's "field.path: what is wrong" message (EditException.describe()): the field is passed on. */
+    private static final java.util.regex.Pattern PHASE_FIELD =
+            java.util.regex.Pattern.compile("^([a-z_][a-z0-9_]*(\\[\\d+])*(\\.[A-Za-z0-9_]+(\\[\\d+])*)*): ");
+
     @ServerExceptionMapper
     public Response phaseRefused(PhaseRequestException e) {
-        return respond(Problem.of(e.httpStatus(), e.title(), e.getMessage()).withPhase(e.phase()));
+        java.util.regex.Matcher m = PHASE_FIELD.matcher(e.getMessage() == null ? "" : e.getMessage());
+        return respond(Problem.of(e.httpStatus(), e.title(), e.getMessage()).withPhase(e.phase())
+                .withField(m.find() ? m.group(1) : null));
     }
 
     @ServerExceptionMapper

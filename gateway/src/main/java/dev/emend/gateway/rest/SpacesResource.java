@@ -22,6 +22,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 
 import java.net.URI;
@@ -52,17 +56,19 @@ public class SpacesResource {
 
     @POST
     @Operation(summary = "Create an empty space in one phase (admin)")
+    @APIResponse(responseCode = "201", description = "the space",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = SpaceJson.SpaceOutJson.class)))
     public Response create(SpaceJson.CreateSpaceJson body) {
         caller.require(Role.ADMIN, "creating spaces");
         SpaceJson.SpaceOutJson s;
         try {
             s = spaces.create(body, caller.keyId());
         } catch (RuntimeException e) {
-            audit.record(caller, new AuditService.Event("space.create", body == null ? null : body.name(),
+            audit.recordQuietly(caller, new AuditService.Event("space.create", body == null ? null : body.name(),
                     body == null ? null : body.phase(), null, List.of(), null, "refused", statusOf(e), e.getMessage()));
             throw e;
         }
-        audit.record(caller, new AuditService.Event("space.create", s.name(), s.phase(), null, List.of(), null, "ok", 201, s.description()));
+        audit.recordQuietly(caller, new AuditService.Event("space.create", s.name(), s.phase(), null, List.of(), null, "ok", 201, s.description()));
         return Response.created(URI.create("/v1/spaces/" + s.name())).entity(s).build();
     }
 
@@ -82,10 +88,10 @@ public class SpacesResource {
         try {
             discarded = spaces.delete(space);
         } catch (RuntimeException e) {
-            audit.record(caller, new AuditService.Event("space.delete", space, null, null, List.of(), null, "refused", statusOf(e), e.getMessage()));
+            audit.recordQuietly(caller, new AuditService.Event("space.delete", space, null, null, List.of(), null, "refused", statusOf(e), e.getMessage()));
             throw e;
         }
-        audit.record(caller, new AuditService.Event("space.delete", space, null, null, List.of(), null, "ok", 200,
+        audit.recordQuietly(caller, new AuditService.Event("space.delete", space, null, null, List.of(), null, "ok", 200,
                 discarded + " ledger entries discarded"));
         return Map.of("name", space, "edits_discarded", discarded);
     }
@@ -101,10 +107,17 @@ public class SpacesResource {
     @GET
     @Path("{space}/edits")
     @Operation(summary = "The space's ledger in sequence order")
-    public EditJson.EditListJson listEdits(@PathParam("space") String space, @QueryParam("status") String status,
-                                           @QueryParam("page_size") Integer pageSize, @QueryParam("page_token") String pageToken) {
+    public EditJson.EditListJson listEdits(@PathParam("space") String space, @Parameter(description = "only edits with this status",
+                                                   schema = @Schema(enumeration = {"live", "superseded", "rolled_back"}))
+                                           @QueryParam("status") String status,
+                                           @Parameter(description = "edits per page (default: the phase's, 100)",
+                                                   schema = @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000"))
+                                           @QueryParam("page_size") String pageSize,
+                                           @Parameter(description = "next_page_token of the previous page")
+                                           @QueryParam("page_token") String pageToken) {
         caller.require(Role.READER, "reading edits");
-        return edits.list(space, status, pageSize, pageToken);
+        return edits.list(space, status, pageSize == null ? null : RequestHygiene.intParam(pageSize, "page_size", 0, 1, 1000),
+                pageToken);
     }
 
     @GET

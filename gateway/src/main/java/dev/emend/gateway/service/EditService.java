@@ -3,6 +3,7 @@ package dev.emend.gateway.service;
 import dev.emend.api.v1.ApplyEditsRequest;
 import dev.emend.api.v1.ApplyEditsResponse;
 import dev.emend.api.v1.EditRecord;
+import dev.emend.api.v1.EditRequest;
 import dev.emend.api.v1.EditStatus;
 import dev.emend.api.v1.ListEditsRequest;
 import dev.emend.api.v1.ListEditsResponse;
@@ -19,18 +20,24 @@ import dev.emend.gateway.rest.ProblemException;
 import dev.emend.gateway.security.Caller;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * Edits and rollbacks: checks the method against the space's phase, passes the Idempotency-Key
- * to the phase service (which returns the first result on a retry), goes through the bounded
- * edit queue, and audits every attempt with its outcome.
+ * Edits and rollbacks: validates the whole request, checks the method against the space's phase,
+ * records the intent, passes the Idempotency-Key (the client's or a generated one) to the phase
+ * service (which returns the first result on a retry), goes through the bounded edit queue, and
+ * completes the audit row with the outcome (see {@link #recorded}).
  */
 @ApplicationScoped
 public class EditService {
-    private static final String SPACE = "space";
+    private static final Logger LOG = Logger.getLogger(EditService.class);
+    static final String PENDING = "pending";
 
     @Inject
     SpaceService spaces;
@@ -46,54 +53,59 @@ public class EditService {
     AuditService audit;
 
     public EditJson.AppliedJson apply(Caller caller, String space, EditJson.ApplyEditsJson body, String idempotencyKey) {
-        PhaseName phase = null;
         String methodName = body == null ? null : body.method();
+        // A key always goes to the phase: the client's, or one the gateway makes, so that the audit
+        // row names the call and a retry of an edit whose answer was lost can never apply it twice.
+        String key = idempotencyKey != null ? idempotencyKey : "gw-" + UUID.randomUUID();
+        PhaseName phase = null;
+        ApplyEditsRequest request;
         try {
             caller.requireEditorOf(space);
             phase = spaces.phaseOf(space, null);
+            request = applyRequest(phase, space, body, key);
         } catch (RuntimeException e) {
-            audit.record(caller, new AuditService.Event("edit.apply", space, null, methodName, List.of(), idempotencyKey,
-                    "refused", status(e), e.getMessage()));
+            audit.recordQuietly(caller, new AuditService.Event("edit.apply", space, phase == null ? null : phase.id(),
+                    methodName, List.of(), idempotencyKey, "refused", status(e), e.getMessage()));
             throw e;
         }
+        EditRequest first = request.getRequests(0);
+        String what = request.getRequestsCount() + " edit request(s), first prompt '" + first.getPrompt() + "' -> '"
+                + first.getTargetNew() + "'";
+        PhaseName owner = phase;
+        ApplyEditsResponse r = recorded(caller, new AuditService.Event("edit.apply", space, phase.id(), request.getMethod(),
+                List.of(), key, PENDING, 0, what), "retry with the header 'Idempotency-Key: " + key + "': the phase applies a "
+                + "key at most once and answers a retry with the first result",
+                () -> phases.call(owner, c -> c.applyEdits(request)),
+                done -> new Completion(done.getMethod(), done.getEditsList().stream().map(EditRecord::getId).toList(),
+                        done.getEditsCount() + " edit(s), model_version " + done.getModelVersion().getSequence() + ", " + what));
+        return ProtoMapper.applied(r);
+    }
+
+    /** Validates the whole body and builds the phase's request; nothing is sent or stored yet. */
+    private ApplyEditsRequest applyRequest(PhaseName phase, String space, EditJson.ApplyEditsJson body, String key) {
         if (body == null) {
             throw ProblemException.badRequest(null, "The body is empty; send {\"method\": \"FT-M\", \"requests\": [{\"prompt\": ..., "
                     + "\"subject\": ..., \"target_new\": ...}]}.");
         }
-        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
-            throw ProblemException.badRequest("Idempotency-Key", "The Idempotency-Key header must have 1-200 characters.");
+        MethodInfo method = catalog.method(phase, body.method(), "method");
+        ApplyEditsRequest.Builder b = ApplyEditsRequest.newBuilder().setSpace(space).setMethod(method.getName())
+                .setHparams(ProtoMapper.struct(body.hparams(), "hparams"))
+                .addAllRequests(mapper.editRequests(body.requests(), "requests"))
+                .setMode(ProtoMapper.mode(body.mode(), "mode"))
+                .setIdempotencyKey(key);
+        if (body.batchSize() != null) {
+            if (body.batchSize() < 0) {
+                throw ProblemException.badRequest("batch_size", "'batch_size' must be >= 0 (0 = all in one batch).");
+            }
+            b.setBatchSize(body.batchSize());
         }
-        PhaseName edited = phase;
-        try {
-            MethodInfo method = catalog.method(phase, methodName, "method");
-            ApplyEditsRequest.Builder b = ApplyEditsRequest.newBuilder().setSpace(space).setMethod(method.getName())
-                    .setHparams(ProtoMapper.struct(body.hparams(), "hparams"))
-                    .addAllRequests(mapper.editRequests(body.requests(), "requests"))
-                    .setMode(ProtoMapper.mode(body.mode(), "mode"));
-            if (body.batchSize() != null) {
-                if (body.batchSize() < 0) {
-                    throw ProblemException.badRequest("batch_size", "'batch_size' must be >= 0 (0 = all in one batch).");
-                }
-                b.setBatchSize(body.batchSize());
+        if (body.expectedSequence() != null) {
+            if (body.expectedSequence() < 0) {
+                throw ProblemException.badRequest("expected_sequence", "'expected_sequence' must be >= 0.");
             }
-            if (body.expectedSequence() != null) {
-                b.setExpectedSequence(body.expectedSequence());
-            }
-            if (idempotencyKey != null) {
-                b.setIdempotencyKey(idempotencyKey);
-            }
-            ApplyEditsRequest request = b.build();
-            ApplyEditsResponse r = queue.run(() -> phases.call(edited, c -> c.applyEdits(request)));
-            audit.record(caller, new AuditService.Event("edit.apply", space, phase.id(), r.getMethod(),
-                    r.getEditsList().stream().map(EditRecord::getId).toList(), idempotencyKey, "ok", 200,
-                    r.getEditsCount() + " edit(s), model_version " + r.getModelVersion().getSequence() + ", first prompt '"
-                            + request.getRequests(0).getPrompt() + "' -> '" + request.getRequests(0).getTargetNew() + "'"));
-            return ProtoMapper.applied(r);
-        } catch (RuntimeException e) {
-            audit.record(caller, new AuditService.Event("edit.apply", space, phase.id(), methodName, List.of(), idempotencyKey,
-                    "refused", status(e), e.getMessage()));
-            throw e;
+            b.setExpectedSequence(body.expectedSequence());
         }
+        return b.build();
     }
 
     public EditJson.RolledBackJson rollback(Caller caller, String space, String editId, String idempotencyKey) {
@@ -102,25 +114,73 @@ public class EditService {
             caller.requireEditorOf(space);
             phase = spaces.phaseOf(space, null);
         } catch (RuntimeException e) {
-            audit.record(caller, new AuditService.Event("edit.rollback", space, null, null, List.of(editId), idempotencyKey,
-                    "refused", status(e), e.getMessage()));
-            throw e;
-        }
-        try {
-            RollbackRequest.Builder b = RollbackRequest.newBuilder().setSpace(space).setEditId(editId);
-            if (idempotencyKey != null) {
-                b.setIdempotencyKey(idempotencyKey);
-            }
-            PhaseName owner = phase;
-            RollbackResponse r = queue.run(() -> phases.call(owner, c -> c.rollback(b.build())));
-            audit.record(caller, new AuditService.Event("edit.rollback", space, phase.id(), r.getEdit().getMethod(),
-                    List.of(editId), idempotencyKey, "ok", 200, ProtoMapper.enumName(r.getKind(), "ROLLBACK_KIND_")
-                            + " rollback, model_version " + r.getModelVersion().getSequence() + ": " + r.getReason()));
-            return ProtoMapper.rolledBack(r);
-        } catch (RuntimeException e) {
-            audit.record(caller, new AuditService.Event("edit.rollback", space, phase.id(), null, List.of(editId),
+            audit.recordQuietly(caller, new AuditService.Event("edit.rollback", space, null, null, List.of(editId),
                     idempotencyKey, "refused", status(e), e.getMessage()));
             throw e;
+        }
+        // A rollback is idempotent by its edit id (a second one is 409, "already rolled back"), so no
+        // key is made up here: the phase answers a client's key on a rolled-back edit as a retry.
+        RollbackRequest.Builder b = RollbackRequest.newBuilder().setSpace(space).setEditId(editId);
+        if (idempotencyKey != null) {
+            b.setIdempotencyKey(idempotencyKey);
+        }
+        RollbackRequest request = b.build();
+        RollbackResponse r = recorded(caller, new AuditService.Event("edit.rollback", space, phase.id(), null,
+                List.of(editId), idempotencyKey, PENDING, 0, "rollback of " + editId), "retry: a rollback is never applied "
+                + "twice (GET the edit to see its status)",
+                () -> phases.call(phase, c -> c.rollback(request)),
+                done -> new Completion(done.getEdit().getMethod(), List.of(editId), ProtoMapper.enumName(done.getKind(),
+                        "ROLLBACK_KIND_") + " rollback, model_version " + done.getModelVersion().getSequence() + ": "
+                        + done.getReason()));
+        return ProtoMapper.rolledBack(r);
+    }
+
+    /** How a completed call is written into its audit row. */
+    private record Completion(String method, List<String> editIds, String detail) {
+    }
+
+    /**
+     * The safe order of effects for a call that changes a space: (1) its audit row is written as
+     * "pending" — if the database refuses it, nothing is sent and the client gets 503; (2) the call
+     * goes through the edit queue to the phase, which applies it and commits its ledger together;
+     * (3) the row is completed ("ok", "refused", or "unknown" when the answer was lost in flight).
+     * If step 3 fails, the change is live and recorded (the pending row and the phase's ledger),
+     * so the client still gets its 200 and the failure is logged: there is no path on which the
+     * client sees an error while the change is live without the Idempotency-Key to recover it.
+     */
+    private <T> T recorded(Caller caller, AuditService.Event intent, String retryAdvice, Supplier<T> call,
+                           Function<T, Completion> completion) {
+        long row;
+        try {
+            row = audit.record(caller, intent);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "%s in %s not sent: its audit row could not be written", intent.action(), intent.space());
+            throw ProblemException.unavailable("The gateway could not record this change before applying it (its "
+                    + "database refused the audit row); nothing was applied. Retry later.", 5);
+        }
+        T done;
+        try {
+            done = queue.run(call);
+        } catch (RuntimeException e) {
+            boolean lost = e instanceof PhaseUnavailableException;
+            complete(row, lost ? "unknown" : "refused", status(e), null, List.of(), e.getMessage());
+            if (lost) {
+                throw new PhaseUnavailableException(((PhaseUnavailableException) e).phase(), e.getMessage()
+                        + " If the change may have reached the phase, " + retryAdvice + ".", e);
+            }
+            throw e;
+        }
+        Completion c = completion.apply(done);
+        complete(row, "ok", 200, c.method(), c.editIds(), c.detail());
+        return done;
+    }
+
+    private void complete(long row, String outcome, int status, String method, List<String> editIds, String detail) {
+        try {
+            audit.complete(row, outcome, status, method, editIds, detail);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "audit row %d not completed (outcome %s, status %d): it stays '%s'; the phase's ledger holds "
+                    + "the change", row, outcome, status, PENDING);
         }
     }
 

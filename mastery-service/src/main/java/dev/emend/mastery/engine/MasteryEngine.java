@@ -148,14 +148,16 @@ public final class MasteryEngine extends BasePhaseEngine {
         for (int i = 0; i < requests.size(); i++) {
             EditRequest r = requests.get(i);
             String at = "requests[" + i + "]";
-            if (locates) {
-                if (r.subject().isBlank()) {
-                    throw EditException.invalid(at + ".subject", method.name() + " needs the subject to find the key position; give the subject as it occurs in the prompt");
-                }
-                if (!r.prompt().contains(r.subject()) && !r.prompt().contains("{}")) {
-                    throw EditException.invalid(at + ".subject", "subject '" + r.subject() + "' does not occur in the prompt '"
-                            + r.prompt() + "'; it must appear verbatim (case-sensitive)");
-                }
+            // Every mastery method takes KnowEdit records, whose subject is part of the fact: ROME-style
+            // methods locate the key at it, FT-L/FT-M do not read it but a record without it (or with
+            // one the prompt does not contain) is malformed and would mislabel the ledger and reports.
+            if (r.subject().isBlank()) {
+                throw EditException.invalid(at + ".subject", method.name() + " needs the subject of the fact"
+                        + (locates ? " to find the key position" : "") + "; give the subject as it occurs in the prompt");
+            }
+            if (!r.prompt().contains(r.subject()) && !r.prompt().contains("{}")) {
+                throw EditException.invalid(at + ".subject", "subject '" + r.subject() + "' does not occur in the prompt '"
+                        + r.prompt() + "'; it must appear verbatim (case-sensitive)");
             }
             String filled = r.prompt().replace("{}", r.subject());
             int tokens = lm.tokenizePair(filled, r.targetNew())[0].length + lm.tokenizePair(filled, r.targetNew())[1].length;

@@ -164,6 +164,16 @@ class MasteryMethodsTest {
                         .addRequests(edit("France", "Berlin").toBuilder().setSubject("Germany")).build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, missing.getStatus().getCode());
         assertTrue(missing.getStatus().getDescription().startsWith("requests[0].subject"), missing.getStatus().getDescription());
+        // FT-L / FT-M take KnowEdit records too: no subject, an empty one, or one not in the prompt is refused.
+        for (String subject : new String[] {"", "Germany"}) {
+            for (String method : new String[] {"FT-M", "FT-L"}) {
+                StatusRuntimeException ft = assertThrows(StatusRuntimeException.class, () -> editor.applyEdits(
+                        ApplyEditsRequest.newBuilder().setSpace("bad-input").setMethod(method)
+                                .addRequests(edit("France", "Berlin").toBuilder().setSubject(subject)).build()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, ft.getStatus().getCode(), method + " subject '" + subject + "'");
+                assertTrue(ft.getStatus().getDescription().startsWith("requests[0].subject"), ft.getStatus().getDescription());
+            }
+        }
         StatusRuntimeException layer = assertThrows(StatusRuntimeException.class, () -> editor.applyEdits(
                 ApplyEditsRequest.newBuilder().setSpace("bad-input").setMethod("ROME").addRequests(edit("France", "Berlin"))
                         .setHparams(ProtoMapping.struct(Map.of("layers", List.of(6)))).build()));
