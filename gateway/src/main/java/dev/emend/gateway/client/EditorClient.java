@@ -52,7 +52,7 @@ public abstract class EditorClient {
         try {
             return f.apply(EditorGrpc.newBlockingStub(channels.phase(phase())).withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS));
         } catch (StatusRuntimeException e) {
-            throw PhaseRequestException.from(phase().id(), e);
+            throw PhaseRequestException.from(phase().id(), PhaseChannels.reconnectIfUnavailable(channels.phase(phase()), e));
         }
     }
 

@@ -34,11 +34,11 @@ public class EvaluationClient {
         return EvaluationGrpc.newBlockingStub(channels.evaluation()).withDeadlineAfter(seconds, TimeUnit.SECONDS);
     }
 
-    private static <T> T wrap(Supplier<T> s) {
+    private <T> T wrap(Supplier<T> s) {
         try {
             return s.get();
         } catch (StatusRuntimeException e) {
-            throw PhaseRequestException.from(NAME, e);
+            throw PhaseRequestException.from(NAME, PhaseChannels.reconnectIfUnavailable(channels.evaluation(), e));
         }
     }
 

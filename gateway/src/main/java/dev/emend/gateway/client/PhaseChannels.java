@@ -49,6 +49,19 @@ public class PhaseChannels {
         return e.host() + ":" + e.port();
     }
 
+    /**
+     * After a call failed with UNAVAILABLE, asks the channel to reconnect now instead of at gRPC's
+     * next reconnect-backoff attempt (1 s growing x1.6 up to 2 min), so a phase service that comes
+     * back is reached within about a second rather than up to ~17 s later (measured, cli/README).
+     * Returns {@code e} for the caller to map.
+     */
+    public static io.grpc.StatusRuntimeException reconnectIfUnavailable(ManagedChannel channel, io.grpc.StatusRuntimeException e) {
+        if (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE) {
+            channel.resetConnectBackoff();
+        }
+        return e;
+    }
+
     private static ManagedChannel open(String host, int port) {
         return ManagedChannelBuilder.forAddress(host, port).usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024).build();

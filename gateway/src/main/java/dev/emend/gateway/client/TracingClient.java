@@ -30,7 +30,7 @@ public class TracingClient {
         try {
             return TracingGrpc.newBlockingStub(channels.phase(PhaseName.MASTERY)).withDeadlineAfter(305, TimeUnit.SECONDS).trace(r);
         } catch (StatusRuntimeException e) {
-            throw PhaseRequestException.from(PhaseName.MASTERY.id(), e);
+            throw PhaseRequestException.from(PhaseName.MASTERY.id(), PhaseChannels.reconnectIfUnavailable(channels.phase(PhaseName.MASTERY), e));
         }
     }
 
