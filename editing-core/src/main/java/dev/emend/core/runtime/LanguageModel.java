@@ -67,7 +67,7 @@ public final class LanguageModel implements AutoCloseable {
      * tokenizer wrapper never adds special tokens, so the model adds it here, once.
      */
     private static int resolveBos(Path dir, ModelFamily family, ModelConfig config) {
-        boolean add = "llama".equals(family.name());
+        boolean add = family.addsBosByDefault();
         Path tc = dir == null ? null : dir.resolve("tokenizer_config.json");
         if (tc != null && java.nio.file.Files.isRegularFile(tc)) {
             try {
