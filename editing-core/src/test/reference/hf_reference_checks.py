@@ -166,15 +166,16 @@ def check_gpt2_against_harness():
         return
     sys.path.insert(0, HARNESS)
     import gpt2_torch
-    cfg, W, golden = load("gpt2-fp32")
-    model = gpt2_torch.GPT2LMHeadModel.from_pretrained(os.path.join(GOLDEN, "gpt2-fp32")).eval()
-    worst = 0.0
-    with torch.no_grad():
-        for c in golden["cases"]:
-            ids, mask = torch.tensor(c["input_ids"]), torch.tensor(c["attention_mask"])
-            theirs = torch.log_softmax(model(ids, attention_mask=mask, position_ids=R.position_ids_from_mask(mask)).logits, -1)
-            worst = max(worst, max_diff_real(logprobs(cfg, W, ids, mask), theirs, mask))
-    report("gpt2-fp32: this reference vs reference-harness/gpt2_torch.py", worst, 1e-5)
+    for name in ("gpt2-fp32", "gpt2-hub-layout-fp32"):
+        cfg, W, golden = load(name)
+        model = gpt2_torch.GPT2LMHeadModel.from_pretrained(os.path.join(GOLDEN, name)).eval()
+        worst = 0.0
+        with torch.no_grad():
+            for c in golden["cases"]:
+                ids, mask = torch.tensor(c["input_ids"]), torch.tensor(c["attention_mask"])
+                theirs = torch.log_softmax(model(ids, attention_mask=mask, position_ids=R.position_ids_from_mask(mask)).logits, -1)
+                worst = max(worst, max_diff_real(logprobs(cfg, W, ids, mask), theirs, mask))
+        report(f"{name}: this reference vs reference-harness/gpt2_torch.py", worst, 1e-5)
     # and its independent safetensors reader reads our writer's files to the same tensors
     theirs, _ = gpt2_torch.read_safetensors(os.path.join(GOLDEN, "gpt2-fp32", "model.safetensors"))
     ours = R.read_safetensors(os.path.join(GOLDEN, "gpt2-fp32", "model.safetensors"))
@@ -196,10 +197,25 @@ def check_storage():
     report("llama3-bf16-sharded: shard files other than 2", abs(len(set(wm.values())) - 2), 0)
 
 
+def check_hub_layout():
+    """The Hub-layout Llama-2 checkpoint loads (prefix/buffer handling as from_pretrained) to exactly
+    the tensors of its save_pretrained twin, so their goldens are identical."""
+    _, a = R.read_checkpoint(os.path.join(GOLDEN, "llama2-hub-layout-fp32"))
+    _, b = R.read_checkpoint(os.path.join(GOLDEN, "llama2-fp32"))
+    same = set(a) == set(b) and all(torch.equal(a[k], b[k]) for k in a)
+    report("llama2-hub-layout-fp32: tensors differing from llama2-fp32 after loading", 0 if same else 1, 0)
+    with open(os.path.join(GOLDEN, "llama2-hub-layout-fp32", "golden.json")) as f:
+        ga = json.load(f)["cases"]
+    with open(os.path.join(GOLDEN, "llama2-fp32", "golden.json")) as f:
+        gb = json.load(f)["cases"]
+    report("llama2-hub-layout-fp32: golden cases differing from llama2-fp32's", sum(x != y for x, y in zip(ga, gb)), 0)
+
+
 def run_all():
     torch.set_num_threads(1)
     check_storage()
     check_gpt2_against_harness()
+    check_hub_layout()
     for name in R.CASES:
         check_case(name)
     check_sensitivities()

@@ -7,8 +7,8 @@ import dev.emend.core.model.Projection;
 import java.util.List;
 
 /**
- * Reads EasyEdit's {@code inner_params} (a module name such as {@code transformer.h[4].mlp.c_proj.weight}
- * or {@code model.layers[27].mlp.down_proj.weight}, resolved by the model's family) as the index of
+ * Reads EasyEdit's {@code inner_params} (one module name in EasyEdit's form {@code <layers>[L].<module>.weight},
+ * resolved by the model's family with {@code DecoderModel.resolveModule}) as the index of
  * the layer whose MLP down-projection the method wraps. GRACE and WISE in Emend wrap the
  * down-projection only.
  */
@@ -16,7 +16,7 @@ public final class InnerParams {
     private InnerParams() {
     }
 
-    /** EasyEdit's name of a layer's MLP down-projection weight, e.g. {@code model.layers[3].mlp.down_proj.weight}. */
+    /** EasyEdit's name of a layer's MLP down-projection weight ({@code <layers module>[L].<down projection>.weight}). */
     public static String name(DecoderModel model, int layer) {
         return model.layersModule() + "[" + layer + "]." + model.relativeModuleName(Projection.MLP_DOWN) + ".weight";
     }

@@ -42,8 +42,8 @@ public final class LoraEditor {
     }
 
     /**
-     * Maps an EasyEdit/PEFT module name (short, e.g. {@code c_proj}/{@code down_proj}, or full,
-     * e.g. {@code model.layers.3.mlp.down_proj}) to a module of this model, by its family.
+     * Maps an EasyEdit/PEFT module name (short, as {@code DecoderModel.shortModuleNames()} lists,
+     * or full, as {@code DecoderModel.moduleName}) to a module of this model, by its family.
      */
     public ModuleRef module(String module) {
         try {

@@ -35,10 +35,38 @@ public abstract class DecoderModel {
      * Other names the same tensor may carry in a checkpoint file (e.g. GPT-2 saved as
      * {@code GPT2Model} lacks the {@code transformer.} prefix). Canonical name first.
      */
-    public abstract List<String> checkpointNames(String canonical);
+    public List<String> checkpointNames(String canonical) {
+        return List.of(canonical);
+    }
 
-    /** Parameters that may be absent from a checkpoint because they are tied to another. */
-    public abstract Map<String, String> tiedParameters();
+    /** Parameters that may be absent from a checkpoint because they are tied to another: a tied LM head. */
+    public Map<String, String> tiedParameters() {
+        return config.tieWordEmbeddings() ? Map.of("lm_head.weight", tokenEmbeddingName()) : Map.of();
+    }
+
+    /** Adds the weight (and bias) shape of every projection of {@code layer}, as stored for its layout. */
+    protected void putLinearShapes(Map<String, Shape> shapes, int layer) {
+        for (Projection p : projections()) {
+            LinearRef r = linear(layer, p);
+            shapes.put(r.weight(), r.layout() == WeightLayout.IN_OUT ? new Shape(r.inFeatures(), r.outFeatures())
+                    : new Shape(r.outFeatures(), r.inFeatures()));
+            if (r.bias() != null) {
+                shapes.put(r.bias(), new Shape(r.outFeatures()));
+            }
+        }
+    }
+
+    /**
+     * The usual Hugging Face initialisation: N(0, 0.02) for matrices, 1 for the norm weights
+     * {@code isNormWeight} picks, 0 for biases; drawn in {@link #parameterShapes()} order.
+     */
+    protected Map<String, NDArray> initialiseNormal(NDManager m, long seed, java.util.function.Predicate<String> isNormWeight) {
+        java.util.Random rnd = new java.util.Random(seed);
+        Map<String, NDArray> p = new java.util.LinkedHashMap<>();
+        parameterShapes().forEach((name, shape) -> p.put(name, isNormWeight.test(name) ? filled(m, shape, 1f)
+                : name.endsWith(".bias") ? filled(m, shape, 0f) : normal(m, rnd, shape, 0.02)));
+        return p;
+    }
 
     /** Freshly initialised parameters (the family's usual scheme) from a seed. */
     public abstract Map<String, NDArray> initialise(NDManager manager, long seed);

@@ -76,15 +76,15 @@ public final class Gpt2Model extends DecoderModel {
         return List.of(canonical);
     }
 
-    @Override
-    public Map<String, String> tiedParameters() {
-        return config.tieWordEmbeddings() ? Map.of("lm_head.weight", PREFIX + "wte.weight") : Map.of();
-    }
-
     /** The causal-mask buffers older GPT-2 checkpoints saved; Hugging Face skips them on load. */
     @Override
     public boolean ignoredByHuggingFace(String name) {
-        return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias") || super.ignoredByHuggingFace(name);
+        return isAttentionMaskBuffer(name) || super.ignoredByHuggingFace(name);
+    }
+
+    /** GPT-2's and GPT-J's non-persistent causal-mask buffers ({@code attn.bias}, {@code attn.masked_bias}). */
+    public static boolean isAttentionMaskBuffer(String name) {
+        return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias");
     }
 
     @Override

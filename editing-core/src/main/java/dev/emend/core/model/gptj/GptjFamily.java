@@ -35,8 +35,12 @@ public final class GptjFamily implements ModelFamily {
         int embd = ModelConfig.intField(o, ModelConfig.REQUIRED, "n_embd", "hidden_size");
         int heads = ModelConfig.intField(o, ModelConfig.REQUIRED, "n_head", "num_attention_heads");
         int headDim = ModelConfig.evenHeadDim(embd, heads);
-        // HF sizes the sinusoid table by n_embd when rotary_dim is null, which only fits one head: refuse it.
-        int rotaryDim = ModelConfig.intField(o, ModelConfig.REQUIRED, "rotary_dim");
+        // Absent: GPTJConfig's default, 64. Null: HF sizes the sinusoid table by n_embd, which only
+        // fits a single head, so it is refused.
+        if (o.has("rotary_dim") && o.get("rotary_dim").isJsonNull()) {
+            ModelConfig.refuse("gptj", "rotary_dim", "null", "a positive even width at most the head width " + headDim);
+        }
+        int rotaryDim = ModelConfig.intField(o, 64, "rotary_dim");
         if (rotaryDim <= 0 || rotaryDim % 2 != 0 || rotaryDim > headDim) {
             throw new CheckpointException("config.json: field 'rotary_dim' = " + rotaryDim
                     + " must be even, positive and at most the head width " + headDim + " (n_embd / n_head)");

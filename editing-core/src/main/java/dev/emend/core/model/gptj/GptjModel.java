@@ -15,10 +15,10 @@ import dev.emend.core.model.Projection;
 import dev.emend.core.model.Rotary;
 import dev.emend.core.model.WeightLayout;
 import dev.emend.core.model.Weights;
+import dev.emend.core.model.gpt2.Gpt2Model;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * GPT-J's forward pass (Hugging Face {@code modeling_gptj.py}): token embeddings only (no learned
@@ -57,13 +57,7 @@ public final class GptjModel extends DecoderModel {
         for (int l = 0; l < config.numLayers(); l++) {
             s.put(h(l, "ln_1.weight"), new Shape(d));
             s.put(h(l, "ln_1.bias"), new Shape(d));
-            for (Projection p : projections()) {
-                LinearRef r = linear(l, p);
-                s.put(r.weight(), new Shape(r.outFeatures(), r.inFeatures()));
-                if (r.bias() != null) {
-                    s.put(r.bias(), new Shape(r.outFeatures()));
-                }
-            }
+            putLinearShapes(s, l);
         }
         s.put(PREFIX + "ln_f.weight", new Shape(d));
         s.put(PREFIX + "ln_f.bias", new Shape(d));
@@ -74,30 +68,15 @@ public final class GptjModel extends DecoderModel {
         return s;
     }
 
-    @Override
-    public List<String> checkpointNames(String canonical) {
-        return List.of(canonical);
-    }
-
-    @Override
-    public Map<String, String> tiedParameters() {
-        return config.tieWordEmbeddings() ? Map.of("lm_head.weight", tokenEmbeddingName()) : Map.of();
-    }
-
     /** The causal-mask buffers GPT-J checkpoints such as EleutherAI/gpt-j-6B carry; Hugging Face skips them. */
     @Override
     public boolean ignoredByHuggingFace(String name) {
-        return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias") || super.ignoredByHuggingFace(name);
+        return Gpt2Model.isAttentionMaskBuffer(name) || super.ignoredByHuggingFace(name);
     }
 
     @Override
     public Map<String, NDArray> initialise(NDManager m, long seed) {
-        Random rnd = new Random(seed);
-        Map<String, NDArray> p = new LinkedHashMap<>();
-        parameterShapes().forEach((name, shape) -> p.put(name,
-                name.endsWith("ln_1.weight") || name.endsWith("ln_f.weight") ? filled(m, shape, 1f)
-                        : name.endsWith(".bias") ? filled(m, shape, 0f) : normal(m, rnd, shape, 0.02)));
-        return p;
+        return initialiseNormal(m, seed, name -> name.endsWith("ln_1.weight") || name.endsWith("ln_f.weight"));
     }
 
     @Override

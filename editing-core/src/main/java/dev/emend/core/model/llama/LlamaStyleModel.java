@@ -18,7 +18,6 @@ import dev.emend.core.model.Weights;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * The Llama-style forward pass shared by Llama, Mistral, Qwen2 and Qwen3 (their Hugging Face
@@ -53,16 +52,10 @@ public final class LlamaStyleModel extends DecoderModel {
         s.put(tokenEmbeddingName(), new Shape(config.vocabSize(), d));
         for (int l = 0; l < config.numLayers(); l++) {
             s.put(layer(l, "input_layernorm.weight"), new Shape(d));
-            for (Projection p : projections()) {
-                LinearRef r = linear(l, p);
-                s.put(r.weight(), new Shape(r.outFeatures(), r.inFeatures()));
-                if (r.bias() != null) {
-                    s.put(r.bias(), new Shape(r.outFeatures()));
-                }
-                if (p == Projection.ATTN_K && options.qkNorm()) {
-                    s.put(layer(l, "self_attn.q_norm.weight"), new Shape(config.headDim()));
-                    s.put(layer(l, "self_attn.k_norm.weight"), new Shape(config.headDim()));
-                }
+            putLinearShapes(s, l);
+            if (options.qkNorm()) {
+                s.put(layer(l, "self_attn.q_norm.weight"), new Shape(config.headDim()));
+                s.put(layer(l, "self_attn.k_norm.weight"), new Shape(config.headDim()));
             }
             s.put(layer(l, "post_attention_layernorm.weight"), new Shape(d));
         }
@@ -71,16 +64,6 @@ public final class LlamaStyleModel extends DecoderModel {
             s.put("lm_head.weight", new Shape(config.vocabSize(), d));
         }
         return s;
-    }
-
-    @Override
-    public List<String> checkpointNames(String canonical) {
-        return List.of(canonical);
-    }
-
-    @Override
-    public Map<String, String> tiedParameters() {
-        return config.tieWordEmbeddings() ? Map.of("lm_head.weight", tokenEmbeddingName()) : Map.of();
     }
 
     /** The RoPE frequency buffer older Llama checkpoints saved; Hugging Face recomputes it. */
@@ -96,12 +79,7 @@ public final class LlamaStyleModel extends DecoderModel {
 
     @Override
     public Map<String, NDArray> initialise(NDManager m, long seed) {
-        Random rnd = new Random(seed);
-        Map<String, NDArray> p = new LinkedHashMap<>();
-        parameterShapes().forEach((name, shape) -> p.put(name,
-                name.endsWith("norm.weight") || name.endsWith("layernorm.weight") ? filled(m, shape, 1f)
-                        : name.endsWith(".bias") ? filled(m, shape, 0f) : normal(m, rnd, shape, 0.02)));
-        return p;
+        return initialiseNormal(m, seed, name -> name.endsWith("norm.weight"));
     }
 
     @Override
