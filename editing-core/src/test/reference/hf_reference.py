@@ -24,6 +24,9 @@ Modes:
   --score DIR --sequences IDS.json [--result OUT.json]
                                    per-sequence next-token log-probs and 8 greedy tokens of the
                                    checkpoint in DIR for each token-id sequence of IDS.json
+  --golden-for DIR --sequences IDS.json
+                                   DIR/golden.json in the fixture format for those sequences (so the
+                                   Java golden test can run on a real-vocabulary checkpoint)
 """
 
 import argparse
@@ -562,7 +565,7 @@ _case("mistral-fp32", "mistral", _sz(MISTRAL_CONFIG, hidden_size=32, intermediat
       "llama2", seed=4, bos="<s>", eos="</s>")
 # The layouts of checkpoints as they sit on the Hub from before save_pretrained dropped buffers: GPT-2's
 # original conversion (no "transformer." prefix, a causal-mask buffer h.N.attn.bias [1,1,P,P] per layer)
-# and Llama-2's 2023 safetensors (a rotary_emb.inv_freq buffer per layer). Same weights as their
+# and Llama files saved while inv_freq was a persistent buffer (a rotary_emb.inv_freq tensor per layer). Same weights as their
 # save_pretrained twins above; n_positions 128 keeps the buffers small.
 _case("gpt2-hub-layout-fp32", "gpt2", _sz(GPT2_CONFIG, n_embd=32, n_head=4, n_layer=2, n_positions=128, n_ctx=128),
       "gpt2", bos="<|endoftext|>", eos="<|endoftext|>", long_len=110, hub_layout=True)
@@ -810,6 +813,19 @@ def make_rows(seed, vocab, lengths):
     return [torch.randint(0, vocab, (n,), generator=g).tolist() for n in lengths]
 
 
+def write_golden(out, family, dtype, cases, generator):
+    golden = OrderedDict([
+        ("family", family), ("class", CLASS[family]), ("weights_dtype", dtype),
+        ("compute", "float32" + ("" if dtype == "float32" else f" ({dtype} weights upcast to fp32 before use)")),
+        ("generator", generator), ("torch", torch.__version__),
+        ("position_ids", "cumsum(attention_mask)-1 clamped at 0 (as HF generate)"),
+        ("pad_token_id_in_inputs", 0),
+        ("cases", cases)])
+    with open(os.path.join(out, "golden.json"), "w") as f:
+        json.dump(golden, f, separators=(",", ":"))
+        f.write("\n")
+
+
 def build_case(name, out_root, verbose=True):
     spec = CASES[name]
     tok, special_ids, tok_size = tiny_tokenizer(SPECIALS[spec["tok"]])
@@ -856,18 +872,8 @@ def build_case(name, out_root, verbose=True):
             raise RuntimeError(f"{name}/{cname}: no prompt with greedy top-2 gap >= {MIN_GAP} in 20 draws")
         cases.append(c)
         gaps.append(gap)
-    golden = OrderedDict([
-        ("family", spec["family"]), ("class", CLASS[spec["family"]]), ("weights_dtype", spec["dtype"]),
-        ("compute", "float32" + ("" if spec["dtype"] == "float32" else
-                                 f" ({spec['dtype']} weights upcast to fp32 before use)")),
-        ("generator", f"hf_reference.py --case {name} --out editing-core/src/test/resources/golden"),
-        ("torch", torch.__version__),
-        ("position_ids", "cumsum(attention_mask)-1 clamped at 0 (as HF generate)"),
-        ("pad_token_id_in_inputs", 0),
-        ("cases", cases)])
-    with open(os.path.join(out, "golden.json"), "w") as f:
-        json.dump(golden, f, separators=(",", ":"))
-        f.write("\n")
+    write_golden(out, spec["family"], spec["dtype"], cases,
+                 f"editing-core/src/test/reference/hf_reference.py --case {name} --out editing-core/src/test/resources/golden")
     if verbose:
         print(f"{name}: vocab {vocab}, {sum(t.numel() for t in W.values())} params, "
               f"smallest greedy top-2 gap {min(gaps):.2e}")
@@ -895,7 +901,8 @@ def gpt2_tokenizer_json(encoder_path, merges_path):
         "added_tokens": [{"id": vocab["<|endoftext|>"], "content": "<|endoftext|>", "single_word": False,
                           "lstrip": False, "rstrip": False, "normalized": True, "special": True}],
         "normalizer": None, "pre_tokenizer": byte_level,
-        "post_processor": dict(byte_level, trim_offsets=False), "decoder": byte_level,
+        "post_processor": dict(byte_level, add_prefix_space=True, trim_offsets=False),
+        "decoder": dict(byte_level, add_prefix_space=True),
         "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "",
                   "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False,
                   "vocab": vocab, "merges": merges},
@@ -963,18 +970,39 @@ def real_tokenizer_checkpoint(tok_path, family, out, tok_config=None, vocab_size
           f"bos {cfg.get('bos_token_id')}, eos {cfg.get('eos_token_id')}")
 
 
-def score(ckpt_dir, seq_path, result_path=None):
-    cfg, W = read_checkpoint(ckpt_dir)
-    W = upcast(W)
+def read_sequences(seq_path, vocab):
     with open(seq_path) as f:
         seqs = json.load(f)
     if not isinstance(seqs, list) or not all(isinstance(s, list) and s for s in seqs):
         raise ValueError(f"{seq_path}: expected a JSON list of non-empty lists of token ids")
+    for s in seqs:
+        bad = [t for t in s if not isinstance(t, int) or t < 0 or t >= vocab]
+        if bad:
+            raise ValueError(f"{seq_path}: token id {bad[0]!r} outside [0, {vocab})")
+    return seqs
+
+
+def golden_for(ckpt_dir, seq_path):
+    """golden.json (the fixture format) for an existing checkpoint directory: one case per sequence
+    of at least 2 tokens (`seq-<i>`), and the first three of them as a left-padded batch."""
+    cfg, W = read_checkpoint(ckpt_dir)
+    dtypes = {str(v.dtype).replace("torch.", "") for v in W.values()}
+    W = upcast(W)
+    seqs = [s for s in read_sequences(seq_path, cfg["vocab_size"]) if len(s) >= 2]
+    cases = [logprob_case(cfg, W, f"seq-{i}", [s], None)[0] for i, s in enumerate(seqs)]
+    if len(seqs) >= 3:
+        cases.append(logprob_case(cfg, W, "batch-left-padded", seqs[:3], "left")[0])
+    write_golden(ckpt_dir, cfg["model_type"], "+".join(sorted(dtypes)), cases,
+                 f"hf_reference.py --golden-for {ckpt_dir} --sequences {seq_path}")
+    print(f"{ckpt_dir}/golden.json: {len(cases)} cases")
+
+
+def score(ckpt_dir, seq_path, result_path=None):
+    cfg, W = read_checkpoint(ckpt_dir)
+    W = upcast(W)
+    seqs = read_sequences(seq_path, cfg["vocab_size"])
     results = []
     for s in seqs:
-        bad = [t for t in s if not isinstance(t, int) or t < 0 or t >= cfg["vocab_size"]]
-        if bad:
-            raise ValueError(f"{seq_path}: token id {bad[0]!r} outside [0, {cfg['vocab_size']})")
         lp = torch.log_softmax(logits_of(cfg, W, torch.tensor([s])), dim=-1)[0]
         nxt = [_round(lp[t, s[t + 1]]) for t in range(len(s) - 1)]
         g, gap = greedy(cfg, W, s)
@@ -1002,6 +1030,7 @@ def main(argv=None):
     ap.add_argument("--vocab-size", type=int)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--score")
+    ap.add_argument("--golden-for")
     ap.add_argument("--sequences")
     ap.add_argument("--result")
     a = ap.parse_args(argv)
@@ -1014,10 +1043,10 @@ def main(argv=None):
             ap.error("--real-tokenizer needs --family and --out")
         return real_tokenizer_checkpoint(a.real_tokenizer, a.family, a.out, a.tokenizer_config, a.vocab_size, a.seed,
                                          a.merges)
-    if a.score:
+    if a.score or a.golden_for:
         if not a.sequences:
-            ap.error("--score needs --sequences")
-        return score(a.score, a.sequences, a.result)
+            ap.error("--score / --golden-for need --sequences")
+        return score(a.score, a.sequences, a.result) if a.score else golden_for(a.golden_for, a.sequences)
     if not a.out or not (a.all or a.case):
         ap.error("give --all or --case NAME, with --out DIR (or --self-check, --real-tokenizer, --score)")
     for name in (CASES if a.all else [a.case]):
