@@ -11,8 +11,12 @@ import java.util.Map;
  * A decoder-only transformer family's forward pass, written as explicit NDArray operations
  * with hook points (not TorchScript), over a {@link Weights} view so that the same code runs
  * the base model and every edited overlay. Subclasses supply the family's pieces (embeddings,
- * norms, attention projections, MLP); this class holds what all families share: masks,
- * positions, scaled dot-product attention with a KV cache and grouped-query expansion.
+ * norms, attention projections, MLP) and everything callers may ask about the family (tensor
+ * and Hugging Face module names, the projection editors change, the final norm, the LM head);
+ * this class holds what all families share: masks (causal, padding, sliding window), positions,
+ * scaled dot-product attention with a KV cache and grouped-query expansion, and the only reads
+ * of the weights ({@link #linear(Weights, LinearRef, int, Projection, NDArray, Hooks, HookContext)},
+ * {@link #embedding}, {@link #vector}, {@link #lmHead}).
  *
  * <p>Every array an implementation creates derives from the request's arrays (activations come
  * first in each op), so results belong to the caller's manager and never to the weights'.
