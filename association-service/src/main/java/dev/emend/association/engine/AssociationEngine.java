@@ -18,6 +18,7 @@ import dev.emend.core.edit.BasePhaseEngine;
 import dev.emend.core.edit.Progress;
 import dev.emend.core.edit.SpaceState;
 import dev.emend.core.model.ContextLengthException;
+import dev.emend.core.model.Projection;
 import dev.emend.core.runtime.LanguageModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,8 +55,7 @@ public final class AssociationEngine extends BasePhaseEngine {
     }
 
     private static String downProj(LanguageModel lm, int layer) {
-        return "llama".equals(lm.family().name()) ? "model.layers[" + layer + "].mlp.down_proj.weight"
-                : "transformer.h[" + layer + "].mlp.c_proj.weight";
+        return InnerParams.name(lm.model(), layer);
     }
 
     private static int defaultLayer(LanguageModel lm) {
@@ -118,7 +118,7 @@ public final class AssociationEngine extends BasePhaseEngine {
     }
 
     private static MethodDescriptor lora(LanguageModel lm) {
-        List<String> modules = "llama".equals(lm.family().name()) ? List.of("up_proj", "down_proj") : List.of("c_fc", "c_proj");
+        List<String> modules = List.of(lm.model().shortModuleName(Projection.MLP_UP), lm.model().shortModuleName(Projection.MLP_DOWN));
         List<HparamSpec> specs = List.of(
                 s("lora_type", "lora", List.of("lora"), "plain LoRA (AdaLoRA is not offered)"),
                 HparamSpec.of("layers", HparamType.INT_LIST, List.of(), 0.0, null, "layers to adapt; empty = all"),
@@ -180,9 +180,9 @@ public final class AssociationEngine extends BasePhaseEngine {
             }
         }
         switch (method.name()) {
-            case "GRACE" -> InnerParams.layer(hp.getStringList("inner_params"), lm.config().numLayers());
+            case "GRACE" -> InnerParams.layer(hp.getStringList("inner_params"), lm.model());
             case "WISE" -> {
-                InnerParams.layer(hp.getStringList("inner_params"), lm.config().numLayers());
+                InnerParams.layer(hp.getStringList("inner_params"), lm.model());
                 if (hp.getDoubleList("act_margin").size() != 3) {
                     throw EditException.invalid("hparams.act_margin", "give three margins [α, β, γ], e.g. [5.0, 20.0, 10.0]");
                 }
@@ -211,14 +211,14 @@ public final class AssociationEngine extends BasePhaseEngine {
         switch (method.name()) {
             case "GRACE" -> {
                 requireOne(method, requests);
-                int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.config().numLayers());
+                int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
                 payload = new GraceEditor(lm).compute(s.view(), s.codebook(layer), hp, requests.get(0), dg);
                 diags.add(diag("steps", dg[0], "loss_first", dg[1], "loss_last", dg[2], "nearest_key_distance", dg[3]));
                 notes.add(converged(dg[2], GraceEditor.class.getSimpleName()));
             }
             case "WISE" -> {
                 requireOne(method, requests);
-                int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.config().numLayers());
+                int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
                 payload = new WiseEditor(lm).compute(s.viewWithoutWise(layer), s.wiseMemory(layer), hp, requests.get(0), dg);
                 diags.add(diag("steps", dg[0], "loss_first", dg[1], "loss_last", dg[2], "edit_activation", dg[3], "ce_last", dg[4],
                         "margin_loss_last", dg[5]));

@@ -26,7 +26,7 @@ final class Latency {
     }
 
     static void run(LanguageModel lm, AssociationEngine engine, Hparams hp, JsonArray cases, String sizes, int queries) {
-        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.config().numLayers());
+        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
             JsonObject c = cases.get(i).getAsJsonObject();

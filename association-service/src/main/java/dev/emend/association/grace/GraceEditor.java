@@ -72,7 +72,7 @@ public final class GraceEditor {
 
     /** Computes the payload of one edit. {@code codebook} is the space's codebook at the layer, or null. */
     public byte[] compute(ModelView view, GraceCodebook codebook, Hparams hp, EditRequest request, double[] diagnostics) {
-        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.config().numLayers());
+        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
         String distFn = hp.getString("dist_fn");
         String replacement = hp.getString("replacement");
         if (codebook != null && (!codebook.distFn().equals(distFn) || !codebook.replacement().equals(replacement))) {

@@ -13,12 +13,12 @@ import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.HookContext;
 import dev.emend.core.model.LayerHook;
 import dev.emend.core.model.LinearRef;
+import dev.emend.core.model.ModuleRef;
 import dev.emend.core.model.Projection;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 
 /**
@@ -41,22 +41,16 @@ public final class LoraEditor {
         this.lm = lm;
     }
 
-    /** Maps an EasyEdit/PEFT module name to a projection role of this model. */
-    public static Projection projection(String module, String family) {
-        String m = module.toLowerCase(Locale.ROOT);
-        return switch (m) {
-            case "c_attn" -> Projection.ATTN_QKV;
-            case "attn.c_proj", "o_proj" -> Projection.ATTN_OUT;
-            case "c_fc", "up_proj" -> Projection.MLP_UP;
-            case "c_proj", "mlp.c_proj", "down_proj" -> Projection.MLP_DOWN;
-            case "q_proj" -> Projection.ATTN_Q;
-            case "k_proj" -> Projection.ATTN_K;
-            case "v_proj" -> Projection.ATTN_V;
-            case "gate_proj" -> Projection.MLP_GATE;
-            default -> throw EditException.invalid("hparams.target_modules", "unknown module '" + module + "' for " + family
-                    + "; GPT-2: c_attn, attn.c_proj, c_fc, c_proj (= mlp.c_proj); Llama: q_proj, k_proj, v_proj, o_proj,"
-                    + " gate_proj, up_proj, down_proj");
-        };
+    /**
+     * Maps an EasyEdit/PEFT module name (short, as {@code DecoderModel.shortModuleNames()} lists,
+     * or full, as {@code DecoderModel.moduleName}) to a module of this model, by its family.
+     */
+    public ModuleRef module(String module) {
+        try {
+            return lm.model().resolveModule(module);
+        } catch (IllegalArgumentException e) {
+            throw EditException.invalid("hparams.target_modules", "unknown module: " + e.getMessage());
+        }
     }
 
     /** The (layer, projection, ref) targets named by the hparams, validated against the model. */
@@ -79,12 +73,17 @@ public final class LoraEditor {
         }
         List<String> modules = hp.getStringList("target_modules");
         if (modules.isEmpty()) {
-            throw EditException.invalid("hparams.target_modules", "name at least one module, e.g. [c_fc, c_proj]");
+            throw EditException.invalid("hparams.target_modules", "name at least one module, e.g. "
+                    + List.of(lm.model().shortModuleName(Projection.MLP_UP), lm.model().shortModuleName(Projection.MLP_DOWN)));
         }
         List<Object[]> out = new ArrayList<>();
         for (int l : ls) {
             for (String mod : modules) {
-                Projection p = projection(mod, lm.family().name());
+                ModuleRef named = module(mod);
+                if (named.layer() >= 0 && named.layer() != l) {
+                    continue; // a full module name targets its own layer only
+                }
+                Projection p = named.projection();
                 LinearRef ref;
                 try {
                     ref = lm.model().linear(l, p);
@@ -93,6 +92,9 @@ public final class LoraEditor {
                 }
                 out.add(new Object[] {l, p, ref});
             }
+        }
+        if (out.isEmpty()) {
+            throw EditException.invalid("hparams.target_modules", "the named modules " + modules + " lie outside hparams.layers " + ls);
         }
         return out;
     }

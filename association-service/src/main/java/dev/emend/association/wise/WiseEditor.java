@@ -57,7 +57,7 @@ public final class WiseEditor {
 
     /** Computes the payload of one edit on the space's memory at the layer (null = empty). */
     public byte[] compute(ModelView view, WiseMemory memory, Hparams hp, EditRequest request, double[] diagnostics) {
-        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.config().numLayers());
+        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
         int dff = lm.config().intermediateSize();
         int d = lm.config().hiddenSize();
         int n = dff * d;

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -11,8 +12,12 @@ import java.util.function.UnaryOperator;
  * A decoder-only transformer family's forward pass, written as explicit NDArray operations
  * with hook points (not TorchScript), over a {@link Weights} view so that the same code runs
  * the base model and every edited overlay. Subclasses supply the family's pieces (embeddings,
- * norms, attention projections, MLP); this class holds what all families share: masks,
- * positions, scaled dot-product attention with a KV cache and grouped-query expansion.
+ * norms, attention projections, MLP) and everything callers may ask about the family (tensor
+ * and Hugging Face module names, the projection editors change, the final norm, the LM head);
+ * this class holds what all families share: masks (causal, padding, sliding window), positions,
+ * scaled dot-product attention with a KV cache and grouped-query expansion, and the only reads
+ * of the weights ({@link #linear(Weights, LinearRef, int, Projection, NDArray, Hooks, HookContext)},
+ * {@link #embedding}, {@link #vector}, {@link #lmHead}).
  *
  * <p>Every array an implementation creates derives from the request's arrays (activations come
  * first in each op), so results belong to the caller's manager and never to the weights'.
@@ -35,10 +40,38 @@ public abstract class DecoderModel {
      * Other names the same tensor may carry in a checkpoint file (e.g. GPT-2 saved as
      * {@code GPT2Model} lacks the {@code transformer.} prefix). Canonical name first.
      */
-    public abstract java.util.List<String> checkpointNames(String canonical);
+    public List<String> checkpointNames(String canonical) {
+        return List.of(canonical);
+    }
 
-    /** Parameters that may be absent from a checkpoint because they are tied to another. */
-    public abstract Map<String, String> tiedParameters();
+    /** Parameters that may be absent from a checkpoint because they are tied to another: a tied LM head. */
+    public Map<String, String> tiedParameters() {
+        return config.tieWordEmbeddings() ? Map.of("lm_head.weight", tokenEmbeddingName()) : Map.of();
+    }
+
+    /** Adds the weight (and bias) shape of every projection of {@code layer}, as stored for its layout. */
+    protected void putLinearShapes(Map<String, Shape> shapes, int layer) {
+        for (Projection p : projections()) {
+            LinearRef r = linear(layer, p);
+            shapes.put(r.weight(), r.layout() == WeightLayout.IN_OUT ? new Shape(r.inFeatures(), r.outFeatures())
+                    : new Shape(r.outFeatures(), r.inFeatures()));
+            if (r.bias() != null) {
+                shapes.put(r.bias(), new Shape(r.outFeatures()));
+            }
+        }
+    }
+
+    /**
+     * The usual Hugging Face initialisation: N(0, 0.02) for matrices, 1 for the norm weights
+     * {@code isNormWeight} picks, 0 for biases; drawn in {@link #parameterShapes()} order.
+     */
+    protected Map<String, NDArray> initialiseNormal(NDManager m, long seed, java.util.function.Predicate<String> isNormWeight) {
+        java.util.Random rnd = new java.util.Random(seed);
+        Map<String, NDArray> p = new java.util.LinkedHashMap<>();
+        parameterShapes().forEach((name, shape) -> p.put(name, isNormWeight.test(name) ? filled(m, shape, 1f)
+                : name.endsWith(".bias") ? filled(m, shape, 0f) : normal(m, rnd, shape, 0.02)));
+        return p;
+    }
 
     /** Freshly initialised parameters (the family's usual scheme) from a seed. */
     public abstract Map<String, NDArray> initialise(NDManager manager, long seed);
@@ -46,9 +79,138 @@ public abstract class DecoderModel {
     /** One linear map of a layer by role; throws when the family has no such projection. */
     public abstract LinearRef linear(int layer, Projection projection);
 
+    /** The projections every layer of this family has, in forward order. */
+    public abstract List<Projection> projections();
+
     /** The MLP down-projection of a layer: the matrix rank-one editors (ROME, MEMIT) change. */
     public LinearRef mlpDown(int layer) {
         return linear(layer, Projection.MLP_DOWN);
+    }
+
+    // ------------------------------------------------------------------ module names
+
+    /** The Hugging Face module holding the layers: {@code transformer.h}, {@code model.layers}. */
+    public abstract String layersModule();
+
+    /** The Hugging Face module of one layer, e.g. {@code transformer.h.3}, {@code model.layers.3}. */
+    public String layerModule(int layer) {
+        return layersModule() + "." + layer;
+    }
+
+    /**
+     * The Hugging Face module name of a projection, e.g. {@code transformer.h.3.mlp.c_proj} or
+     * {@code model.layers.3.mlp.down_proj}: its weight's name without {@code .weight}.
+     */
+    public String moduleName(int layer, Projection projection) {
+        String w = linear(layer, projection).weight();
+        return w.substring(0, w.length() - ".weight".length());
+    }
+
+    /** A projection's module path inside its layer, e.g. {@code mlp.c_proj}, {@code self_attn.q_proj}. */
+    public String relativeModuleName(Projection projection) {
+        return moduleName(0, projection).substring(layerModule(0).length() + 1);
+    }
+
+    /**
+     * Short names the family accepts beyond the unambiguous last path segment (PEFT/EasyEdit
+     * {@code target_modules} style). GPT-2 maps the ambiguous {@code c_proj} to the MLP, as
+     * EasyEdit's GPT-2 hyperparameters mean it.
+     */
+    protected Map<String, Projection> moduleAliases() {
+        return Map.of();
+    }
+
+    /** Every short name a projection answers to: its relative path, its last segment when unique, aliases. */
+    public Map<String, Projection> shortModuleNames() {
+        Map<String, Projection> out = new java.util.LinkedHashMap<>();
+        Map<String, Integer> lastCount = new java.util.HashMap<>();
+        for (Projection p : projections()) {
+            lastCount.merge(lastSegment(relativeModuleName(p)), 1, Integer::sum);
+        }
+        for (Projection p : projections()) {
+            String rel = relativeModuleName(p);
+            if (lastCount.get(lastSegment(rel)) == 1) {
+                out.put(lastSegment(rel), p);
+            }
+        }
+        out.putAll(moduleAliases());
+        for (Projection p : projections()) {
+            out.put(relativeModuleName(p), p);
+        }
+        return out;
+    }
+
+    /** The shortest name that {@link #resolveModule} maps back to {@code projection}. */
+    public String shortModuleName(Projection projection) {
+        String best = relativeModuleName(projection);
+        for (Map.Entry<String, Projection> e : shortModuleNames().entrySet()) {
+            if (e.getValue() == projection && e.getKey().length() < best.length()) {
+                best = e.getKey();
+            }
+        }
+        return best;
+    }
+
+    private static String lastSegment(String path) {
+        return path.substring(path.lastIndexOf('.') + 1);
+    }
+
+    /**
+     * Resolves a module name to (layer, projection): a full Hugging Face name ({@code
+     * model.layers.27.mlp.down_proj}), EasyEdit's form ({@code transformer.h[4].mlp.c_proj.weight}),
+     * or a short name without a layer ({@code c_proj}, {@code mlp.down_proj}; layer -1).
+     * Throws {@link IllegalArgumentException} listing the accepted names.
+     */
+    public ModuleRef resolveModule(String name) {
+        String n = name.trim().replaceAll("\\[(\\d+)]", ".$1");
+        if (n.endsWith(".weight") || n.endsWith(".bias")) {
+            n = n.substring(0, n.lastIndexOf('.'));
+        }
+        Map<String, Projection> shorts = shortModuleNames();
+        String layers = layersModule() + ".";
+        if (n.startsWith(layers)) {
+            String rest = n.substring(layers.length());
+            int dot = rest.indexOf('.');
+            if (dot > 0 && rest.substring(0, dot).chars().allMatch(Character::isDigit)) {
+                int layer = Integer.parseInt(rest.substring(0, dot));
+                Projection p = shorts.get(rest.substring(dot + 1));
+                if (p != null && rest.substring(dot + 1).equals(relativeModuleName(p))) {
+                    if (layer >= config.numLayers()) {
+                        throw new IllegalArgumentException("module '" + name + "': layer " + layer
+                                + " does not exist (the model has layers 0.." + (config.numLayers() - 1) + ")");
+                    }
+                    return new ModuleRef(layer, p);
+                }
+            }
+        } else if (shorts.containsKey(n)) {
+            return new ModuleRef(-1, shorts.get(n));
+        }
+        throw new IllegalArgumentException("'" + name + "' is not a linear module of this " + config.modelType()
+                + " model; use " + layerModule(0) + ".<module> (or " + layersModule() + "[0].<module>.weight) or a short name: "
+                + String.join(", ", shorts.keySet()));
+    }
+
+    /** The token-embedding matrix's tensor name ({@code transformer.wte.weight}, {@code model.embed_tokens.weight}). */
+    public abstract String tokenEmbeddingName();
+
+    /** The final norm's module ({@code transformer.ln_f}, {@code model.norm}). */
+    public abstract String finalNormModule();
+
+    /** The LM head's weight tensor: {@code lm_head.weight}, or the token embedding when tied. */
+    public String lmHeadWeightName() {
+        return config.tieWordEmbeddings() ? tokenEmbeddingName() : "lm_head.weight";
+    }
+
+    // ------------------------------------------------------------------ checkpoint tensors
+
+    /**
+     * Whether a checkpoint tensor the family does not consume is one Hugging Face also ignores
+     * when loading (non-persistent buffers older versions saved: GPT-2's {@code attn.bias} /
+     * {@code attn.masked_bias}, {@code rotary_emb.inv_freq}); those are a warning, any other
+     * unused tensor an error.
+     */
+    public boolean ignoredByHuggingFace(String checkpointName) {
+        return tiedParameters().containsKey(checkpointName);
     }
 
     /** Runs the model on {@code in}; with a cache, appends the new positions to it. */
@@ -66,17 +228,21 @@ public abstract class DecoderModel {
         long[] positions = new long[batch * len];
         float[] additive = new float[Math.multiplyExact(Math.multiplyExact(batch, len), past + len)];
         int total = past + len;
+        int window = slidingWindow();
+        int[] keyPos = new int[total];
         for (int b = 0; b < batch; b++) {
+            // keyPos[j]: the position of key j, i.e. the number of real tokens before it in its row.
             int real = 0;
-            for (int j = 0; j < past; j++) {
-                real += pastMask[b][j];
+            for (int j = 0; j < total; j++) {
+                keyPos[j] = real;
+                real += j < past ? pastMask[b][j] : in.mask()[b][j - past];
             }
             for (int t = 0; t < len; t++) {
-                positions[b * len + t] = in.mask()[b][t] == 1 ? real : 0;
-                real += in.mask()[b][t];
+                int q = past + t;
+                positions[b * len + t] = in.mask()[b][t] == 1 ? keyPos[q] : 0;
                 for (int j = 0; j < total; j++) {
                     int keyReal = j < past ? pastMask[b][j] : in.mask()[b][j - past];
-                    boolean allowed = j <= past + t && keyReal == 1;
+                    boolean allowed = j <= q && keyReal == 1 && (window <= 0 || keyPos[q] - keyPos[j] < window);
                     additive[(b * len + t) * total + j] = allowed ? 0f : -1e9f;
                 }
             }
@@ -96,9 +262,22 @@ public abstract class DecoderModel {
         return r;
     }
 
+    /**
+     * Sliding-window attention span ({@code 0} = none): a query at position {@code q} sees a key at
+     * {@code k} only if {@code q - k < window} (Mistral's {@code sliding_window}). Positions count
+     * real tokens, so padding on either side and the KV cache give the same mask.
+     */
+    protected int slidingWindow() {
+        return 0;
+    }
+
     /** The family's layers; {@code mask} is additive {@code [B,1,T,S]}, {@code positions} {@code [B,T]}. */
     protected abstract ForwardResult run(Weights w, NDArray ids, NDArray positions, NDArray mask, Hooks hooks,
                                          KvCache cache, HookContext ctx);
+
+    // ------------------------------------------------------------------ weight access
+    // Families read parameters only through these helpers, so how weights are stored (and any
+    // per-use conversion) is decided here, once.
 
     /** {@code x W} or {@code x Wᵀ} by layout, plus bias, then the projection hooks. */
     protected NDArray linear(Weights w, LinearRef ref, int layer, Projection p, NDArray x, Hooks hooks, HookContext ctx) {
@@ -114,6 +293,28 @@ public abstract class DecoderModel {
             y = ai.djl.nn.core.Linear.linear(x, weight, ref.bias() == null ? null : w.get(ref.bias())).singletonOrThrow();
         }
         return hooks.isEmpty() ? y : hooks.projection(layer, p, x, y, ctx);
+    }
+
+    /** Rows {@code ids} of the embedding matrix {@code name}. */
+    protected NDArray embedding(Weights w, String name, NDArray ids) {
+        return ai.djl.nn.core.Embedding.embedding(ids, w.get(name), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** A one-dimensional parameter (a norm's weight or bias). */
+    protected NDArray vector(Weights w, String name) {
+        return w.get(name);
+    }
+
+    /** LayerNorm over the last axis with {@code module.weight} and {@code module.bias}. */
+    protected NDArray layerNorm(Weights w, NDArray x, String module) {
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(x.getShape().tail()), vector(w, module + ".weight"),
+                vector(w, module + ".bias"), config.normEps()).singletonOrThrow();
+    }
+
+    /** RMSNorm over the last axis ({@code x / sqrt(mean(x²) + eps) · weight}) with the tensor {@code weightName}. */
+    protected NDArray rmsNorm(Weights w, NDArray x, String weightName) {
+        NDArray rms = x.square().mean(new int[] {-1}, true).add(config.normEps()).sqrt();
+        return x.div(rms).mul(vector(w, weightName));
     }
 
     /**
@@ -178,8 +379,14 @@ public abstract class DecoderModel {
      * {@link #forwardHidden} it computes nothing and hands the head to the caller instead.
      */
     protected NDArray lmHead(Weights w, NDArray hidden, String headName, String embeddingName) {
+        return lmHead(w, hidden, headName, null, embeddingName);
+    }
+
+    /** Logits with an optional head bias ({@code biasName} null for none; GPT-J has one). */
+    protected NDArray lmHead(Weights w, NDArray hidden, String headName, String biasName, String embeddingName) {
         String name = w.has(headName) ? headName : embeddingName;
-        UnaryOperator<NDArray> head = h -> ai.djl.nn.core.Linear.linear(h, w.get(name), null).singletonOrThrow();
+        NDArray bias = biasName == null ? null : vector(w, biasName);
+        UnaryOperator<NDArray> head = h -> ai.djl.nn.core.Linear.linear(h, w.get(name), bias).singletonOrThrow();
         UnaryOperator<NDArray>[] deferred = DEFERRED_HEAD.get();
         if (deferred != null) {
             deferred[0] = head;

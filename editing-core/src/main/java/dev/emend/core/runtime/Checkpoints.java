@@ -36,11 +36,14 @@ import java.nio.ByteBuffer;
 /**
  * Loads and saves Hugging Face checkpoint directories ({@code config.json}, {@code
  * model.safetensors} or a sharded index, {@code tokenizer.json}). Loading is the same code path
- * for Emend's own default model and for a downloaded GPT-2 or Llama: the family comes from
- * {@code model_type}, every tensor is checked against the shape the config implies, and weights
+ * for Emend's own default model and for a downloaded checkpoint of any supported family: the family
+ * comes from {@code architectures} and {@code model_type} ({@link ModelFamilies#forConfig}), every
+ * tensor is checked against the shape the config implies, a tensor the family does not use is an
+ * error (or a warning where Hugging Face also ignores it), and weights
  * are memory-mapped one tensor at a time (so files past 2 GiB load).
  */
 public final class Checkpoints {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Checkpoints.class);
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private Checkpoints() {
@@ -59,11 +62,8 @@ public final class Checkpoints {
         } catch (IOException | JsonParseException | IllegalStateException e) {
             throw new CheckpointException(file + ": not a valid JSON object (" + e.getMessage() + ")", e);
         }
-        if (!json.has("model_type")) {
-            throw new CheckpointException(file + ": missing field 'model_type'");
-        }
         try {
-            ModelFamily family = ModelFamilies.forModelType(json.get("model_type").getAsString());
+            ModelFamily family = ModelFamilies.forConfig(json);
             return family.parseConfig(json);
         } catch (CheckpointException e) {
             // Families word their errors as "config.json: ..."; name the actual file instead.
@@ -128,6 +128,7 @@ public final class Checkpoints {
     static BaseWeights loadWeights(Path dir, DecoderModel model, NDManager manager) {
         Map<String, NDArray> out = new LinkedHashMap<>();
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+            checkUnused(dir, model, ckpt.names());
             Map<String, String> tied = model.tiedParameters();
             for (Map.Entry<String, Shape> e : model.parameterShapes().entrySet()) {
                 String canonical = e.getKey();
@@ -160,6 +161,40 @@ public final class Checkpoints {
             throw new CheckpointException(dir + ": cannot read weights: " + e.getMessage(), e);
         }
         return new BaseWeights(out);
+    }
+
+    /**
+     * Refuses a checkpoint with tensors the family does not consume (a Qwen2 checkpoint
+     * relabelled {@code llama} would otherwise run with its q/k/v biases silently dropped),
+     * except the ones Hugging Face also skips on load, which are logged as a warning by name.
+     */
+    static void checkUnused(Path dir, DecoderModel model, java.util.Collection<String> names) {
+        java.util.Set<String> consumed = new java.util.HashSet<>();
+        for (String canonical : model.parameterShapes().keySet()) {
+            consumed.addAll(model.checkpointNames(canonical));
+        }
+        List<String> ignored = new java.util.ArrayList<>();
+        List<String> unused = new java.util.ArrayList<>();
+        for (String n : names) {
+            if (!consumed.contains(n)) {
+                (model.ignoredByHuggingFace(n) ? ignored : unused).add(n);
+            }
+        }
+        if (!unused.isEmpty()) {
+            throw new CheckpointException(dir + ": " + unused.size() + " tensor(s) that a " + model.config().modelType()
+                    + " model with this config.json does not use: " + preview(unused)
+                    + " (is config.json's architectures/model_type or a flag such as attention_bias wrong?"
+                    + " Running without them would give wrong outputs)");
+        }
+        if (!ignored.isEmpty()) {
+            LOG.warn("{}: ignoring {} tensor(s) that Hugging Face also ignores on load: {}", dir, ignored.size(), preview(ignored));
+        }
+    }
+
+    private static String preview(List<String> names) {
+        int shown = Math.min(names.size(), 8);
+        String head = "'" + String.join("', '", names.subList(0, shown)) + "'";
+        return shown < names.size() ? head + " and " + (names.size() - shown) + " more" : head;
     }
 
     /**

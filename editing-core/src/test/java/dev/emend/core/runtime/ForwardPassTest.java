@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Behaviour of the forward pass shared by both families: masking, KV cache, batching, hooks. */
+/** Behaviour of the forward pass shared by every family: masking, KV cache, batching, hooks. */
 class ForwardPassTest {
     @TempDir
     static Path tmp;
@@ -38,8 +38,10 @@ class ForwardPassTest {
 
     @BeforeAll
     static void load() {
-        MODELS.put("gpt2", TinyCheckpoints.buildAndLoad(tmp.resolve("gpt2"), "gpt2", 11));
-        MODELS.put("llama", TinyCheckpoints.buildAndLoad(tmp.resolve("llama"), "llama", 12));
+        long seed = 11;
+        for (String family : TinyCheckpoints.FAMILIES) {
+            MODELS.put(family, TinyCheckpoints.buildAndLoad(tmp.resolve(family), family, seed++));
+        }
     }
 
     @AfterAll
@@ -83,7 +85,7 @@ class ForwardPassTest {
     // ------------------------------------------------------------------ 1. causal masking
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void laterTokensNeverChangeEarlierLogits(String family) {
         LanguageModel lm = MODELS.get(family);
         long[] a = ids(lm, "The capital of France is Paris, and people live in Paris.");
@@ -106,7 +108,7 @@ class ForwardPassTest {
     // ------------------------------------------------------------------ 2. KV cache
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void cachedGenerationEqualsFullRecomputation(String family) {
         LanguageModel lm = MODELS.get(family);
         int[] prompt = lm.tokenizer().encode("What is the capital of Norway? It is");
@@ -121,7 +123,7 @@ class ForwardPassTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void cachedLogitsEqualFullForwardAtEveryStep(String family) {
         LanguageModel lm = MODELS.get(family);
         long[] seq = ids(lm, "Ada Lovelace was a mathematician who wrote the first program in Paris.");
@@ -149,7 +151,7 @@ class ForwardPassTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void leftPaddedBatchWithCacheMatchesSingleRows(String family) {
         LanguageModel lm = MODELS.get(family);
         int v = vocab(lm);
@@ -197,7 +199,7 @@ class ForwardPassTest {
     // ------------------------------------------------------------------ 3. batching
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void batchedScoresEqualSingleScores(String family) {
         LanguageModel lm = MODELS.get(family);
         List<ScoreItem> items = List.of(
@@ -218,7 +220,7 @@ class ForwardPassTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void scoreMatchesLogSoftmaxOfLogitsAtTheRightPositions(String family) {
         LanguageModel lm = MODELS.get(family);
         ScoreResult r = lm.score(lm.baseView(), "The capital of Spain is", "Madrid.");
@@ -243,7 +245,7 @@ class ForwardPassTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void leftPaddingDoesNotChangeRealPositions(String family) {
         LanguageModel lm = MODELS.get(family);
         int v = vocab(lm);
@@ -273,7 +275,7 @@ class ForwardPassTest {
     // ------------------------------------------------------------------ 6. hooks
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void identityHooksChangeNothing(String family) {
         LanguageModel lm = MODELS.get(family);
         ForwardInput in = ForwardInput.of(ids(lm, "The capital of Chile is Santiago."));
@@ -294,7 +296,7 @@ class ForwardPassTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void addingAVectorAtTheMlpOutputChangesLogits(String family) {
         LanguageModel lm = MODELS.get(family);
         ForwardInput in = ForwardInput.of(ids(lm, "The capital of Chile is Santiago."));
@@ -320,14 +322,17 @@ class ForwardPassTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt2", "llama"})
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void projectionHookSeesEveryLinearOfEveryLayer(String family) {
         LanguageModel lm = MODELS.get(family);
         long[] in = ids(lm, "Lima is old.");
-        Set<Projection> expected = family.equals("gpt2")
-                ? EnumSet.of(Projection.ATTN_QKV, Projection.ATTN_OUT, Projection.MLP_UP, Projection.MLP_DOWN)
-                : EnumSet.of(Projection.ATTN_Q, Projection.ATTN_K, Projection.ATTN_V, Projection.ATTN_OUT,
-                        Projection.MLP_GATE, Projection.MLP_UP, Projection.MLP_DOWN);
+        Set<Projection> expected = switch (family) {
+            case "gpt2" -> EnumSet.of(Projection.ATTN_QKV, Projection.ATTN_OUT, Projection.MLP_UP, Projection.MLP_DOWN);
+            case "gptj" -> EnumSet.of(Projection.ATTN_Q, Projection.ATTN_K, Projection.ATTN_V, Projection.ATTN_OUT,
+                    Projection.MLP_UP, Projection.MLP_DOWN);
+            default -> EnumSet.of(Projection.ATTN_Q, Projection.ATTN_K, Projection.ATTN_V, Projection.ATTN_OUT,
+                    Projection.MLP_GATE, Projection.MLP_UP, Projection.MLP_DOWN);
+        };
         List<Set<Projection>> seen = new ArrayList<>();
         for (int l = 0; l < lm.config().numLayers(); l++) {
             seen.add(EnumSet.noneOf(Projection.class));
@@ -346,6 +351,33 @@ class ForwardPassTest {
         lm.logits(lm.baseView().withHooks(Hooks.of(spy)), ForwardInput.of(in));
         for (int l = 0; l < seen.size(); l++) {
             assertEquals(expected, seen.get(l), family + " layer " + l);
+        }
+    }
+
+    // ------------------------------------------------------------------ 7. sliding window
+
+    @org.junit.jupiter.api.Test
+    void mistralSlidingWindowBoundsHowFarBackATokenReaches() {
+        LanguageModel lm = MODELS.get("mistral");
+        int window = TinyCheckpoints.MISTRAL_WINDOW;
+        long[] a = ids(lm, "What is the capital of Kenya? It is Nairobi, and people live in Nairobi.");
+        int n = a.length;
+        int layers = lm.config().numLayers();
+        // Each layer looks back at most window-1 positions, so token 0 reaches positions < layers*(window-1)+1.
+        int reach = layers * (window - 1);
+        assertTrue(n > reach + 2, "sentence too short for the test: " + n);
+        int v = vocab(lm);
+        float[] base = lm.logits(lm.baseView(), ForwardInput.of(a));
+        long[] b = a.clone();
+        b[0] = (a[0] + 37) % (v - 1);
+        float[] other = lm.logits(lm.baseView(), ForwardInput.of(b));
+        for (int t = 0; t < n; t++) {
+            float d = maxDiff(row(base, v, n, 0, t), row(other, v, n, 0, t));
+            if (t <= reach) {
+                assertTrue(d > 1e-5f, "position " + t + " is within reach of token 0 but did not change");
+            } else {
+                assertTrue(d == 0f, "position " + t + " is beyond the window's reach but changed by " + d);
+            }
         }
     }
 }

@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * Builds tiny random checkpoints for runtime tests: a byte-level BPE tokenizer trained on a few
- * dozen sentences, and GPT-2 or Llama parameters drawn from a seed, written with
+ * dozen sentences, and parameters of any family drawn from a seed, written with
  * {@link Checkpoints#save} so tests load them through the production path.
  */
 public final class TinyCheckpoints {
@@ -105,13 +105,62 @@ public final class TinyCheckpoints {
         return o;
     }
 
+    /** config.json of a 2-layer, d=32, 4-head GPT-J with rotary on 4 of each head's 8 features and an untied head. */
+    public static JsonObject gptjConfig(int vocab) {
+        JsonObject o = new JsonObject();
+        o.addProperty("model_type", "gptj");
+        o.addProperty("vocab_size", vocab);
+        o.addProperty("n_positions", CONTEXT);
+        o.addProperty("n_embd", 32);
+        o.addProperty("n_layer", 2);
+        o.addProperty("n_head", 4);
+        o.addProperty("rotary_dim", 4);
+        o.addProperty("tie_word_embeddings", false);
+        o.addProperty("eos_token_id", vocab - 1);
+        o.addProperty("bos_token_id", vocab - 1);
+        return o;
+    }
+
+    /** Llama's shape with Mistral's sliding window of 6 positions (shorter than the test sentences). */
+    public static JsonObject mistralConfig(int vocab) {
+        JsonObject o = llamaConfig(vocab);
+        o.addProperty("model_type", "mistral");
+        o.addProperty("sliding_window", MISTRAL_WINDOW);
+        return o;
+    }
+
+    public static final int MISTRAL_WINDOW = 6;
+
+    /** Llama's shape as Qwen2 (q/k/v biases), tied head. */
+    public static JsonObject qwen2Config(int vocab) {
+        JsonObject o = llamaConfig(vocab);
+        o.addProperty("model_type", "qwen2");
+        o.addProperty("tie_word_embeddings", true);
+        return o;
+    }
+
+    /** Qwen3 with head_dim 16 while hidden / heads is 8, q/k norms, untied head. */
+    public static JsonObject qwen3Config(int vocab) {
+        JsonObject o = llamaConfig(vocab);
+        o.addProperty("model_type", "qwen3");
+        o.addProperty("head_dim", 16);
+        return o;
+    }
+
     public static JsonObject config(String modelType, int vocab) {
         return switch (modelType) {
             case "gpt2" -> gpt2Config(vocab);
+            case "gptj" -> gptjConfig(vocab);
             case "llama" -> llamaConfig(vocab);
+            case "mistral" -> mistralConfig(vocab);
+            case "qwen2" -> qwen2Config(vocab);
+            case "qwen3" -> qwen3Config(vocab);
             default -> throw new IllegalArgumentException(modelType);
         };
     }
+
+    /** Every family's name, for parameterised tests. */
+    public static final String[] FAMILIES = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"};
 
     /** A built checkpoint: where it is, and the in-memory parameters it was written from. */
     public record Built(Path dir, ModelFamily family, ModelConfig config, DecoderModel model,
@@ -126,13 +175,28 @@ public final class TinyCheckpoints {
         ModelFamily family = ModelFamilies.forModelType(modelType);
         ModelConfig config = family.parseConfig(config(modelType, tokenizerVocab));
         DecoderModel model = family.create(config);
-        Map<String, NDArray> params = model.initialise(manager, seed);
+        Map<String, NDArray> params = new java.util.LinkedHashMap<>(model.initialise(manager, seed));
+        // Families initialise biases and norm weights to 0/1, under which Qwen's biases and q/k
+        // norms would change nothing; perturbed, the tests see them. GPT-2 and Llama keep the
+        // plain initialisation the other modules' tests were tuned on.
+        if (!modelType.equals("gpt2") && !modelType.equals("llama")) {
+            java.util.Random rnd = new java.util.Random(seed + 1);
+            params.replaceAll((name, a) -> a.getShape().dimension() == 1 ? a.add(noise(manager, rnd, a)) : a);
+        }
         try {
             Checkpoints.save(dir, family, config, params, tok);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return new Built(dir, family, config, model, params);
+    }
+
+    private static NDArray noise(NDManager m, java.util.Random rnd, NDArray like) {
+        float[] d = new float[Math.toIntExact(like.size())];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (float) (rnd.nextGaussian() * 0.1);
+        }
+        return m.create(d, like.getShape());
     }
 
     /** Builds and loads a checkpoint; the temporary parameters are freed. */

@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * FT-L / FT-M hyperparameters, named as in EasyEdit's {@code FTHyperParams} (Java camel case
  * here, the snake-case name in every error message). The trained matrices are the MLP
- * down-projections (EasyEdit's {@code rewrite_module_tmp} = {@code transformer.h.{}.mlp.c_proj}
- * for GPT-2) of {@link #layers}.
+ * down-projections (EasyEdit's {@code rewrite_module_tmp}; the family's
+ * {@code DecoderModel.mlpDown}) of {@link #layers}.
  *
  * @param layers layers whose W_out is fine-tuned (distinct indices, at least one)
  * @param numSteps Adam epochs over the requests (EasyEdit {@code num_steps}, 25)

@@ -8,7 +8,6 @@ import dev.emend.core.model.ForwardInput;
 import dev.emend.core.model.HookContext;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.LayerHook;
-import dev.emend.core.model.Weights;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
 import dev.emend.core.tokenizer.TextTokenizer;
@@ -68,7 +67,7 @@ public final class CausalTracer {
         this.noiseMultiplier = noiseMultiplier;
         this.seed = seed;
         this.window = window;
-        this.embeddingStd = tokenEmbeddingStd(lm.weights(), null);
+        this.embeddingStd = tokenEmbeddingStd(lm, null);
     }
 
     private CausalTracer(CausalTracer o, double embeddingStd) {
@@ -104,22 +103,12 @@ public final class CausalTracer {
         return noiseMultiplier;
     }
 
-    /** The token-embedding matrix of the model's family (GPT-2 {@code wte}, Llama {@code embed_tokens}). */
-    static String tokenEmbeddingName(Weights w) {
-        for (String n : w.names()) {
-            if (n.endsWith("wte.weight") || n.endsWith("embed_tokens.weight")) {
-                return n;
-            }
-        }
-        throw new IllegalArgumentException("no token-embedding matrix (wte / embed_tokens) among the weights");
-    }
-
     /**
      * Standard deviation over all features of the token-embedding rows {@code ids} (every row
      * when null), in float64.
      */
-    public static double tokenEmbeddingStd(Weights w, int[] ids) {
-        NDArray e = w.get(tokenEmbeddingName(w));
+    public static double tokenEmbeddingStd(LanguageModel lm, int[] ids) {
+        NDArray e = lm.weights().get(lm.model().tokenEmbeddingName());
         int d = (int) e.getShape().get(1);
         float[] all = e.toFloatArray();
         double sum = 0;
@@ -153,7 +142,7 @@ public final class CausalTracer {
                 ids.add(id);
             }
         }
-        return tokenEmbeddingStd(lm.weights(), ids.stream().mapToInt(Integer::intValue).toArray());
+        return tokenEmbeddingStd(lm, ids.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** ROME's window of 10 layers in 48, scaled: {@code max(1, round(numLayers · 10 / 48))}. */

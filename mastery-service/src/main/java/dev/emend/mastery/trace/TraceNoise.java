@@ -26,6 +26,6 @@ public record TraceNoise(double std, String source) {
                 // fall through to the matrix std; the source says which was used
             }
         }
-        return new TraceNoise(CausalTracer.tokenEmbeddingStd(lm.weights(), null), "token-embedding matrix");
+        return new TraceNoise(CausalTracer.tokenEmbeddingStd(lm, null), "token-embedding matrix");
     }
 }

@@ -1,6 +1,7 @@
 package dev.emend.core.model.gpt2;
 
 import com.google.gson.JsonObject;
+import dev.emend.core.model.Activations;
 import dev.emend.core.model.DecoderModel;
 import dev.emend.core.model.ModelConfig;
 import dev.emend.core.model.ModelFamily;
@@ -19,22 +20,25 @@ public final class Gpt2Family implements ModelFamily {
     }
 
     @Override
+    public List<String> architectures() {
+        return List.of("GPT2LMHeadModel");
+    }
+
+    @Override
     public ModelConfig parseConfig(JsonObject o) {
         int embd = ModelConfig.intField(o, ModelConfig.REQUIRED, "n_embd", "hidden_size");
         int heads = ModelConfig.intField(o, ModelConfig.REQUIRED, "n_head", "num_attention_heads");
         int inner = ModelConfig.intField(o, 4 * embd, "n_inner");
-        String act = o.has("activation_function") ? o.get("activation_function").getAsString() : "gelu_new";
-        if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh") && !act.equals("gelu")) {
-            throw new dev.emend.core.model.CheckpointException("config.json: activation_function '" + act
-                    + "' is not supported for gpt2 (gelu_new, gelu_pytorch_tanh, gelu)");
+        Activations.require("gpt2", "activation_function", ModelConfig.stringField(o, "gelu_new", "activation_function"),
+                "gelu_new", "gelu_pytorch_tanh", "gelu");
+        if (ModelConfig.boolField(o, false, "scale_attn_by_inverse_layer_idx")) {
+            ModelConfig.refuse("gpt2", "scale_attn_by_inverse_layer_idx", true, "supported: false");
         }
-        for (String flag : new String[] {"scale_attn_by_inverse_layer_idx"}) {
-            if (ModelConfig.boolField(o, false, flag)) {
-                throw new dev.emend.core.model.CheckpointException("config.json: " + flag + " true is not supported for gpt2");
-            }
+        if (ModelConfig.boolField(o, false, "reorder_and_upcast_attn")) {
+            ModelConfig.refuse("gpt2", "reorder_and_upcast_attn", true, "supported: false");
         }
         if (!ModelConfig.boolField(o, true, "scale_attn_weights")) {
-            throw new dev.emend.core.model.CheckpointException("config.json: scale_attn_weights false is not supported for gpt2");
+            ModelConfig.refuse("gpt2", "scale_attn_weights", false, "supported: true");
         }
         return new ModelConfig("gpt2",
                 ModelConfig.intField(o, ModelConfig.REQUIRED, "vocab_size"),

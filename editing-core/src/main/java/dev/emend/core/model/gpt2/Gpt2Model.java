@@ -3,8 +3,7 @@ package dev.emend.core.model.gpt2;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Embedding;
-import ai.djl.nn.norm.LayerNorm;
+import dev.emend.core.model.Activations;
 import dev.emend.core.model.DecoderModel;
 import dev.emend.core.model.ForwardResult;
 import dev.emend.core.model.HookContext;
@@ -13,7 +12,6 @@ import dev.emend.core.model.KvCache;
 import dev.emend.core.model.LinearRef;
 import dev.emend.core.model.ModelConfig;
 import dev.emend.core.model.Projection;
-import dev.emend.core.model.Scalars;
 import dev.emend.core.model.WeightLayout;
 import dev.emend.core.model.Weights;
 import java.util.LinkedHashMap;
@@ -29,10 +27,12 @@ import java.util.Random;
  */
 public final class Gpt2Model extends DecoderModel {
     private static final String PREFIX = "transformer.";
-    private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
+    private final String activation;
 
     public Gpt2Model(ModelConfig config) {
         super(config);
+        this.activation = config.raw() == null ? "gelu_new"
+                : ModelConfig.stringField(config.raw(), "gelu_new", "activation_function");
     }
 
     private static String h(int layer, String rest) {
@@ -76,9 +76,15 @@ public final class Gpt2Model extends DecoderModel {
         return List.of(canonical);
     }
 
+    /** The causal-mask buffers older GPT-2 checkpoints saved; Hugging Face skips them on load. */
     @Override
-    public Map<String, String> tiedParameters() {
-        return config.tieWordEmbeddings() ? Map.of("lm_head.weight", PREFIX + "wte.weight") : Map.of();
+    public boolean ignoredByHuggingFace(String name) {
+        return isAttentionMaskBuffer(name) || super.ignoredByHuggingFace(name);
+    }
+
+    /** GPT-2's and GPT-J's non-persistent causal-mask buffers ({@code attn.bias}, {@code attn.masked_bias}). */
+    public static boolean isAttentionMaskBuffer(String name) {
+        return name.endsWith(".attn.bias") || name.endsWith(".attn.masked_bias");
     }
 
     @Override
@@ -118,12 +124,36 @@ public final class Gpt2Model extends DecoderModel {
     }
 
     @Override
+    public List<Projection> projections() {
+        return List.of(Projection.ATTN_QKV, Projection.ATTN_OUT, Projection.MLP_UP, Projection.MLP_DOWN);
+    }
+
+    @Override
+    public String layersModule() {
+        return PREFIX + "h";
+    }
+
+    /** EasyEdit's GPT-2 hyperparameters say {@code c_proj} for the MLP's (not attention's) output. */
+    @Override
+    protected Map<String, Projection> moduleAliases() {
+        return Map.of("c_proj", Projection.MLP_DOWN);
+    }
+
+    @Override
+    public String tokenEmbeddingName() {
+        return PREFIX + "wte.weight";
+    }
+
+    @Override
+    public String finalNormModule() {
+        return PREFIX + "ln_f";
+    }
+
+    @Override
     protected ForwardResult run(Weights w, NDArray ids, NDArray positions, NDArray mask, Hooks hooks,
                                 KvCache cache, HookContext ctx) {
-        NDArray x = Embedding.embedding(ids, w.get(PREFIX + "wte.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow()
-                .add(Embedding.embedding(positions, w.get(PREFIX + "wpe.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow());
+        NDArray x = embedding(w, PREFIX + "wte.weight", ids).add(embedding(w, PREFIX + "wpe.weight", positions));
         x = hooks.isEmpty() ? x : hooks.embeddings(x, ctx);
-        int d = config.hiddenSize();
         int heads = config.numHeads();
         long b = ctx.batchSize();
         long t = ctx.newTokens();
@@ -135,31 +165,10 @@ public final class Gpt2Model extends DecoderModel {
             NDArray att = attend(l, parts.get(0).reshape(hs), parts.get(1).reshape(hs), parts.get(2).reshape(hs), mask, cache);
             x = attentionResidual(w, l, x, att, hooks, ctx);
             NDArray m = layerNorm(w, x, h(l, "ln_2"));
-            NDArray keys = activation(linear(w, linear(l, Projection.MLP_UP), l, Projection.MLP_UP, m, hooks, ctx));
+            NDArray keys = Activations.apply(activation, linear(w, linear(l, Projection.MLP_UP), l, Projection.MLP_UP, m, hooks, ctx));
             x = finishBlock(w, l, x, keys, hooks, ctx);
         }
-        NDArray hidden = layerNorm(w, x, PREFIX + "ln_f");
-        return new ForwardResult(lmHead(w, hidden, "lm_head.weight", PREFIX + "wte.weight"), hidden);
-    }
-
-    private NDArray layerNorm(Weights w, NDArray x, String name) {
-        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), w.get(name + ".weight"), w.get(name + ".bias"),
-                config.normEps()).singletonOrThrow();
-    }
-
-    /** The configured activation: exact GELU for "gelu", else the tanh approximation. */
-    private NDArray activation(NDArray x) {
-        boolean exact = config.raw() != null && config.raw().has("activation_function")
-                && "gelu".equals(config.raw().get("activation_function").getAsString());
-        if (exact) {
-            return x.mul(Scalars.mul(Scalars.mul(x, 1 / Math.sqrt(2)).erf().add(1f), 0.5));
-        }
-        return gelu(x);
-    }
-
-    /** GPT-2's "gelu_new": the tanh approximation of GELU. */
-    static NDArray gelu(NDArray x) {
-        NDArray inner = Scalars.mul(Scalars.mul(x.add(Scalars.mul(x.mul(x).mul(x), 0.044715)), GELU_C).tanh().add(1f), 0.5);
-        return x.mul(inner);
+        NDArray hidden = layerNorm(w, x, finalNormModule());
+        return new ForwardResult(lmHead(w, hidden, "lm_head.weight", tokenEmbeddingName()), hidden);
     }
 }
