@@ -86,13 +86,29 @@ public abstract class DecoderModel {
         }
         NDArray ids = manager.create(flatIds, new Shape(batch, len));
         NDArray pos = manager.create(positions, new Shape(batch, len));
-        NDArray mask = manager.create(additive, new Shape(batch, 1, len, total));
+        DataType type = computeTypeFor(hooks);
+        if (type == DataType.FLOAT16) {
+            // -1e9 overflows fp16 to -inf, and a fully masked (padding) row would then give NaN
+            // that a later matmul spreads; the dtype's lowest finite value masks just as well.
+            for (int i = 0; i < additive.length; i++) {
+                additive[i] = Math.max(additive[i], -65504f);
+            }
+        }
+        NDArray mask = inType(manager.create(additive, new Shape(batch, 1, len, total)), type);
         HookContext ctx = new HookContext(batch, len, past);
-        ForwardResult r = run(w, ids, pos, mask, hooks, cache, ctx);
+        Active previous = ACTIVE.get();
+        ACTIVE.set(new Active(type, manager));
+        ForwardResult r;
+        try {
+            r = run(w, ids, pos, mask, hooks, cache, ctx);
+        } finally {
+            ACTIVE.set(previous);
+        }
         if (cache != null) {
             cache.advance(in.mask());
         }
-        return r;
+        // Callers read logits and hidden states as float32 whatever the compute dtype.
+        return new ForwardResult(inType(r.logits(), DataType.FLOAT32), inType(r.hidden(), DataType.FLOAT32));
     }
 
     /** The family's layers; {@code mask} is additive {@code [B,1,T,S]}, {@code positions} {@code [B,T]}. */
@@ -101,17 +117,20 @@ public abstract class DecoderModel {
 
     /** {@code x W} or {@code x Wᵀ} by layout, plus bias, then the projection hooks. */
     protected NDArray linear(Weights w, LinearRef ref, int layer, Projection p, NDArray x, Hooks hooks, HookContext ctx) {
-        NDArray weight = w.get(ref.weight());
+        NDArray stored = w.get(ref.weight());
+        NDArray weight = asActivation(stored, x);
+        NDArray bias = ref.bias() == null ? null : asActivation(w.get(ref.bias()), x);
         NDArray y;
         if (ref.layout() == WeightLayout.IN_OUT) {
             y = x.matMul(weight);
-            if (ref.bias() != null) {
-                y = y.add(w.get(ref.bias()));
+            if (bias != null) {
+                y = y.add(bias);
             }
         } else {
             // PyTorch's own linear: no transposed temporary owned by the weights' manager.
-            y = ai.djl.nn.core.Linear.linear(x, weight, ref.bias() == null ? null : w.get(ref.bias())).singletonOrThrow();
+            y = ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
         }
+        releaseConverted(weight, stored);
         return hooks.isEmpty() ? y : hooks.projection(layer, p, x, y, ctx);
     }
 
@@ -166,17 +185,133 @@ public abstract class DecoderModel {
             vh = vh.expandDims(2).broadcast(expanded).reshape(s.get(0), heads, s.get(2), d);
         }
         NDArray scores = Scalars.mul(qh.matMul(kh.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(d)).add(mask);
-        NDArray probs = scores.softmax(-1);
+        // Softmax in float32 whatever the compute dtype, as Hugging Face's eager attention does.
+        NDArray probs = scores.getDataType() == DataType.FLOAT32 ? scores.softmax(-1)
+                : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
         NDArray out = probs.matMul(vh).transpose(0, 2, 1, 3);
         Shape qs = q.getShape();
         return out.reshape(qs.get(0), qs.get(1), (long) heads * d);
     }
 
-    /** Logits from final hidden states: the tied input embedding or a separate head. */
+    /**
+     * Logits from final hidden states: the tied input embedding or a separate head. A head stored
+     * in another dtype than the activations is converted in pieces of rows (a 128k-token bf16
+     * embedding would otherwise need a whole float32 copy, 1 GB for Llama-3.2-1B, per call).
+     */
     protected NDArray lmHead(Weights w, NDArray hidden, String headName, String embeddingName) {
         String name = w.has(headName) ? headName : embeddingName;
-        return ai.djl.nn.core.Linear.linear(hidden, w.get(name), null).singletonOrThrow();
+        NDArray head = w.get(name);
+        if (head.getDataType() == hidden.getDataType()) {
+            return ai.djl.nn.core.Linear.linear(hidden, head, null).singletonOrThrow();
+        }
+        long rows = head.getShape().get(0);
+        long step = Math.max(1, HEAD_PIECE_ELEMENTS / head.getShape().get(1));
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        for (long from = 0; from < rows; from += step) {
+            try (NDArray slice = head.get(new ai.djl.ndarray.index.NDIndex("{}:{}", from, Math.min(rows, from + step)))) {
+                NDArray piece = asActivation(slice, hidden);
+                parts.add(ai.djl.nn.core.Linear.linear(hidden, piece, null).singletonOrThrow());
+                piece.close();
+            }
+        }
+        NDArray logits = parts.size() == 1 ? parts.get(0) : ai.djl.ndarray.NDArrays.concat(parts, -1);
+        if (parts.size() > 1) {
+            parts.close();
+        }
+        return logits;
     }
+
+    // ----------------------------------------------------------------------------------------------
+    // Weight access and compute dtype (issue 15). Weights stay in the checkpoint's dtype; each
+    // forward pass computes in one dtype, and every weight read of the forward pass goes through
+    // linear, lmHead, embedding or vector, which convert a weight stored in another dtype per use
+    // (bf16 -> fp32 is exact, so fp32 compute over bf16 weights gives the same numbers as widening
+    // at load time). The compute dtype is the model's setting (EMEND_DTYPE), except that a pass
+    // with hooks (editing captures, tracing, adapters) or under a GradientSession (every editor's
+    // optimisation) always computes in float32: editing math is float32 on every device.
+
+    /** Rows x columns of a head piece converted at once (16M elements: 64 MB as float32). */
+    private static final long HEAD_PIECE_ELEMENTS = 1L << 24;
+
+    private record Active(DataType type, NDManager manager) {}
+
+    private static final ThreadLocal<Active> ACTIVE = new ThreadLocal<>();
+
+    private volatile DataType computeType = DataType.FLOAT32;
+
+    /** The dtype hook-free, gradient-free forward passes compute in (float32 unless set). */
+    public DataType computeType() {
+        return computeType;
+    }
+
+    /** Sets the compute dtype: FLOAT32 or FLOAT16 (DJL 0.36's PyTorch engine has no bfloat16). */
+    public void setComputeType(DataType type) {
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
+            throw new IllegalArgumentException("compute dtype must be float32 or float16, got " + type);
+        }
+        this.computeType = type;
+    }
+
+    /** The dtype a forward pass with these hooks computes in, on the calling thread. */
+    public DataType computeTypeFor(Hooks hooks) {
+        boolean editing = !hooks.isEmpty() || dev.emend.core.grad.GradientSession.heldByCurrentThread();
+        return editing ? DataType.FLOAT32 : computeType;
+    }
+
+    /** Rows {@code ids} of the table {@code name} (token or position embeddings), in the compute dtype. */
+    protected NDArray embedding(Weights w, String name, NDArray ids) {
+        NDArray rows = ai.djl.nn.core.Embedding.embedding(ids, w.get(name), ai.djl.ndarray.types.SparseFormat.DENSE)
+                .singletonOrThrow();
+        return inType(rows, activeType());
+    }
+
+    /** A one-dimensional parameter (norm scale, bias) in the compute dtype, owned by the request. */
+    protected NDArray vector(Weights w, String name) {
+        NDArray stored = w.get(name);
+        DataType type = activeType();
+        if (stored.getDataType() == type) {
+            return stored;
+        }
+        NDArray converted = stored.toType(type, false);
+        Active a = ACTIVE.get();
+        if (a != null) {
+            converted.attach(a.manager());
+        }
+        return converted;
+    }
+
+    /** The compute dtype of the forward pass running on this thread. */
+    protected DataType activeType() {
+        Active a = ACTIVE.get();
+        return a == null ? computeType : a.type();
+    }
+
+    /** {@code weight} in the dtype of {@code x}, a temporary owned by x's manager when converted. */
+    private static NDArray asActivation(NDArray weight, NDArray x) {
+        if (weight.getDataType() == x.getDataType()) {
+            return weight;
+        }
+        NDArray converted = weight.toType(x.getDataType(), false);
+        converted.attach(x.getManager());
+        return converted;
+    }
+
+    /**
+     * Frees a per-use conversion as soon as its product exists, so a pass holds one converted
+     * matrix at a time (autograd keeps what it needs by reference).
+     */
+    private static void releaseConverted(NDArray used, NDArray stored) {
+        if (used != stored) {
+            used.close();
+        }
+    }
+
+    /** {@code a} converted to {@code type} (a new array on a's manager), or a itself. */
+    private static NDArray inType(NDArray a, DataType type) {
+        return a == null || a.getDataType() == type ? a : a.toType(type, false);
+    }
+
+    // ---------------------------------------------------------------------------- end of issue 15
 
     /** Normal(0, std) initialisation drawn from a seeded generator (reproducible across runs). */
     protected static NDArray normal(NDManager m, java.util.Random rnd, Shape shape, double std) {

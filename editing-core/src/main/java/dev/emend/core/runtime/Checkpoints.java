@@ -2,6 +2,7 @@ package dev.emend.core.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -72,8 +73,17 @@ public final class Checkpoints {
         }
     }
 
-    /** Loads a whole checkpoint directory into a new base manager. */
+    /**
+     * Loads a whole checkpoint directory into a new base manager on the device of
+     * {@link ComputeSettings#current()} ({@code EMEND_DEVICE}), weights in their stored dtype,
+     * computing in the dtype {@code EMEND_DTYPE} resolves to.
+     */
     public static LanguageModel load(Path dir) {
+        return load(dir, ComputeSettings.current());
+    }
+
+    /** Loads a whole checkpoint directory with explicit compute settings. */
+    public static LanguageModel load(Path dir, ComputeSettings settings) {
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException(dir + ": model directory does not exist "
                     + "(set --model or EMEND_MODEL_DIR to a Hugging Face checkpoint directory)");
@@ -85,9 +95,10 @@ public final class Checkpoints {
         if (!Files.isRegularFile(tokFile)) {
             throw new CheckpointException(tokFile + ": missing tokenizer.json (Emend needs the Hugging Face fast-tokenizer file)");
         }
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = NDManager.newBaseManager(settings.device());
         try {
             BaseWeights weights = loadWeights(dir, model, manager);
+            model.setComputeType(settings.computeType(storedType(weights), storedAsBf16(dir)));
             String fingerprint = fingerprint(dir);
             TextTokenizer tokenizer;
             try {
@@ -104,6 +115,27 @@ public final class Checkpoints {
         } catch (RuntimeException e) {
             manager.close();
             throw e;
+        }
+    }
+
+    /** The floating-point dtype holding most of the weights' elements (FLOAT32 when there are none). */
+    public static DataType storedType(BaseWeights weights) {
+        Map<DataType, Long> elements = new java.util.EnumMap<>(DataType.class);
+        for (NDArray a : weights.asMap().values()) {
+            if (a.getDataType().isFloating()) {
+                elements.merge(a.getDataType(), a.size(), Long::sum);
+            }
+        }
+        return elements.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElse(DataType.FLOAT32);
+    }
+
+    /** Whether the checkpoint's files store BF16 tensors (held as float16 once loaded). */
+    static boolean storedAsBf16(Path dir) {
+        try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+            return ckpt.names().stream().anyMatch(n -> "BF16".equals(ckpt.info(n).dtype()));
+        } catch (IOException e) {
+            throw new CheckpointException(dir + ": cannot read weights: " + e.getMessage(), e);
         }
     }
 

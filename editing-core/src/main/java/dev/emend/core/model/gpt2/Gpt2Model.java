@@ -3,7 +3,6 @@ package dev.emend.core.model.gpt2;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Embedding;
 import ai.djl.nn.norm.LayerNorm;
 import dev.emend.core.model.DecoderModel;
 import dev.emend.core.model.ForwardResult;
@@ -120,8 +119,7 @@ public final class Gpt2Model extends DecoderModel {
     @Override
     protected ForwardResult run(Weights w, NDArray ids, NDArray positions, NDArray mask, Hooks hooks,
                                 KvCache cache, HookContext ctx) {
-        NDArray x = Embedding.embedding(ids, w.get(PREFIX + "wte.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow()
-                .add(Embedding.embedding(positions, w.get(PREFIX + "wpe.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow());
+        NDArray x = embedding(w, PREFIX + "wte.weight", ids).add(embedding(w, PREFIX + "wpe.weight", positions));
         x = hooks.isEmpty() ? x : hooks.embeddings(x, ctx);
         int d = config.hiddenSize();
         int heads = config.numHeads();
@@ -143,7 +141,7 @@ public final class Gpt2Model extends DecoderModel {
     }
 
     private NDArray layerNorm(Weights w, NDArray x, String name) {
-        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), w.get(name + ".weight"), w.get(name + ".bias"),
+        return LayerNorm.layerNorm(x, new Shape(config.hiddenSize()), vector(w, name + ".weight"), vector(w, name + ".bias"),
                 config.normEps()).singletonOrThrow();
     }
 

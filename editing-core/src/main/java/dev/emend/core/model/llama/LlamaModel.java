@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
-import ai.djl.nn.core.Embedding;
 import com.google.gson.JsonObject;
 import dev.emend.core.model.DecoderModel;
 import dev.emend.core.model.ForwardResult;
@@ -149,7 +149,7 @@ public final class LlamaModel extends DecoderModel {
     @Override
     protected ForwardResult run(Weights w, NDArray ids, NDArray positions, NDArray mask, Hooks hooks,
                                 KvCache cache, HookContext ctx) {
-        NDArray x = Embedding.embedding(ids, w.get("model.embed_tokens.weight"), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
+        NDArray x = embedding(w, "model.embed_tokens.weight", ids);
         x = hooks.isEmpty() ? x : hooks.embeddings(x, ctx);
         NDArray[] cosSin = rotary(positions);
         long b = ctx.batchSize();
@@ -174,9 +174,13 @@ public final class LlamaModel extends DecoderModel {
         return new ForwardResult(lmHead(w, hidden, "lm_head.weight", "model.embed_tokens.weight"), hidden);
     }
 
+    /** RMSNorm; for half-precision activations the statistics are float32, as in Hugging Face. */
     private NDArray rmsNorm(Weights w, NDArray x, String name) {
-        NDArray rms = x.square().mean(new int[] {-1}, true).add(config.normEps()).sqrt();
-        return x.div(rms).mul(w.get(name));
+        DataType type = x.getDataType();
+        NDArray x32 = type == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray rms = x32.square().mean(new int[] {-1}, true).add(config.normEps()).sqrt();
+        NDArray normed = x32.div(rms);
+        return (type == DataType.FLOAT32 ? normed : normed.toType(type, false)).mul(vector(w, name));
     }
 
     /** cos and sin tables {@code [B,T,1,D]} for the given absolute positions. */
@@ -206,6 +210,10 @@ public final class LlamaModel extends DecoderModel {
         int half = config.headDim() / 2;
         NDList parts = x.split(new long[] {half}, 3);
         NDArray rotated = parts.get(1).neg().concat(parts.get(0), 3);
-        return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+        // The tables are float32; in a half-precision pass they are rounded to it (as Hugging Face does).
+        DataType type = x.getDataType();
+        NDArray cos = cosSin[0].getDataType() == type ? cosSin[0] : cosSin[0].toType(type, false);
+        NDArray sin = cosSin[1].getDataType() == type ? cosSin[1] : cosSin[1].toType(type, false);
+        return x.mul(cos).add(rotated.mul(sin));
     }
 }
