@@ -38,7 +38,8 @@ import java.util.stream.Collectors;
  * header (every tensor's dtype, shape and byte range are checked against the file size up front, so
  * a truncated download fails at open rather than halfway through loading a model); each
  * {@code load} then maps just that tensor's byte range, which works at any file offset, including
- * beyond 2 GiB. Loads may run concurrently from several threads; {@link #close()} must not race
+ * beyond 2 GiB. Loads may run concurrently from several threads (each reads through its own
+ * buffers); {@link #close()} must not race
  * with them. {@link #load} keeps the stored dtype wherever the engine has it (F16, BF16, F32, F64 and
  * the integer types), so a bf16 checkpoint costs its own bytes, not twice them; I16/U16 widen to
  * int32 and U32 to int64. {@link #loadFloats} converts any type to float32 on the Java heap.
@@ -66,7 +67,8 @@ public final class SafetensorsFile implements TensorSource {
     private volatile boolean closed;
     private final boolean mapPrivately;
     private boolean cowTried;
-    private final ByteBuffer[] scratch = new ByteBuffer[2];
+    /** Per loading thread: the two read buffers of {@link #readInPieces}, reused across tensors. */
+    private final ThreadLocal<ByteBuffer[]> scratch = ThreadLocal.withInitial(() -> new ByteBuffer[2]);
     private FileChannel cowChannel;
 
     private SafetensorsFile(Path path, FileChannel channel, boolean mapPrivately) throws IOException {
@@ -244,7 +246,7 @@ public final class SafetensorsFile implements TensorSource {
      * with one, 2-byte stored elements become 2-byte FLOAT16 elements; a FLOAT32 target without a
      * converter widens BF16 (the overflow fallback).
      */
-    private synchronized NDArray readInPieces(TensorInfo t, Shape shape, DataType type, NDManager manager,
+    private NDArray readInPieces(TensorInfo t, Shape shape, DataType type, NDManager manager,
             long readPiece, PieceConverter converter) throws IOException {
         Dtype stored = dtypes.get(t.name());
         boolean widen = stored == Dtype.BF16 && type == DataType.FLOAT32;
@@ -293,10 +295,11 @@ public final class SafetensorsFile implements TensorSource {
 
     /** Reused read buffer {@code which} (0 or 1) of at least {@code bytes}. */
     private ByteBuffer scratch(int which, long bytes) {
-        ByteBuffer b = scratch[which];
+        ByteBuffer[] mine = scratch.get();
+        ByteBuffer b = mine[which];
         if (b == null || b.capacity() < bytes) {
             b = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
-            scratch[which] = b;
+            mine[which] = b;
         }
         return b.clear();
     }
