@@ -117,20 +117,25 @@ public abstract class DecoderModel {
 
     /** {@code x W} or {@code x Wᵀ} by layout, plus bias, then the projection hooks. */
     protected NDArray linear(Weights w, LinearRef ref, int layer, Projection p, NDArray x, Hooks hooks, HookContext ctx) {
-        NDArray stored = w.get(ref.weight());
-        NDArray weight = asActivation(stored, x);
+        NDArray weight = w.get(ref.weight());
         NDArray bias = ref.bias() == null ? null : asActivation(w.get(ref.bias()), x);
         NDArray y;
-        if (ref.layout() == WeightLayout.IN_OUT) {
-            y = x.matMul(weight);
+        if (weight.getDataType() == x.getDataType()) {
+            if (ref.layout() == WeightLayout.IN_OUT) {
+                y = x.matMul(weight);
+                if (bias != null) {
+                    y = y.add(bias);
+                }
+            } else {
+                // PyTorch's own linear: no transposed temporary owned by the weights' manager.
+                y = ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+            }
+        } else {
+            y = convertedProduct(x, weight, ref.layout() == WeightLayout.IN_OUT);
             if (bias != null) {
                 y = y.add(bias);
             }
-        } else {
-            // PyTorch's own linear: no transposed temporary owned by the weights' manager.
-            y = ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
         }
-        releaseConverted(weight, stored);
         return hooks.isEmpty() ? y : hooks.projection(layer, p, x, y, ctx);
     }
 
@@ -194,9 +199,8 @@ public abstract class DecoderModel {
     }
 
     /**
-     * Logits from final hidden states: the tied input embedding or a separate head. A head stored
-     * in another dtype than the activations is converted in pieces of rows (a 128k-token bf16
-     * embedding would otherwise need a whole float32 copy, 1 GB for Llama-3.2-1B, per call).
+     * Logits from final hidden states: the tied input embedding or a separate head (converted in
+     * pieces when held in another dtype, see {@link #convertedProduct}).
      */
     protected NDArray lmHead(Weights w, NDArray hidden, String headName, String embeddingName) {
         String name = w.has(headName) ? headName : embeddingName;
@@ -204,21 +208,7 @@ public abstract class DecoderModel {
         if (head.getDataType() == hidden.getDataType()) {
             return ai.djl.nn.core.Linear.linear(hidden, head, null).singletonOrThrow();
         }
-        long rows = head.getShape().get(0);
-        long step = Math.max(1, HEAD_PIECE_ELEMENTS / head.getShape().get(1));
-        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
-        for (long from = 0; from < rows; from += step) {
-            try (NDArray slice = head.get(new ai.djl.ndarray.index.NDIndex("{}:{}", from, Math.min(rows, from + step)))) {
-                NDArray piece = asActivation(slice, hidden);
-                parts.add(ai.djl.nn.core.Linear.linear(hidden, piece, null).singletonOrThrow());
-                piece.close();
-            }
-        }
-        NDArray logits = parts.size() == 1 ? parts.get(0) : ai.djl.ndarray.NDArrays.concat(parts, -1);
-        if (parts.size() > 1) {
-            parts.close();
-        }
-        return logits;
+        return convertedProduct(hidden, head, false);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -230,8 +220,13 @@ public abstract class DecoderModel {
     // with hooks (editing captures, tracing, adapters) or under a GradientSession (every editor's
     // optimisation) always computes in float32: editing math is float32 on every device.
 
-    /** Rows x columns of a head piece converted at once (16M elements: 64 MB as float32). */
-    private static final long HEAD_PIECE_ELEMENTS = 1L << 24;
+    /**
+     * Elements of a weight converted at once: 4M, 16 MB as float32. Under glibc's 32 MB ceiling for
+     * its adaptive mmap threshold, so the freed piece is reused by the next instead of every
+     * conversion mapping fresh pages (measured: 64 MB conversions spent more time in page faults
+     * than in the matmuls).
+     */
+    private static final long CONVERT_PIECE_ELEMENTS = 1L << 22;
 
     private record Active(DataType type, NDManager manager) {}
 
@@ -286,6 +281,37 @@ public abstract class DecoderModel {
         return a == null ? computeType : a.type();
     }
 
+    /**
+     * {@code x Wᵀ} ({@code inOut} false, W {@code [out, in]}) or {@code x W} ({@code inOut} true, W
+     * {@code [in, out]}) for a weight held in another dtype than x: W is converted in pieces of
+     * output features, each freed as soon as its product exists, and the products are joined. Each
+     * output feature is the same dot product as with the whole matrix converted at once (the
+     * contraction is not split), though a BLAS may order its sum differently for another shape.
+     */
+    private static NDArray convertedProduct(NDArray x, NDArray weight, boolean inOut) {
+        long out = weight.getShape().get(inOut ? 1 : 0);
+        long in = weight.getShape().get(inOut ? 0 : 1);
+        long step = Math.max(1, CONVERT_PIECE_ELEMENTS / in);
+        if (step >= out) {
+            NDArray converted = asActivation(weight, x);
+            NDArray y = inOut ? x.matMul(converted) : ai.djl.nn.core.Linear.linear(x, converted, null).singletonOrThrow();
+            converted.close();
+            return y;
+        }
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        for (long from = 0; from < out; from += step) {
+            String range = from + ":" + Math.min(out, from + step);
+            try (NDArray slice = weight.get(new ai.djl.ndarray.index.NDIndex(inOut ? ":, " + range : range))) {
+                NDArray piece = asActivation(slice, x);
+                parts.add(inOut ? x.matMul(piece) : ai.djl.nn.core.Linear.linear(x, piece, null).singletonOrThrow());
+                piece.close();
+            }
+        }
+        NDArray y = ai.djl.ndarray.NDArrays.concat(parts, -1);
+        parts.close();
+        return y;
+    }
+
     /** {@code weight} in the dtype of {@code x}, a temporary owned by x's manager when converted. */
     private static NDArray asActivation(NDArray weight, NDArray x) {
         if (weight.getDataType() == x.getDataType()) {
@@ -294,16 +320,6 @@ public abstract class DecoderModel {
         NDArray converted = weight.toType(x.getDataType(), false);
         converted.attach(x.getManager());
         return converted;
-    }
-
-    /**
-     * Frees a per-use conversion as soon as its product exists, so a pass holds one converted
-     * matrix at a time (autograd keeps what it needs by reference).
-     */
-    private static void releaseConverted(NDArray used, NDArray stored) {
-        if (used != stored) {
-            used.close();
-        }
     }
 
     /** {@code a} converted to {@code type} (a new array on a's manager), or a itself. */

@@ -55,7 +55,7 @@ public final class SafetensorsFile implements TensorSource {
     static final long MAX_MAPPED_BYTES = 1L << 30;
 
     /** Bytes read (and converted) at a time when a tensor is read rather than mapped. */
-    static final long READ_PIECE_BYTES = 32L << 20;
+    static final long READ_PIECE_BYTES = 8L << 20;
 
     private final Path path;
     private final String label;

@@ -43,9 +43,23 @@ class StoredDtypeTest {
 
     /** The tiny checkpoint of {@code family} as bf16 ({@code bf16/}) and its exact float32 widening ({@code f32/}). */
     private Path[] pair(String family) throws IOException {
+        return pair(family, null);
+    }
+
+    /** As {@link #pair(String)}, with {@code mlpWidth} (when not null) as the MLP's inner width. */
+    private Path[] pair(String family, Integer mlpWidth) throws IOException {
         Path original = tmp.resolve(family + "-orig");
         try (NDManager m = NDManager.newBaseManager()) {
             TinyCheckpoints.build(original, family, 21, m);
+            if (mlpWidth != null) {
+                // Rebuild with a wide MLP: the same tokenizer and config otherwise.
+                com.google.gson.JsonObject cfg = TinyCheckpoints.config(family,
+                        TinyCheckpoints.vocabSize(original.resolveSibling(original.getFileName() + "-tok")));
+                cfg.addProperty(family.equals("gpt2") ? "n_inner" : "intermediate_size", mlpWidth);
+                var fam = dev.emend.core.model.ModelFamilies.forModelType(family);
+                var config = fam.parseConfig(cfg);
+                Checkpoints.save(original, fam, config, fam.create(config).initialise(m, 22), null);
+            }
         }
         Path bf16 = copyDir(original, tmp.resolve(family + "-bf16"));
         Path f32 = copyDir(original, tmp.resolve(family + "-f32"));
@@ -130,6 +144,28 @@ class StoredDtypeTest {
         }
     }
 
+    /**
+     * An MLP matrix of 140,000 x 32 (4.5M elements) is converted in two pieces of output features
+     * (see DecoderModel#convertedProduct), in both layouts (GPT-2's [in, out], Llama's [out, in]).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "llama"})
+    void weightsConvertedInPiecesGiveTheSameLogits(String family) throws IOException {
+        Path[] dirs = pair(family, 140_000);
+        try (LanguageModel bf = Checkpoints.load(dirs[0], CPU_AUTO);
+             LanguageModel held = Checkpoints.load(dirs[2], CPU_AUTO)) {
+            ForwardInput in = paddedBatch(bf);
+            float[] ref = held.logits(held.baseView(), in);
+            float[] got = bf.logits(bf.baseView(), in);
+            double max = 0;
+            for (float v : ref) {
+                max = Math.max(max, Math.abs(v));
+            }
+            // Only a BLAS's summation order may differ between the whole matrix and its pieces.
+            assertArrayEquals(ref, got, (float) (1e-5 * Math.max(1, max)));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"float16"})
     void halfPrecisionComputeIsFiniteAndCloseWithPadding(String dtype) throws IOException {
@@ -181,7 +217,10 @@ class StoredDtypeTest {
             String name = lm.model().mlpDown(0).weight();
             NDArray base = lm.weights().get(name);
             // An update computed in float32, added to the weight in float32, stored rounded once to the weight's dtype.
-            NDArray sum = base.toType(DataType.FLOAT32, false).add(0.01f);
+            NDArray delta = m.full(base.getShape(), 0.01f);
+            NDArray sum = OverlayWeights.sumInFloat32(delta, base);
+            assertEquals(DataType.FLOAT32, sum.getDataType());
+            assertArrayEquals(base.toType(DataType.FLOAT32, false).add(0.01f).toFloatArray(), sum.toFloatArray(), 0f);
             overlay.replace(name, sum);
             NDArray stored = overlay.get(name);
             assertEquals(DataType.FLOAT16, stored.getDataType());
