@@ -91,9 +91,33 @@ final class Halfs {
         return (short) (sign | kept);
     }
 
+    /** {@link #bf16ToF16} for every BF16 pattern, -1 where it overflows: a lookup per weight at load. */
+    private static final int[] BF16_TO_F16 = new int[1 << 16];
+
+    static {
+        for (int bits = 0; bits < BF16_TO_F16.length; bits++) {
+            try {
+                BF16_TO_F16[bits] = bf16ToF16((short) bits) & 0xFFFF;
+            } catch (Overflow e) {
+                BF16_TO_F16[bits] = -1;
+            }
+        }
+    }
+
+    /** Converts {@code count} BF16 values to FLOAT16 through a heap chunk (bulk buffer copies are fast). */
     static void bf16ToF16Bits(java.nio.ShortBuffer src, java.nio.ShortBuffer dst, int count) {
-        for (int i = 0; i < count; i++) {
-            dst.put(i, bf16ToF16(src.get(i)));
+        short[] chunk = new short[Math.min(count, 1 << 16)];
+        for (int from = 0; from < count; from += chunk.length) {
+            int n = Math.min(chunk.length, count - from);
+            src.get(from, chunk, 0, n);
+            for (int i = 0; i < n; i++) {
+                int v = BF16_TO_F16[chunk[i] & 0xFFFF];
+                if (v < 0) {
+                    throw new Overflow();
+                }
+                chunk[i] = (short) v;
+            }
+            dst.put(from, chunk, 0, n);
         }
     }
 
