@@ -40,6 +40,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             TrainFactsCommand.class,
             BenchmarksCommand.class,
             RuntimeBenchCommand.class,
+            SynthCheckpointCommand.class,
             dev.emend.cli.stack.UpCommand.class,
             dev.emend.cli.stack.DownCommand.class,
             dev.emend.cli.stack.StatusCommand.class,

@@ -75,6 +75,8 @@ final class ModelInfoCommand implements Callable<Integer> {
             row(out, "vocab", c.vocabSize() + " (tokenizer " + lm.tokenizer().vocabSize() + " ids)");
             row(out, "tied embeddings", c.tieWordEmbeddings());
             row(out, "parameters", String.format(Locale.ROOT, "%,d", parameterCount(lm)));
+            row(out, "weights", dev.emend.core.runtime.Checkpoints.storedType(lm.weights()) + " (computed in "
+                    + lm.model().computeType() + ", device " + lm.manager().getDevice() + ")");
             row(out, "fingerprint", lm.fingerprint());
             // Special-token policy: "bos: added, 128000 <|begin_of_text|> (why)", "eos: ids (from where)".
             for (String line : lm.specialTokens().describe(lm.tokenizer())) {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         description = {"Measure runtime speed and memory; print a Markdown table.",
             "For BENCHMARKS.md: teacher-forced forward throughput over a batch of prompts, greedy generation with and without",
             "the KV cache, and the process's peak resident memory. Each figure is the median of --runs runs",
-            "after one warm-up run."})
+            "after one warm-up run. Real-size checkpoints to run it on: `./emend synth-checkpoint`."})
 final class RuntimeBenchCommand implements Callable<Integer> {
     /** Prompts of ordinary English; cut or repeated to the token length the run needs. */
     private static final List<String> TEXTS = List.of(
@@ -67,6 +67,8 @@ final class RuntimeBenchCommand implements Callable<Integer> {
         long loadStart = System.nanoTime();
         try (LanguageModel lm = modelOption.load()) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            long rssAfterLoad = peakRssKb();
+            long checkpointBytes = checkpointBytes(lm.directory());
             ModelView view = lm.baseView();
             int context = lm.config().maxPositions();
             int seqLen = Math.min(tokens, context);
@@ -105,7 +107,13 @@ final class RuntimeBenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "| generation, greedy, no cache (%d new tokens) | %,.1f tokens/s |%n",
                     uncachedCount, uncachedCount / withoutCache);
             out.printf(Locale.ROOT, "| model load | %.2f s |%n", loadSeconds);
-            out.printf(Locale.ROOT, "| peak RSS (VmHWM) | %s |%n", peakRss());
+            out.printf(Locale.ROOT, "| weights held as / computed in / device | %s / %s / %s |%n",
+                    dev.emend.core.runtime.Checkpoints.storedType(lm.weights()), lm.model().computeType(), lm.manager().getDevice());
+            out.printf(Locale.ROOT, "| checkpoint bytes (weight files) | %,d |%n", checkpointBytes);
+            out.printf(Locale.ROOT, "| peak RSS after load / checkpoint bytes | %s (%.2fx) |%n",
+                    mib(rssAfterLoad), rssAfterLoad * 1024.0 / checkpointBytes);
+            long rss = peakRssKb();
+            out.printf(Locale.ROOT, "| peak RSS (VmHWM) / checkpoint bytes | %s (%.2fx) |%n", mib(rss), rss * 1024.0 / checkpointBytes);
             out.printf(Locale.ROOT, "%nMedian of %d runs after a warm-up; PyTorch CPU, intra-op threads: %s, cores: %d, Java %s.%n",
                     runs, threads, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
             out.flush();
@@ -137,18 +145,36 @@ final class RuntimeBenchCommand implements Callable<Integer> {
         return n % 2 == 1 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
     }
 
-    /** VmHWM of this process from /proc/self/status, or "n/a" off Linux. */
-    static String peakRss() {
+    private static String mib(long kb) {
+        return kb < 0 ? "n/a" : String.format(Locale.ROOT, "%,.0f MiB", kb / 1024.0);
+    }
+
+    /** VmHWM in kB, or -1 off Linux. */
+    static long peakRssKb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {
-                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                    return String.format(Locale.ROOT, "%,.0f MiB", kb / 1024.0);
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }
         } catch (IOException | RuntimeException e) {
             // fall through
         }
-        return "n/a";
+        return -1;
+    }
+
+    /** Total size of the checkpoint's .safetensors files. */
+    static long checkpointBytes(Path dir) {
+        try (var files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

@@ -165,10 +165,24 @@ class EmendCliTest {
         assertTrue(none.err().contains("Usage: emend"), none.err());
     }
 
+    /** The synthetic shapes have the public models' parameter counts (tied embeddings counted once). */
+    @Test
+    void synthCheckpointShapesMatchThePublicModels() {
+        Map<String, Long> expected = Map.of("llama-3.2-1b", 1_235_814_400L, "llama-3.2-3b", 3_212_749_824L);
+        for (Map.Entry<String, Long> e : expected.entrySet()) {
+            var family = dev.emend.core.model.ModelFamilies.forModelType("llama");
+            var model = family.create(family.parseConfig(SynthCheckpointCommand.config(e.getKey())));
+            long n = model.parameterShapes().values().stream().mapToLong(ai.djl.ndarray.types.Shape::size).sum();
+            assertEquals(e.getValue(), n, e.getKey());
+        }
+        CliTestSupport.Run r = run("synth-checkpoint", "--shape", "llama-9b", "--out", "/nonexistent/x");
+        assertTrue(r.err().contains("--shape llama-9b is not known: use llama-3.2-1b or llama-3.2-3b"), r.err());
+    }
+
     @Test
     void everyCommandHasHelp() {
         for (String cmd : List.of("model-info", "generate", "score", "facts-check", "train-facts", "benchmarks",
-                "runtime-bench", "tokenize")) {
+                "runtime-bench", "tokenize", "synth-checkpoint")) {
             CliTestSupport.Run r = run(cmd, "--help");
             assertEquals(0, r.code(), cmd + ": " + r.err());
             assertTrue(r.out().contains("Usage: emend " + cmd), r.out());

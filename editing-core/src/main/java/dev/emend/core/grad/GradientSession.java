@@ -56,6 +56,14 @@ public final class GradientSession implements AutoCloseable {
         }
     }
 
+    /**
+     * True while the calling thread holds a session: its forward passes are an editor's (or the
+     * trainer's) optimisation, which computes in float32 (see DecoderModel#computeTypeFor).
+     */
+    public static boolean heldByCurrentThread() {
+        return LOCK.isHeldByCurrentThread();
+    }
+
     /** True while some thread holds a session (for health and queue reporting). */
     public static boolean busy() {
         return LOCK.isLocked();

@@ -253,13 +253,29 @@ public abstract class DecoderModel {
         }
         NDArray ids = manager.create(flatIds, new Shape(batch, len));
         NDArray pos = manager.create(positions, new Shape(batch, len));
-        NDArray mask = manager.create(additive, new Shape(batch, 1, len, total));
+        DataType type = computeTypeFor(hooks);
+        if (type == DataType.FLOAT16) {
+            // -1e9 overflows fp16 to -inf, and a fully masked (padding) row would then give NaN
+            // that a later matmul spreads; the dtype's lowest finite value masks just as well.
+            for (int i = 0; i < additive.length; i++) {
+                additive[i] = Math.max(additive[i], -65504f);
+            }
+        }
+        NDArray mask = inType(manager.create(additive, new Shape(batch, 1, len, total)), type);
         HookContext ctx = new HookContext(batch, len, past);
-        ForwardResult r = run(w, ids, pos, mask, hooks, cache, ctx);
+        Active previous = ACTIVE.get();
+        ACTIVE.set(new Active(type, manager));
+        ForwardResult r;
+        try {
+            r = run(w, ids, pos, mask, hooks, cache, ctx);
+        } finally {
+            ACTIVE.set(previous);
+        }
         if (cache != null) {
             cache.advance(in.mask());
         }
-        return r;
+        // Callers read logits and hidden states as float32 whatever the compute dtype.
+        return new ForwardResult(inType(r.logits(), DataType.FLOAT32), inType(r.hidden(), DataType.FLOAT32));
     }
 
     /**
@@ -282,27 +298,25 @@ public abstract class DecoderModel {
     /** {@code x W} or {@code x Wᵀ} by layout, plus bias, then the projection hooks. */
     protected NDArray linear(Weights w, LinearRef ref, int layer, Projection p, NDArray x, Hooks hooks, HookContext ctx) {
         NDArray weight = w.get(ref.weight());
+        NDArray bias = ref.bias() == null ? null : asActivation(w.get(ref.bias()), x);
         NDArray y;
-        if (ref.layout() == WeightLayout.IN_OUT) {
-            y = x.matMul(weight);
-            if (ref.bias() != null) {
-                y = y.add(w.get(ref.bias()));
+        if (weight.getDataType() == x.getDataType()) {
+            if (ref.layout() == WeightLayout.IN_OUT) {
+                y = x.matMul(weight);
+                if (bias != null) {
+                    y = y.add(bias);
+                }
+            } else {
+                // PyTorch's own linear: no transposed temporary owned by the weights' manager.
+                y = ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
             }
         } else {
-            // PyTorch's own linear: no transposed temporary owned by the weights' manager.
-            y = ai.djl.nn.core.Linear.linear(x, weight, ref.bias() == null ? null : w.get(ref.bias())).singletonOrThrow();
+            y = convertedProduct(x, weight, ref.layout() == WeightLayout.IN_OUT);
+            if (bias != null) {
+                y = y.add(bias);
+            }
         }
         return hooks.isEmpty() ? y : hooks.projection(layer, p, x, y, ctx);
-    }
-
-    /** Rows {@code ids} of the embedding matrix {@code name}. */
-    protected NDArray embedding(Weights w, String name, NDArray ids) {
-        return ai.djl.nn.core.Embedding.embedding(ids, w.get(name), ai.djl.ndarray.types.SparseFormat.DENSE).singletonOrThrow();
-    }
-
-    /** A one-dimensional parameter (a norm's weight or bias). */
-    protected NDArray vector(Weights w, String name) {
-        return w.get(name);
     }
 
     /** LayerNorm over the last axis with {@code module.weight} and {@code module.bias}. */
@@ -313,8 +327,12 @@ public abstract class DecoderModel {
 
     /** RMSNorm over the last axis ({@code x / sqrt(mean(x²) + eps) · weight}) with the tensor {@code weightName}. */
     protected NDArray rmsNorm(Weights w, NDArray x, String weightName) {
-        NDArray rms = x.square().mean(new int[] {-1}, true).add(config.normEps()).sqrt();
-        return x.div(rms).mul(vector(w, weightName));
+        // For half-precision activations the statistics are float32, as in Hugging Face.
+        DataType type = x.getDataType();
+        NDArray x32 = type == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray rms = x32.square().mean(new int[] {-1}, true).add(config.normEps()).sqrt();
+        NDArray normed = x32.div(rms);
+        return (type == DataType.FLOAT32 ? normed : normed.toType(type, false)).mul(vector(w, weightName));
     }
 
     /**
@@ -368,14 +386,17 @@ public abstract class DecoderModel {
             vh = vh.expandDims(2).broadcast(expanded).reshape(s.get(0), heads, s.get(2), d);
         }
         NDArray scores = Scalars.mul(qh.matMul(kh.transpose(0, 1, 3, 2)), 1.0 / Math.sqrt(d)).add(mask);
-        NDArray probs = scores.softmax(-1);
+        // Softmax in float32 whatever the compute dtype, as Hugging Face's eager attention does.
+        NDArray probs = scores.getDataType() == DataType.FLOAT32 ? scores.softmax(-1)
+                : scores.toType(DataType.FLOAT32, false).softmax(-1).toType(scores.getDataType(), false);
         NDArray out = probs.matMul(vh).transpose(0, 2, 1, 3);
         Shape qs = q.getShape();
         return out.reshape(qs.get(0), qs.get(1), (long) heads * d);
     }
 
     /**
-     * Logits from final hidden states: the tied input embedding or a separate head. Inside
+     * Logits from final hidden states: the tied input embedding or a separate head (converted in
+     * pieces when held in another dtype, see {@link #convertedProduct}). Inside
      * {@link #forwardHidden} it computes nothing and hands the head to the caller instead.
      */
     protected NDArray lmHead(Weights w, NDArray hidden, String headName, String embeddingName) {
@@ -386,7 +407,13 @@ public abstract class DecoderModel {
     protected NDArray lmHead(Weights w, NDArray hidden, String headName, String biasName, String embeddingName) {
         String name = w.has(headName) ? headName : embeddingName;
         NDArray bias = biasName == null ? null : vector(w, biasName);
-        UnaryOperator<NDArray> head = h -> ai.djl.nn.core.Linear.linear(h, w.get(name), bias).singletonOrThrow();
+        UnaryOperator<NDArray> head = h -> {
+            NDArray weight = w.get(name);
+            NDArray y = weight.getDataType() == h.getDataType()
+                    ? ai.djl.nn.core.Linear.linear(h, weight, null).singletonOrThrow()
+                    : convertedProduct(h, weight, false);
+            return bias == null ? y : y.add(bias);
+        };
         UnaryOperator<NDArray>[] deferred = DEFERRED_HEAD.get();
         if (deferred != null) {
             deferred[0] = head;
@@ -425,6 +452,124 @@ public abstract class DecoderModel {
         }
         return new Headless(r.hidden(), slot[0]);
     }
+
+    // ----------------------------------------------------------------------------------------------
+    // Weight access and compute dtype (issue 15). Weights stay in the checkpoint's dtype; each
+    // forward pass computes in one dtype, and every weight read of the forward pass goes through
+    // linear, lmHead, embedding or vector, which convert a weight stored in another dtype per use
+    // (bf16 -> fp32 is exact, so fp32 compute over bf16 weights gives the same numbers as widening
+    // at load time). The compute dtype is the model's setting (EMEND_DTYPE), except that a pass
+    // with hooks (editing captures, tracing, adapters) or under a GradientSession (every editor's
+    // optimisation) always computes in float32: editing math is float32 on every device.
+
+    /**
+     * Elements of a weight converted at once: 4M, 16 MB as float32. Under glibc's 32 MB ceiling for
+     * its adaptive mmap threshold, so the freed piece is reused by the next instead of every
+     * conversion mapping fresh pages (measured: 64 MB conversions spent more time in page faults
+     * than in the matmuls).
+     */
+    private static final long CONVERT_PIECE_ELEMENTS = 1L << 22;
+
+    private record Active(DataType type, NDManager manager) {}
+
+    private static final ThreadLocal<Active> ACTIVE = new ThreadLocal<>();
+
+    private volatile DataType computeType = DataType.FLOAT32;
+
+    /** The dtype hook-free, gradient-free forward passes compute in (float32 unless set). */
+    public DataType computeType() {
+        return computeType;
+    }
+
+    /** Sets the compute dtype: FLOAT32 or FLOAT16 (DJL 0.36's PyTorch engine has no bfloat16). */
+    public void setComputeType(DataType type) {
+        if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
+            throw new IllegalArgumentException("compute dtype must be float32 or float16, got " + type);
+        }
+        this.computeType = type;
+    }
+
+    /** The dtype a forward pass with these hooks computes in, on the calling thread. */
+    public DataType computeTypeFor(Hooks hooks) {
+        boolean editing = !hooks.isEmpty() || dev.emend.core.grad.GradientSession.heldByCurrentThread();
+        return editing ? DataType.FLOAT32 : computeType;
+    }
+
+    /** Rows {@code ids} of the table {@code name} (token or position embeddings), in the compute dtype. */
+    protected NDArray embedding(Weights w, String name, NDArray ids) {
+        NDArray rows = ai.djl.nn.core.Embedding.embedding(ids, w.get(name), ai.djl.ndarray.types.SparseFormat.DENSE)
+                .singletonOrThrow();
+        return inType(rows, activeType());
+    }
+
+    /** A one-dimensional parameter (norm scale, bias) in the compute dtype, owned by the request. */
+    protected NDArray vector(Weights w, String name) {
+        NDArray stored = w.get(name);
+        DataType type = activeType();
+        if (stored.getDataType() == type) {
+            return stored;
+        }
+        NDArray converted = stored.toType(type, false);
+        Active a = ACTIVE.get();
+        if (a != null) {
+            converted.attach(a.manager());
+        }
+        return converted;
+    }
+
+    /** The compute dtype of the forward pass running on this thread. */
+    protected DataType activeType() {
+        Active a = ACTIVE.get();
+        return a == null ? computeType : a.type();
+    }
+
+    /**
+     * {@code x Wᵀ} ({@code inOut} false, W {@code [out, in]}) or {@code x W} ({@code inOut} true, W
+     * {@code [in, out]}) for a weight held in another dtype than x: W is converted in pieces of
+     * output features, each freed as soon as its product exists, and the products are joined. Each
+     * output feature is the same dot product as with the whole matrix converted at once (the
+     * contraction is not split), though a BLAS may order its sum differently for another shape.
+     */
+    private static NDArray convertedProduct(NDArray x, NDArray weight, boolean inOut) {
+        long out = weight.getShape().get(inOut ? 1 : 0);
+        long in = weight.getShape().get(inOut ? 0 : 1);
+        long step = Math.max(1, CONVERT_PIECE_ELEMENTS / in);
+        if (step >= out) {
+            NDArray converted = asActivation(weight, x);
+            NDArray y = inOut ? x.matMul(converted) : ai.djl.nn.core.Linear.linear(x, converted, null).singletonOrThrow();
+            converted.close();
+            return y;
+        }
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        for (long from = 0; from < out; from += step) {
+            String range = from + ":" + Math.min(out, from + step);
+            try (NDArray slice = weight.get(new ai.djl.ndarray.index.NDIndex(inOut ? ":, " + range : range))) {
+                NDArray piece = asActivation(slice, x);
+                parts.add(inOut ? x.matMul(piece) : ai.djl.nn.core.Linear.linear(x, piece, null).singletonOrThrow());
+                piece.close();
+            }
+        }
+        NDArray y = ai.djl.ndarray.NDArrays.concat(parts, -1);
+        parts.close();
+        return y;
+    }
+
+    /** {@code weight} in the dtype of {@code x}, a temporary owned by x's manager when converted. */
+    private static NDArray asActivation(NDArray weight, NDArray x) {
+        if (weight.getDataType() == x.getDataType()) {
+            return weight;
+        }
+        NDArray converted = weight.toType(x.getDataType(), false);
+        converted.attach(x.getManager());
+        return converted;
+    }
+
+    /** {@code a} converted to {@code type} (a new array on a's manager), or a itself. */
+    private static NDArray inType(NDArray a, DataType type) {
+        return a == null || a.getDataType() == type ? a : a.toType(type, false);
+    }
+
+    // ---------------------------------------------------------------------------- end of issue 15
 
     /** Normal(0, std) initialisation drawn from a seeded generator (reproducible across runs). */
     protected static NDArray normal(NDManager m, java.util.Random rnd, Shape shape, double std) {

@@ -3,6 +3,7 @@ package dev.emend.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,6 +13,7 @@ import java.util.Set;
  * Copy-on-write parameters: the base weights plus the matrices this overlay replaced. Reads of
  * untouched names go to the base; {@link #replace} stores a private copy owned by this overlay's
  * manager, so closing the overlay frees exactly what its edits cost and the base is never written.
+ * A replacement is stored in the base tensor's dtype (a half-precision model's edits cost half).
  */
 public final class OverlayWeights implements Weights, AutoCloseable {
     private final Weights base;
@@ -63,6 +65,22 @@ public final class OverlayWeights implements Weights, AutoCloseable {
         NDArray prev = replaced.put(name, copy);
         if (prev != null && prev != copy) {
             retired.add(prev);
+        }
+    }
+
+    /**
+     * {@code weight + delta} computed in float32 (a new array on delta's manager), for
+     * {@link #replace}, which rounds it once to the weight's stored dtype. This is the precision
+     * rule of every weight edit: the update (ROME, MEMIT, AlphaEdit, FT) is computed in float32,
+     * added to the weight in float32, and the sum is stored in the weight's own dtype.
+     */
+    public static NDArray sumInFloat32(NDArray delta, NDArray weight) {
+        NDArray d = delta.getDataType() == DataType.FLOAT32 ? delta : delta.toType(DataType.FLOAT32, false);
+        if (weight.getDataType() == DataType.FLOAT32) {
+            return d.add(weight);
+        }
+        try (NDArray w32 = weight.toType(DataType.FLOAT32, false)) {
+            return d.add(w32);
         }
     }
 

@@ -154,6 +154,10 @@ public final class Rotary {
             NDList pairs = x.reshape(s.get(0), s.get(1), s.get(2), rotaryDim / 2, 2).split(2, 4);
             rotated = pairs.get(1).neg().concat(pairs.get(0), 4).reshape(s);
         }
-        return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+        // The tables are float32; in a half-precision pass they are rounded to it (as Hugging Face does).
+        ai.djl.ndarray.types.DataType type = x.getDataType();
+        NDArray cos = cosSin[0].getDataType() == type ? cosSin[0] : cosSin[0].toType(type, false);
+        NDArray sin = cosSin[1].getDataType() == type ? cosSin[1] : cosSin[1].toType(type, false);
+        return x.mul(cos).add(rotated.mul(sin));
     }
 }

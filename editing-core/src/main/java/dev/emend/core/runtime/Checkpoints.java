@@ -2,6 +2,7 @@ package dev.emend.core.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -72,8 +73,17 @@ public final class Checkpoints {
         }
     }
 
-    /** Loads a whole checkpoint directory into a new base manager. */
+    /**
+     * Loads a whole checkpoint directory into a new base manager on the device of
+     * {@link ComputeSettings#current()} ({@code EMEND_DEVICE}), weights in their stored dtype,
+     * computing in the dtype {@code EMEND_DTYPE} resolves to.
+     */
     public static LanguageModel load(Path dir) {
+        return load(dir, ComputeSettings.current());
+    }
+
+    /** Loads a whole checkpoint directory with explicit compute settings. */
+    public static LanguageModel load(Path dir, ComputeSettings settings) {
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException(dir + ": model directory does not exist "
                     + "(set --model or EMEND_MODEL_DIR to a Hugging Face checkpoint directory)");
@@ -85,9 +95,10 @@ public final class Checkpoints {
         if (!Files.isRegularFile(tokFile)) {
             throw new CheckpointException(tokFile + ": missing tokenizer.json (Emend needs the Hugging Face fast-tokenizer file)");
         }
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = NDManager.newBaseManager(settings.device());
         try {
             BaseWeights weights = loadWeights(dir, model, manager);
+            model.setComputeType(settings.computeType(storedType(weights), storedAsBf16(dir)));
             String fingerprint = fingerprint(dir);
             TextTokenizer tokenizer = loadTokenizer(dir, config);
             try {
@@ -125,42 +136,105 @@ public final class Checkpoints {
         return tokenizer;
     }
 
+    /** The floating-point dtype holding most of the weights' elements (FLOAT32 when there are none). */
+    public static DataType storedType(BaseWeights weights) {
+        Map<DataType, Long> elements = new java.util.EnumMap<>(DataType.class);
+        for (NDArray a : weights.asMap().values()) {
+            if (a.getDataType().isFloating()) {
+                elements.merge(a.getDataType(), a.size(), Long::sum);
+            }
+        }
+        return elements.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElse(DataType.FLOAT32);
+    }
+
+    /** Whether the checkpoint's files store BF16 tensors (held as float16 once loaded). */
+    static boolean storedAsBf16(Path dir) {
+        try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+            return ckpt.names().stream().anyMatch(n -> "BF16".equals(ckpt.info(n).dtype()));
+        } catch (IOException e) {
+            throw new CheckpointException(dir + ": cannot read weights: " + e.getMessage(), e);
+        }
+    }
+
     static BaseWeights loadWeights(Path dir, DecoderModel model, NDManager manager) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
+        Map<String, String> found = new LinkedHashMap<>();
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
             checkUnused(dir, model, ckpt.names());
             Map<String, String> tied = model.tiedParameters();
             for (Map.Entry<String, Shape> e : model.parameterShapes().entrySet()) {
                 String canonical = e.getKey();
-                String found = null;
+                String name = null;
                 for (String candidate : model.checkpointNames(canonical)) {
                     if (ckpt.names().contains(candidate)) {
-                        found = candidate;
+                        name = candidate;
                         break;
                     }
                 }
-                if (found == null) {
+                if (name == null) {
                     if (tied.containsKey(canonical)) {
                         continue;
                     }
                     throw new CheckpointException(dir + ": weights lack tensor '" + canonical + "' (looked for "
                             + model.checkpointNames(canonical) + " among " + ckpt.names().size() + " tensors)");
                 }
-                TensorInfo info = ckpt.info(found);
+                TensorInfo info = ckpt.info(name);
                 Shape actual = new Shape(info.shape());
                 if (!actual.equals(e.getValue())) {
-                    throw new CheckpointException(ckpt.fileOf(found) + ": tensor '" + found + "' has shape " + actual
+                    throw new CheckpointException(ckpt.fileOf(name) + ": tensor '" + name + "' has shape " + actual
                             + " but config.json implies " + e.getValue());
                 }
-                NDArray loaded = ckpt.load(found, manager);
-                // The weights live as long as the model, never as long as a caller's scope.
-                ai.djl.ndarray.NDScope.unregister(loaded);
-                out.put(canonical, loaded);
+                found.put(canonical, name);
             }
+            return new BaseWeights(loadAll(ckpt, found, manager));
         } catch (IOException e) {
             throw new CheckpointException(dir + ": cannot read weights: " + e.getMessage(), e);
         }
-        return new BaseWeights(out);
+    }
+
+    /**
+     * Loads the tensors {@code found} (canonical to stored name) on one thread per core: a bf16
+     * checkpoint is converted as it is read (see SafetensorsFile), which is CPU work worth
+     * spreading. The result keeps the canonical order.
+     */
+    private static Map<String, NDArray> loadAll(SafetensorsCheckpoint ckpt, Map<String, String> found, NDManager manager)
+            throws IOException {
+        int threads = Math.max(1, Math.min(found.size(), Runtime.getRuntime().availableProcessors()));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "emend-load");
+            t.setDaemon(true);
+            return t;
+        });
+        Map<String, java.util.concurrent.Future<NDArray>> futures = new LinkedHashMap<>();
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, String> e : found.entrySet()) {
+                futures.put(e.getKey(), pool.submit(() -> {
+                    NDArray loaded = ckpt.load(e.getValue(), manager);
+                    // The weights live as long as the model, never as long as a caller's scope.
+                    ai.djl.ndarray.NDScope.unregister(loaded);
+                    return loaded;
+                }));
+            }
+            for (Map.Entry<String, java.util.concurrent.Future<NDArray>> f : futures.entrySet()) {
+                out.put(f.getKey(), f.getValue().get());
+            }
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CheckpointException(ckpt.directory() + ": interrupted while loading weights", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new CheckpointException(ckpt.directory() + ": cannot load weights: " + cause, cause);
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.emend.core.safetensors;
 
+import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -28,6 +29,22 @@ enum Dtype {
 
     static String known() {
         return Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
+    }
+
+    /** The engine type holding this dtype's bytes unchanged, or null when loading must convert. */
+    DataType engineType() {
+        return switch (this) {
+            case F16 -> DataType.FLOAT16;
+            case BF16 -> DataType.BFLOAT16;
+            case F32 -> DataType.FLOAT32;
+            case F64 -> DataType.FLOAT64;
+            case I64 -> DataType.INT64;
+            case I32 -> DataType.INT32;
+            case I8 -> DataType.INT8;
+            case U8 -> DataType.UINT8;
+            case BOOL -> DataType.BOOLEAN;
+            default -> null;
+        };
     }
 
     boolean isFloat() {

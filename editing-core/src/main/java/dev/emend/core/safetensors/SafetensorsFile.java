@@ -2,6 +2,7 @@ package dev.emend.core.safetensors;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
@@ -37,8 +38,11 @@ import java.util.stream.Collectors;
  * header (every tensor's dtype, shape and byte range are checked against the file size up front, so
  * a truncated download fails at open rather than halfway through loading a model); each
  * {@code load} then maps just that tensor's byte range, which works at any file offset, including
- * beyond 2 GiB. Loads may run concurrently from several threads; {@link #close()} must not race
- * with them. Integer tensors keep their width, every floating-point dtype is delivered as float32.
+ * beyond 2 GiB. Loads may run concurrently from several threads (each reads through its own
+ * buffers); {@link #close()} must not race
+ * with them. {@link #load} keeps the stored dtype wherever the engine has it (F16, BF16, F32, F64 and
+ * the integer types), so a bf16 checkpoint costs its own bytes, not twice them; I16/U16 widen to
+ * int32 and U32 to int64. {@link #loadFloats} converts any type to float32 on the Java heap.
  */
 public final class SafetensorsFile implements TensorSource {
 
@@ -46,6 +50,12 @@ public final class SafetensorsFile implements TensorSource {
     static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
     static final String METADATA_KEY = "__metadata__";
+
+    /** Largest tensor handed to the engine as one mapping; bigger ones are read in pieces of rows. */
+    static final long MAX_MAPPED_BYTES = 1L << 30;
+
+    /** Bytes read (and converted) at a time when a tensor is read rather than mapped. */
+    static final long READ_PIECE_BYTES = 8L << 20;
 
     private final Path path;
     private final String label;
@@ -55,9 +65,15 @@ public final class SafetensorsFile implements TensorSource {
     private final Map<String, Dtype> dtypes;
     private final Map<String, String> metadata;
     private volatile boolean closed;
+    private final boolean mapPrivately;
+    private boolean cowTried;
+    /** Per loading thread: the two read buffers of {@link #readInPieces}, reused across tensors. */
+    private final ThreadLocal<ByteBuffer[]> scratch = ThreadLocal.withInitial(() -> new ByteBuffer[2]);
+    private FileChannel cowChannel;
 
-    private SafetensorsFile(Path path, FileChannel channel) throws IOException {
+    private SafetensorsFile(Path path, FileChannel channel, boolean mapPrivately) throws IOException {
         this.path = path;
+        this.mapPrivately = mapPrivately;
         this.label = path.toString();
         this.channel = channel;
         this.fileSize = channel.size();
@@ -96,9 +112,14 @@ public final class SafetensorsFile implements TensorSource {
 
     /** Opens and validates {@code path}; the caller owns the result and must close it. */
     public static SafetensorsFile open(Path path) throws IOException {
+        return open(path, true);
+    }
+
+    /** {@link #open(Path)}; with {@code mapPrivately} false, CPU loads read once instead of mapping (for tests). */
+    static SafetensorsFile open(Path path, boolean mapPrivately) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
         try {
-            return new SafetensorsFile(path, ch);
+            return new SafetensorsFile(path, ch, mapPrivately);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -130,29 +151,24 @@ public final class SafetensorsFile implements TensorSource {
 
     @Override
     public NDArray load(String name, NDManager manager) throws IOException {
+        return load(name, manager, MAX_MAPPED_BYTES, READ_PIECE_BYTES);
+    }
+
+    /** {@link #load(String, NDManager)} with smaller limits, so tests reach the piecewise paths. */
+    NDArray load(String name, NDManager manager, long mappedLimit, long readPiece) throws IOException {
         TensorInfo t = info(name);
         Dtype dtype = dtypes.get(name);
-        ByteBuffer src = map(t);
         Shape shape = new Shape(t.shape());
+        if (dtype == Dtype.BF16) {
+            return loadBf16(t, shape, manager, readPiece);
+        }
+        DataType asStored = dtype.engineType();
+        if (asStored != null) {
+            return loadAsStored(t, asStored, shape, manager, mappedLimit, readPiece);
+        }
+        ByteBuffer src = map(t);
         int n = elementsFor(t, loadedWidth(dtype));
-        // Always copy into a fresh native buffer: PyTorch aliases direct buffers, and aliasing the
-        // read-only mapping would make any in-place weight edit crash the JVM.
         switch (dtype) {
-            case F32, F16, BF16, F64 -> {
-                ByteBuffer out = manager.allocateDirect(n * 4);
-                decodeFloats(t, dtype, src, out.asFloatBuffer());
-                return manager.create(out, shape, DataType.FLOAT32);
-            }
-            case I64 -> {
-                ByteBuffer out = manager.allocateDirect(n * 8);
-                out.asLongBuffer().put(src.asLongBuffer());
-                return manager.create(out, shape, DataType.INT64);
-            }
-            case I32 -> {
-                ByteBuffer out = manager.allocateDirect(n * 4);
-                out.asIntBuffer().put(src.asIntBuffer());
-                return manager.create(out, shape, DataType.INT32);
-            }
             case I16, U16 -> {
                 // Widened: int32 is the narrowest signed type every engine handles.
                 ByteBuffer out = manager.allocateDirect(n * 4);
@@ -170,14 +186,158 @@ public final class SafetensorsFile implements TensorSource {
                 }
                 return manager.create(out, shape, DataType.INT64);
             }
-            case I8, U8, BOOL -> {
-                ByteBuffer out = manager.allocateDirect(n);
-                out.put(src).rewind();
-                DataType dt = dtype == Dtype.I8 ? DataType.INT8 : dtype == Dtype.U8 ? DataType.UINT8 : DataType.BOOLEAN;
-                return manager.create(out, shape, dt);
-            }
             default -> throw error(name, "loading dtype " + dtype + " is not supported");
         }
+    }
+
+    /**
+     * A tensor whose stored dtype the engine has, without conversion. On the CPU the array aliases a
+     * copy-on-write ({@code MapMode.PRIVATE}) mapping of the file: no copy is made, the pages are
+     * the page cache's until something writes them, and an in-place write (which the base weights
+     * never get, but a bug must not crash the JVM) copies just the touched page and never reaches
+     * the file. Where the file cannot be opened for writing (which Java requires of a private
+     * mapping) the array is filled by reading. On a GPU the engine copies the mapped bytes to
+     * device memory. A tensor larger than {@code mappedLimit}, or whose bytes are not aligned to
+     * its element width (vectorised kernels may assume aligned elements), is read in pieces of whole
+     * rows into an engine-allocated array, so no per-tensor size limit remains.
+     */
+    private NDArray loadAsStored(TensorInfo t, DataType type, Shape shape, NDManager manager, long mappedLimit,
+            long readPiece) throws IOException {
+        boolean aligned = t.offset() % type.getNumOfBytes() == 0;
+        if (t.byteLength() <= mappedLimit && aligned && t.byteLength() > 0) {
+            if (manager.getDevice().isGpu()) {
+                return manager.create(map(t), shape, type);
+            }
+            FileChannel cow = copyOnWriteChannel();
+            if (cow != null) {
+                return manager.create(cow.map(FileChannel.MapMode.PRIVATE, t.offset(), t.byteLength())
+                        .order(ByteOrder.LITTLE_ENDIAN), shape, type);
+            }
+        }
+        return readInPieces(t, shape, type, manager, readPiece, null);
+    }
+
+    /**
+     * BF16, which the PyTorch engine of DJL 0.36 cannot hold (its JNI maps no bfloat16 type: creating
+     * or casting to one aborts the process), becomes FLOAT16: the same two bytes per weight, and
+     * exact for every value whose magnitude lies between 2^-17 and 65504 (fp16 has 3 more mantissa
+     * bits, 3 fewer exponent bits). Smaller magnitudes round to the nearest multiple of 2^-24 (an
+     * absolute error of at most 2^-25, about 3e-8, against weights of order 1e-2). A tensor with a
+     * magnitude above 65504, which fp16 cannot hold, is widened to FLOAT32 instead, exactly.
+     */
+    private NDArray loadBf16(TensorInfo t, Shape shape, NDManager manager, long readPiece) throws IOException {
+        try {
+            return readInPieces(t, shape, DataType.FLOAT16, manager, readPiece, Halfs::bf16ToF16Bits);
+        } catch (Halfs.Overflow overflow) {
+            return readInPieces(t, shape, DataType.FLOAT32, manager, readPiece, null);
+        }
+    }
+
+    /** Converts {@code count} stored elements of {@code src} into {@code dst}. */
+    @FunctionalInterface
+    private interface PieceConverter {
+        void convert(ShortBuffer src, ShortBuffer dst, int count);
+    }
+
+    /**
+     * Reads a tensor in pieces of whole rows into one array the engine allocates (native memory,
+     * not the JVM's direct-buffer allowance), through two reused buffers of at most {@code readPiece}
+     * bytes. Without a converter the bytes are copied as they are (stored and engine types equal);
+     * with one, 2-byte stored elements become 2-byte FLOAT16 elements; a FLOAT32 target without a
+     * converter widens BF16 (the overflow fallback).
+     */
+    private NDArray readInPieces(TensorInfo t, Shape shape, DataType type, NDManager manager,
+            long readPiece, PieceConverter converter) throws IOException {
+        Dtype stored = dtypes.get(t.name());
+        boolean widen = stored == Dtype.BF16 && type == DataType.FLOAT32;
+        boolean convert = converter != null || widen;
+        int outWidth = type.getNumOfBytes();
+        long count = t.elementCount();
+        if (count == 0) {
+            return manager.create(shape, type);
+        }
+        long rows = shape.dimension() == 0 ? 1 : shape.get(0);
+        long perRow = count / rows;
+        long rowBytes = perRow * Math.max(stored.bytes, outWidth);
+        if (rowBytes > Integer.MAX_VALUE - 8) {
+            throw error(t.name(), "has rows of " + rowBytes + " bytes; one row must fit in 2 GiB to be read");
+        }
+        long rowsPerPiece = Math.max(1, Math.min(rows, readPiece / rowBytes));
+        ByteBuffer src = scratch(0, rowsPerPiece * perRow * stored.bytes);
+        ByteBuffer dst = convert ? scratch(1, rowsPerPiece * perRow * outWidth) : src;
+        // The engine allocates the array (native memory, not the JVM's direct-buffer allowance);
+        // pieces are copied in through the two reused scratch buffers.
+        NDArray out = manager.create(shape, type);
+        for (long from = 0; from < rows; from += rowsPerPiece) {
+            long to = Math.min(rows, from + rowsPerPiece);
+            int n = Math.toIntExact((to - from) * perRow);
+            src.clear().limit(n * stored.bytes);
+            readFully(t, src, t.offset() + from * perRow * stored.bytes);
+            src.flip();
+            if (widen) {
+                Halfs.bf16ToFloats(src.asShortBuffer(), dst.clear().asFloatBuffer(), n);
+            } else if (converter != null) {
+                converter.convert(src.asShortBuffer(), dst.clear().asShortBuffer(), n);
+            }
+            dst.position(0).limit(n * outWidth);
+            long[] pieceShape = shape.getShape();
+            if (pieceShape.length == 0) {
+                out.set(dst.slice().order(ByteOrder.LITTLE_ENDIAN));
+                break;
+            }
+            pieceShape[0] = to - from;
+            try (NDArray piece = manager.create(dst.slice().order(ByteOrder.LITTLE_ENDIAN), new Shape(pieceShape), type)) {
+                out.set(new NDIndex("{}:{}", from, to), piece);
+            }
+        }
+        return out;
+    }
+
+    /** Reused read buffer {@code which} (0 or 1) of at least {@code bytes}. */
+    private ByteBuffer scratch(int which, long bytes) {
+        ByteBuffer[] mine = scratch.get();
+        ByteBuffer b = mine[which];
+        if (b == null || b.capacity() < bytes) {
+            b = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+            mine[which] = b;
+        }
+        return b.clear();
+    }
+
+    private void readFully(TensorInfo t, ByteBuffer into, long offset) throws IOException {
+        if (closed) {
+            throw new IllegalStateException(label + ": file is closed (loading tensor '" + t.name() + "')");
+        }
+        int start = into.position();
+        while (into.hasRemaining()) {
+            int r = channel.read(into, offset + into.position() - start);
+            if (r < 0) {
+                throw new EOFException(label + ": unexpected end of file reading tensor '" + t.name() + "'");
+            }
+        }
+    }
+
+    /**
+     * A read-write channel for copy-on-write mappings (Java maps {@code PRIVATE} only from a channel
+     * opened for writing, although nothing is ever written to the file through it), or null where
+     * the file cannot be opened so (read-only file system or permissions): tensors are then read
+     * once into fresh native memory instead.
+     */
+    private synchronized FileChannel copyOnWriteChannel() {
+        if (closed) {
+            throw new IllegalStateException(label + ": file is closed");
+        }
+        if (!cowTried) {
+            cowTried = true;
+            if (mapPrivately) {
+                try {
+                    cowChannel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                    cowChannel = null;
+                }
+            }
+        }
+        return cowChannel;
     }
 
     @Override
@@ -211,6 +371,12 @@ public final class SafetensorsFile implements TensorSource {
     @Override
     public void close() throws IOException {
         closed = true;
+        // Mappings made through either channel stay valid after it closes.
+        synchronized (this) {
+            if (cowChannel != null) {
+                cowChannel.close();
+            }
+        }
         channel.close();
     }
 
@@ -222,18 +388,25 @@ public final class SafetensorsFile implements TensorSource {
     // ---------------------------------------------------------------------------------------------
 
     private ByteBuffer map(TensorInfo t) throws IOException {
+        return map(t, FileChannel.MapMode.READ_ONLY);
+    }
+
+    private ByteBuffer map(TensorInfo t, FileChannel.MapMode mode) throws IOException {
+        if (t.byteLength() > Integer.MAX_VALUE) {
+            throw error(t.name(), "is " + t.byteLength() + " bytes; a single mapping of 2 GiB or more "
+                    + "is not possible for this dtype");
+        }
+        return map(t, t.offset(), t.byteLength(), mode);
+    }
+
+    private ByteBuffer map(TensorInfo t, long offset, long length, FileChannel.MapMode mode) throws IOException {
         if (closed) {
             throw new IllegalStateException(label + ": file is closed (loading tensor '" + t.name() + "')");
         }
-        if (t.byteLength() > Integer.MAX_VALUE) {
-            throw error(t.name(), "is " + t.byteLength() + " bytes; a single tensor of 2 GiB or more "
-                    + "cannot be mapped in one piece and is not supported");
+        if (length == 0) {
+            return ByteBuffer.allocateDirect(0).order(ByteOrder.LITTLE_ENDIAN);
         }
-        if (t.byteLength() == 0) {
-            return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        return channel.map(FileChannel.MapMode.READ_ONLY, t.offset(), t.byteLength())
-                .order(ByteOrder.LITTLE_ENDIAN);
+        return channel.map(mode, offset, length).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     private static int loadedWidth(Dtype dtype) {

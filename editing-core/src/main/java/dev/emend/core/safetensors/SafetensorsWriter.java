@@ -111,6 +111,47 @@ public final class SafetensorsWriter {
         writeEntries(file, entries, metadata);
     }
 
+    /**
+     * A float tensor whose values are produced on demand, in order, so a multi-gigabyte checkpoint
+     * (a benchmark's random weights) is written without ever being held in memory.
+     */
+    public record GeneratedTensor(long[] shape, java.util.function.DoubleSupplier values) {
+        public GeneratedTensor {
+            shape = shape.clone();
+        }
+
+        int count() {
+            long n = 1;
+            for (long d : shape) {
+                n = Math.multiplyExact(n, d);
+            }
+            return Math.toIntExact(n);
+        }
+    }
+
+    /** Writes generated tensors; {@code metadata} goes into {@code __metadata__} (may be empty). */
+    public static void writeGenerated(Path file, Map<String, GeneratedTensor> tensors, Map<String, String> metadata,
+            Precision precision) throws IOException {
+        List<Entry> entries = new ArrayList<>(tensors.size());
+        for (Map.Entry<String, GeneratedTensor> e : tensors.entrySet()) {
+            GeneratedTensor g = e.getValue();
+            int count = g.count();
+            Dtype dtype = precision == Precision.BF16 ? Dtype.BF16 : Dtype.F32;
+            entries.add(new Entry(e.getKey(), dtype, g.shape(), count, (buf, i) -> {
+                for (; i < count && buf.remaining() >= dtype.bytes; i++) {
+                    float v = (float) g.values().getAsDouble();
+                    if (dtype == Dtype.BF16) {
+                        buf.putShort(Halfs.floatToBf16(v));
+                    } else {
+                        buf.putFloat(v);
+                    }
+                }
+                return i;
+            }));
+        }
+        writeEntries(file, entries, metadata);
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     /** Fills {@code buf} with elements starting at {@code from}; returns the next element index. */

@@ -24,8 +24,9 @@ public interface TensorSource extends AutoCloseable {
     Map<String, String> metadata();
 
     /**
-     * Loads one tensor into {@code manager}: floating-point dtypes become FLOAT32, integer dtypes
-     * keep their width; the shape is the declared one.
+     * Loads one tensor into {@code manager} in its stored dtype (F16, BF16, F32, F64 and the
+     * integer types as they are; I16/U16 widen to INT32, U32 to INT64); the shape is the declared
+     * one. On the CPU the array may alias a copy-on-write mapping of the file.
      */
     NDArray load(String name, NDManager manager) throws IOException;
 

@@ -102,7 +102,7 @@ public final class MasteryBench {
             // Memory: S spaces each holding the last MEMIT batch (copy-on-write: only W_out of the edited layers).
             long baseBytes = 0;
             for (String name : lm.weights().names()) {
-                baseBytes += lm.weights().get(name).size() * 4L;
+                baseBytes += lm.weights().get(name).size() * lm.weights().get(name).getDataType().getNumOfBytes();
             }
             long before = rss();
             List<MasteryState> states = new ArrayList<>();

@@ -273,8 +273,7 @@ public final class FtEditor {
                         signed[k] = sign * signed[k];
                     }
                 }
-                NDArray delta = m.create(signed, new Shape(d.shape())).toType(w.getDataType(), false);
-                overlay.replace(d.weightName(), delta.add(w));
+                overlay.replace(d.weightName(), OverlayWeights.sumInFloat32(m.create(signed, new Shape(d.shape())), w));
             }
         }
     }

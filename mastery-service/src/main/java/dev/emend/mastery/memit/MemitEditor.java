@@ -382,7 +382,7 @@ public final class MemitEditor {
             NDArray am = m.create(a, new Shape(d.dModel(), n));
             NDArray bm = m.create(d.b(), new Shape(n, d.dff()));
             NDArray delta = d.layout() == WeightLayout.IN_OUT ? bm.transpose().matMul(am.transpose()) : am.matMul(bm);
-            overlay.replace(d.weightName(), delta.add(w));
+            overlay.replace(d.weightName(), OverlayWeights.sumInFloat32(delta, w));
         }
     }
 

@@ -451,7 +451,7 @@ public final class RomeEditor {
                     ? m.create(l, new Shape(l.length, 1)).matMul(m.create(signed, new Shape(1, r.length)))
                     : m.create(signed, new Shape(r.length, 1)).matMul(m.create(l, new Shape(1, l.length)));
             // The request-scoped array comes first so the sum belongs to this sub-manager.
-            overlay.replace(update.weightName(), outer.add(w));
+            overlay.replace(update.weightName(), OverlayWeights.sumInFloat32(outer, w));
         }
     }
 

@@ -110,7 +110,15 @@ public final class CausalTracer {
     public static double tokenEmbeddingStd(LanguageModel lm, int[] ids) {
         NDArray e = lm.weights().get(lm.model().tokenEmbeddingName());
         int d = (int) e.getShape().get(1);
-        float[] all = e.toFloatArray();
+        float[] all;
+        if (e.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32) {
+            all = e.toFloatArray();
+        } else {
+            // Weights held in half precision: a temporary float32 copy, freed at once.
+            try (NDArray f = e.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+                all = f.toFloatArray();
+            }
+        }
         double sum = 0;
         double sq = 0;
         long n = 0;
