@@ -36,6 +36,21 @@ class BenchCommandTest {
     }
 
     @Test
+    void aFileTheServiceMayNotReadIsUploadedInsteadOfItsPath() throws Exception {
+        BenchCommand c = new BenchCommand();
+        new CommandLine(c).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--dataset", COUNTERFACT.toString(), "--methods", "FT-M");
+        RunRequest byPath = c.request(COUNTERFACT);
+        assertEquals(COUNTERFACT.toString(), byPath.getDataset().getPath());
+        assertTrue(byPath.getDataset().getContent().isEmpty());
+        RunRequest uploaded = BenchCommand.withContent(byPath, COUNTERFACT);
+        assertEquals("", uploaded.getDataset().getPath());
+        assertEquals("counterfact.json", uploaded.getDataset().getName());
+        assertEquals(DatasetFormat.DATASET_FORMAT_WIKIDATA_COUNTERFACT, uploaded.getDataset().getFormat());
+        assertTrue(java.util.Arrays.equals(java.nio.file.Files.readAllBytes(COUNTERFACT), uploaded.getDataset().getContent().toByteArray()));
+        assertEquals(byPath.getTargetsList(), uploaded.getTargetsList());
+    }
+
+    @Test
     void publishedRowsNameTheirModelAndDataset() {
         var rows = BenchCommand.labelled(dev.emend.evaluation.report.PublishedResults.forDataset("counterfact"));
         assertEquals(8, rows.size());
