@@ -44,8 +44,9 @@ public final class KnowEditTable {
         sb.append("\nDataset: ").append(dataset).append(". Protocol: ");
         sb.append(String.join("; ", protocols)).append(".\n");
         if (!published.isEmpty()) {
-            sb.append("\nPublished (").append(PublishedResults.MODEL).append(", ").append(PublishedResults.SOURCE)
-                    .append("):\n\n");
+            sb.append("\nPublished reference rows — another model and data set, not comparable cell by cell: ")
+                    .append(PublishedResults.MODEL).append(" on KnowEdit ").append(published.get(0).dataset())
+                    .append(" (").append(PublishedResults.SOURCE).append("):\n\n");
             sb.append("| Method | Edit Succ | Generalization | Portability | Locality | Fluency |\n");
             sb.append("|---|---:|---:|---:|---:|---:|\n");
             for (PublishedResults.Row r : published) {

@@ -47,6 +47,8 @@ class ReportTest {
         assertTrue(md.contains("| ROME | 75.00 | 25.00 | 25.00 | 75.00 | 575.00 | 50.00 | 2 |"), md);
         assertTrue(md.contains("| FT-L | 20.00 | 10.00 | — | 90.00 | — | 0.00 | 1 |"), md);
         assertTrue(md.contains("| ROME | 98.57 | — | 55.92 | 51.97 | 584.04 |"), md);
+        assertTrue(md.contains("Published reference rows — another model and data set, not comparable cell by cell: "
+                + PublishedResults.MODEL + " on KnowEdit counterfact"), md);
         assertTrue(md.contains("teacher-forced, single edits, scored after each edit, model 0123456789ab"), md);
         assertTrue(md.startsWith("| Method | Edit Succ | Generalization | Portability | Locality | Fluency |"), md);
     }
