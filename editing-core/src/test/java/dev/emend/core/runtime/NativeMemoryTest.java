@@ -23,6 +23,7 @@ class NativeMemoryTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("slow") // a soak: 16,000 score calls
     void rssStaysFlatOverTenThousandScoreCalls() throws IOException {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/status")),
                 "needs /proc/self/status (Linux)");
