@@ -2,6 +2,7 @@ package dev.emend.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.emend.core.model.DecoderModel;
 import dev.emend.core.model.ModelConfig;
 import dev.emend.core.model.ModelFamilies;
@@ -28,8 +29,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * Writes a randomly initialised checkpoint with the shape of a public model, in bf16, for
  * {@code runtime-bench}'s memory and speed rows on a real size without downloading anything. The
  * shapes are the public configs' ({@code config.json} of meta-llama/Llama-3.2-1B and -3B); the
- * tokenizer is the default model's small byte-level BPE (its ids all lie below the vocabulary), so
- * generated text is meaningless: this is for measuring, not for reading.
+ * tokenizer is the default model's small byte-level BPE (its ids all lie below the vocabulary; BOS
+ * and EOS are its own {@code <|endoftext|>}, not Llama 3's ids), so generated text is meaningless: this is for measuring, not for reading.
  */
 @Command(name = "synth-checkpoint", mixinStandardHelpOptions = true,
         description = {"Write a random bf16 checkpoint shaped like a public model (for runtime-bench).",
@@ -86,9 +87,23 @@ final class SynthCheckpointCommand implements Callable<Integer> {
         return o;
     }
 
+    /**
+     * The public config with the special-token ids of the tokenizer written beside it, the default
+     * model's ({@code modelDir}): Llama 3's 128000/128001 are not in that 2,048-token vocabulary, and
+     * whatever decodes the EOS (IKE's demonstration separator, in a 10-case bench) failed with
+     * "token id 128001 out of range [0, 2048)".
+     */
+    static JsonObject config(String shape, Path modelDir) throws IOException {
+        JsonObject cfg = config(shape);
+        JsonObject own = JsonParser.parseString(Files.readString(modelDir.resolve("config.json"))).getAsJsonObject();
+        cfg.add("bos_token_id", own.get("bos_token_id"));
+        cfg.add("eos_token_id", own.get("eos_token_id"));
+        return cfg;
+    }
+
     @Override
     public Integer call() throws IOException {
-        JsonObject cfg = config(shape);
+        JsonObject cfg = config(shape, EmendCli.defaultModelDir());
         ModelFamily family = ModelFamilies.forModelType("llama");
         ModelConfig config = family.parseConfig(cfg);
         DecoderModel model = family.create(config);

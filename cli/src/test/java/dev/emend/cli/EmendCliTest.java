@@ -175,6 +175,24 @@ class EmendCliTest {
             long n = model.parameterShapes().values().stream().mapToLong(ai.djl.ndarray.types.Shape::size).sum();
             assertEquals(e.getValue(), n, e.getKey());
         }
+        // BOS/EOS are the shipped tokenizer's own <|endoftext|> (2047), not Llama 3's 128000/128001.
+        Path defaultModel = EmendCli.defaultModelDir();
+        try {
+            var cfg = SynthCheckpointCommand.config("llama-3.2-1b", defaultModel);
+            var tokenizer = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(defaultModel.resolve("tokenizer.json"))).getAsJsonObject();
+            int endOfText = -1;
+            for (var t : tokenizer.getAsJsonArray("added_tokens")) {
+                if (t.getAsJsonObject().get("content").getAsString().equals("<|endoftext|>")) {
+                    endOfText = t.getAsJsonObject().get("id").getAsInt();
+                }
+            }
+            assertEquals(2047, endOfText);
+            assertEquals(endOfText, cfg.get("bos_token_id").getAsInt());
+            assertEquals(endOfText, cfg.get("eos_token_id").getAsInt());
+            assertEquals(2048, cfg.get("hidden_size").getAsInt());
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException(ex);
+        }
         CliTestSupport.Run r = run("synth-checkpoint", "--shape", "llama-9b", "--out", "/nonexistent/x");
         assertTrue(r.err().contains("--shape llama-9b is not known: use llama-3.2-1b or llama-3.2-3b"), r.err());
     }

@@ -25,6 +25,9 @@ import java.util.Map;
  * says per service its pid, state, restarts and last exit.
  */
 public final class StackSupervisor {
+    /** The checkpoint directory of the phase services ({@code EMEND_MODEL=<dir> ./emend up}). */
+    static final String MODEL_ENV = "EMEND_MODEL";
+
     private StackSupervisor() {
     }
 
@@ -139,12 +142,20 @@ public final class StackSupervisor {
 
     /** Environment of one service: the variables the k8s manifests set. */
     static Map<String, String> environment(StackLayout layout, StackLayout.Service svc, String adminKey) {
+        return environment(layout, svc, adminKey, System.getenv());
+    }
+
+    /**
+     * Environment of one service; {@code inherited} is the supervisor's own environment, whose
+     * {@value #MODEL_ENV} (made absolute and checked by {@code ./emend up}) chooses the checkpoint.
+     */
+    static Map<String, String> environment(StackLayout layout, StackLayout.Service svc, String adminKey, Map<String, String> inherited) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("EMEND_PORT", Integer.toString(svc.port()));
         env.put("EMEND_DB_URL", layout.jdbcUrl());
         env.put("EMEND_DB_USER", "postgres");
         env.put("EMEND_DB_PASSWORD", "postgres");
-        env.put("EMEND_MODEL", layout.root().resolve("models/emend-facts").toString());
+        env.put(MODEL_ENV, modelDir(layout, inherited).toString());
         env.put("EMEND_CACHE", layout.root().resolve(".cache").toString());
         env.put("DJL_CACHE_DIR", layout.root().resolve(".cache/djl").toString());
         env.put("OMP_WAIT_POLICY", "PASSIVE");
@@ -163,6 +174,12 @@ public final class StackSupervisor {
         // evaluation-service's run reports go under .emend/ (ignored), not into the repository.
         env.put("EMEND_REPORTS_DIR", layout.reports().toString());
         return env;
+    }
+
+    /** The checkpoint the phase services load: {@value #MODEL_ENV} when set, else the default model. */
+    static Path modelDir(StackLayout layout, Map<String, String> inherited) {
+        String dir = inherited.get(MODEL_ENV);
+        return dir == null || dir.isBlank() ? layout.root().resolve("models/emend-facts") : layout.root().resolve(dir);
     }
 
     private static Process launch(StackLayout layout, StackLayout.Service svc, Path jar, String adminKey) throws IOException {

@@ -38,6 +38,7 @@ public final class UpCommand implements Callable<Integer> {
     /** Brings the stack up (or reports the running one); returns the exit code. */
     public static int up(StackLayout layout, int timeoutSeconds, boolean build, PrintStream out, PrintStream err) throws Exception {
         StackClient client = new StackClient(layout);
+        Optional<Path> model = requestedModel(System.getenv(), Path.of(System.getProperty("user.dir")));
         if (client.running().isEmpty()) {
             Files.createDirectories(layout.logs());
             if (build) {
@@ -51,10 +52,13 @@ public final class UpCommand implements Callable<Integer> {
                 Files.setPosixFilePermissions(layout.adminKey(), PosixFilePermissions.fromString("rw-------"));
             }
             Files.deleteIfExists(layout.state());
-            startSupervisor(layout);
+            startSupervisor(layout, model);
             err.println("emend up: starting PostgreSQL and the services (logs in " + layout.logs() + ")");
+            err.println("emend up: model " + model.orElse(StackSupervisor.modelDir(layout, java.util.Map.of()))
+                    + (model.isPresent() ? " (" + StackSupervisor.MODEL_ENV + ")" : ""));
         } else {
-            err.println("emend up: the stack is already running");
+            err.println("emend up: the stack is already running"
+                    + (model.isPresent() ? "; " + StackSupervisor.MODEL_ENV + " applies when it starts (./emend down first)" : ""));
         }
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         JsonObject state = null;
@@ -115,7 +119,27 @@ public final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void startSupervisor(StackLayout layout) throws IOException {
+    /**
+     * The checkpoint asked for with {@code EMEND_MODEL}, made absolute against the caller's working
+     * directory (the supervisor runs in the repository root); empty when unset. A directory without
+     * config.json is refused here rather than by three services crashing in a loop.
+     */
+    static Optional<Path> requestedModel(java.util.Map<String, String> env, Path workingDir) {
+        String dir = env.get(StackSupervisor.MODEL_ENV);
+        if (dir == null || dir.isBlank()) {
+            return Optional.empty();
+        }
+        Path path = workingDir.resolve(dir).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(path.resolve("config.json"))) {
+            throw new IllegalArgumentException(StackSupervisor.MODEL_ENV + "=" + dir + ": " + path
+                    + (Files.isDirectory(path) ? " has no config.json" : " is not a directory")
+                    + "; give a Hugging Face checkpoint directory (config.json, model.safetensors, tokenizer.json)"
+                    + " or unset " + StackSupervisor.MODEL_ENV + " for the default model");
+        }
+        return Optional.of(path);
+    }
+
+    private static void startSupervisor(StackLayout layout, Optional<Path> model) throws IOException {
         List<String> cmd = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) {
             cmd.add("/usr/bin/setsid"); // own session: a Ctrl-C in this terminal does not stop the stack
@@ -126,7 +150,9 @@ public final class UpCommand implements Callable<Integer> {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(StackSupervisor.class.getName());
         cmd.add(layout.root().toString());
-        new ProcessBuilder(cmd).directory(layout.root().toFile())
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        model.ifPresent(m -> pb.environment().put(StackSupervisor.MODEL_ENV, m.toString()));
+        pb.directory(layout.root().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.logs().resolve("supervisor.log").toFile()))

@@ -4,11 +4,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class StackSupervisorTest {
@@ -30,5 +32,29 @@ class StackSupervisorTest {
         Map<String, String> env = StackSupervisor.environment(layout, StackLayout.service("evaluation"), "k".repeat(20));
         assertEquals(root.resolve(".emend/reports").toString(), env.get("EMEND_REPORTS_DIR"));
         assertEquals("8084", env.get("EMEND_PORT"));
+    }
+
+    @Test
+    void phaseServicesLoadTheCheckpointNamedByEmendModel(@TempDir Path root) {
+        StackLayout layout = new StackLayout(root);
+        StackLayout.Service mastery = StackLayout.service("mastery");
+        assertEquals(root.resolve("models/emend-facts").toString(),
+                StackSupervisor.environment(layout, mastery, "k".repeat(20), Map.of()).get("EMEND_MODEL"));
+        assertEquals("/models/Llama-3.2-1B",
+                StackSupervisor.environment(layout, mastery, "k".repeat(20), Map.of("EMEND_MODEL", "/models/Llama-3.2-1B")).get("EMEND_MODEL"));
+    }
+
+    @Test
+    void upMakesEmendModelAbsoluteAndRefusesADirectoryWithoutConfig(@TempDir Path dir) throws Exception {
+        Path checkpoint = Files.createDirectories(dir.resolve("ckpt"));
+        Files.writeString(checkpoint.resolve("config.json"), "{}");
+        assertEquals(Optional.empty(), UpCommand.requestedModel(Map.of(), dir));
+        assertEquals(Optional.of(checkpoint), UpCommand.requestedModel(Map.of("EMEND_MODEL", "ckpt"), dir));
+        IllegalArgumentException noConfig = assertThrows(IllegalArgumentException.class,
+                () -> UpCommand.requestedModel(Map.of("EMEND_MODEL", dir.toString()), dir));
+        assertTrue(noConfig.getMessage().contains("has no config.json"), noConfig.getMessage());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> UpCommand.requestedModel(Map.of("EMEND_MODEL", "nope"), dir));
+        assertTrue(missing.getMessage().contains(dir.resolve("nope") + " is not a directory"), missing.getMessage());
     }
 }

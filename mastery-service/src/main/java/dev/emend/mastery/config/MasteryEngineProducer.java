@@ -28,6 +28,6 @@ public class MasteryEngineProducer {
     PhaseEngine engine(LanguageModel lm) {
         String name = modelName.orElse(lm.directory().getFileName().toString());
         return new MasteryEngine(lm, name, new CovarianceCache(Path.of(statsDir)),
-                StatsCorpus.load(lm.directory(), corpus.map(Path::of)));
+                StatsCorpus.lazy(lm.directory(), corpus.map(Path::of)));
     }
 }

@@ -41,6 +41,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The mastery phase: FT-L, FT-M, ROME, R-ROME, MEMIT and AlphaEdit over copy-on-write weight overlays.
@@ -53,12 +54,17 @@ public final class MasteryEngine extends BasePhaseEngine {
     static final List<List<Integer>> CONTEXT_TEMPLATES = List.of(List.of(5, 10));
 
     private final CovarianceCache cache;
-    private final List<String> corpus;
+    private final Supplier<List<String>> corpus;
     private final Map<String, SecondMoment> moments = new ConcurrentHashMap<>();
     private final ProjectorCache projectorCache;
     private final Map<String, NullSpaceProjector> projectors = new ConcurrentHashMap<>();
 
     public MasteryEngine(LanguageModel lm, String modelName, CovarianceCache cache, List<String> corpus) {
+        this(lm, modelName, cache, () -> corpus);
+    }
+
+    /** {@code corpus} is asked for only when C or a null-space projector is computed (see {@link StatsCorpus#lazy}). */
+    public MasteryEngine(LanguageModel lm, String modelName, CovarianceCache cache, Supplier<List<String>> corpus) {
         super(Phase.MASTERY, lm, modelName, methodsWithDefaults(lm, modelName));
         this.cache = cache;
         this.corpus = corpus;
@@ -206,7 +212,7 @@ public final class MasteryEngine extends BasePhaseEngine {
 
     /** AlphaEdit's null-space projector of a layer, cached on disk beside C. */
     public NullSpaceProjector projector(int layer, int samples, double threshold, Progress progress) {
-        return projectors.computeIfAbsent(layer + "/" + samples + "/" + threshold, k -> projectorCache.get(lm, layer, corpus,
+        return projectors.computeIfAbsent(layer + "/" + samples + "/" + threshold, k -> projectorCache.get(lm, layer, corpus.get(),
                 samples, threshold, (stage, done, total) -> progress.report("null-space projector of layer " + layer + " (" + stage + ")",
                         total == 0 ? 0 : (double) done / total)).projector());
     }
@@ -221,7 +227,7 @@ public final class MasteryEngine extends BasePhaseEngine {
 
     /** C of a layer, computed once per (layer, samples) and cached on disk across restarts. */
     public SecondMoment secondMoment(int layer, int samples, Progress progress) {
-        return moments.computeIfAbsent(layer + "/" + samples, k -> cache.get(lm, layer, corpus, samples,
+        return moments.computeIfAbsent(layer + "/" + samples, k -> cache.get(lm, layer, corpus.get(), samples,
                 (done, total, tokens) -> progress.report("second moment C of layer " + layer, (double) done / total)).moment());
     }
 

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Supplier;
 
 /**
  * The text ROME/MEMIT/AlphaEdit estimate the second moment C = E[k kᵀ] from. For a real
@@ -26,6 +27,26 @@ import java.util.Random;
  */
 public final class StatsCorpus {
     private StatsCorpus() {
+    }
+
+    /**
+     * The corpus, read at its first use and kept: only the methods that estimate C (MEMIT,
+     * AlphaEdit, ROME/R-ROME with {@code mom2_adjustment}) need it, so a real checkpoint without
+     * {@code emend.mastery.corpus} still serves FT-L, FT-M and EasyEdit's ROME defaults, and the
+     * missing corpus is the error of the edit that needs it rather than a service that cannot start.
+     */
+    public static Supplier<List<String>> lazy(Path modelDir, Optional<Path> file) {
+        return new Supplier<>() {
+            private volatile List<String> lines;
+
+            @Override
+            public synchronized List<String> get() {
+                if (lines == null) {
+                    lines = load(modelDir, file);
+                }
+                return lines;
+            }
+        };
     }
 
     public static List<String> load(Path modelDir, Optional<Path> file) {
@@ -41,7 +62,9 @@ public final class StatsCorpus {
             Path facts = modelDir.resolve("facts.json");
             if (!Files.isRegularFile(facts)) {
                 throw new IllegalStateException("no corpus for the second-moment statistics: set emend.mastery.corpus to a "
-                        + "text file (one document per line; the references use Wikipedia text) for " + modelDir);
+                        + "text file (one document per line; the references use Wikipedia text; env EMEND_MASTERY_CORPUS) for " + modelDir
+                        + " (MEMIT, AlphaEdit and ROME/R-ROME with mom2_adjustment estimate C from it; FT-L, FT-M and ROME"
+                        + " without mom2_adjustment need none)");
             }
             return fromFacts(JsonParser.parseString(Files.readString(facts)).getAsJsonObject());
         } catch (IOException e) {

@@ -15,6 +15,12 @@ import org.apache.lucene.analysis.Tokenizer;
 import org.apache.lucene.analysis.en.EnglishPossessiveFilter;
 import org.apache.lucene.analysis.standard.StandardTokenizer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.KnnVectorsReader;
+import org.apache.lucene.codecs.KnnVectorsWriter;
+import org.apache.lucene.codecs.lucene912.Lucene912Codec;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -23,6 +29,8 @@ import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.SegmentReadState;
+import org.apache.lucene.index.SegmentWriteState;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.VectorSimilarityFunction;
@@ -97,10 +105,43 @@ public final class HybridIndex implements AutoCloseable {
             config.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
             config.setSimilarity(similarity);
             config.setRAMBufferSizeMB(64);
+            config.setCodec(wideVectorCodec(dimension));
             writer = new IndexWriter(directory, config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Lucene's default codec with its HNSW vector format, allowing vectors as long as the model's
+     * hidden size: Lucene refuses more than 1,024 dimensions by default (a Llama-3.2-1B has 2,048:
+     * "vector's dimensions must be <= [1024]"). The limit is only checked while indexing; the files
+     * are the default format's and carry its name, so reading needs nothing special.
+     */
+    static Codec wideVectorCodec(int dimension) {
+        KnnVectorsFormat hnsw = new Lucene99HnswVectorsFormat();
+        KnnVectorsFormat wide = new KnnVectorsFormat(hnsw.getName()) {
+            @Override
+            public KnnVectorsWriter fieldsWriter(SegmentWriteState state) throws IOException {
+                return hnsw.fieldsWriter(state);
+            }
+
+            @Override
+            public KnnVectorsReader fieldsReader(SegmentReadState state) throws IOException {
+                return hnsw.fieldsReader(state);
+            }
+
+            @Override
+            public int getMaxDimensions(String fieldName) {
+                return Math.max(hnsw.getMaxDimensions(fieldName), dimension);
+            }
+        };
+        return new Lucene912Codec() {
+            @Override
+            public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                return wide;
+            }
+        };
     }
 
     public int dimension() {

@@ -48,4 +48,29 @@ class HybridIndexTest {
             assertEquals(List.of("pavel", "quinn", "job"), index.terms("Pavel Quinn's job"));
         }
     }
+
+    private static float[] oneHot(int dimension, int at) {
+        float[] v = new float[dimension];
+        v[at] = 1f;
+        return v;
+    }
+
+    /** A 4,096-wide model's vectors (Llama 2 7B; the 1B has 2,048): Lucene's own limit is 1,024. */
+    @Test
+    void indexesVectorsWiderThanLucenesDefaultLimit() {
+        int d = 4096;
+        try (HybridIndex template = new HybridIndex(d)) {
+            template.add("a", "Pavel Quinn was born in Rangoon", oneHot(d, 4000));
+            template.add("b", "The capital of Syria is Aleppo", oneHot(d, 7));
+            try (HybridIndex copy = new HybridIndex(d, template)) { // reads the committed files back
+                copy.add("c", "Rangoon is in Myanmar", oneHot(d, 2048));
+                for (HybridIndex index : List.of(template, copy)) {
+                    List<Hit> hits = index.search("Pavel Quinn", oneHot(d, 4000), new Fusion(0.5, 0.5, 10));
+                    assertEquals("a", hits.get(0).id());
+                    assertEquals(1.0, hits.get(0).cosine(), 1e-6);
+                }
+                assertEquals("c", copy.search("Myanmar", oneHot(d, 2048), new Fusion(0.5, 0.5, 10)).get(0).id());
+            }
+        }
+    }
 }
