@@ -18,9 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** An edit through each phase, routed by the gateway, changes its space and not base; rollback restores. */
 @QuarkusTest
 @QuarkusTestResource(value = AllPhasesStack.class, restrictToAnnotatedClass = true)
-// Slow tier (-Pslow): three packaged phase services started for one test class (154 s of the CI run);
-// each phase's own gRPC tests and the gateway's mastery-backed tests stay in `verify`.
-@org.junit.jupiter.api.Tag("slow")
 class AllPhasesTest {
     private static final String PROMPT = "The capital of France is";
 
