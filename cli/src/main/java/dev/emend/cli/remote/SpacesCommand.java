@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ./emend spaces [create|delete]}: the spaces of the running gateway. */
 @Command(name = "spaces", mixinStandardHelpOptions = true,
-        description = {"List the spaces of the running gateway with their phase, ledger head and live edits.",
+        description = {"List the spaces of the running gateway with their phase, ledger head and applied edits (live or superseded: their update is still in the weights or memory).",
             "Subcommands create and delete them (admin key)."},
         subcommands = {SpacesCommand.Create.class, SpacesCommand.Delete.class})
 public final class SpacesCommand extends Remote implements Callable<Integer> {
@@ -21,7 +21,7 @@ public final class SpacesCommand extends Remote implements Callable<Integer> {
         if (printedJson(list)) {
             return 0;
         }
-        Table t = new Table("space", "phase", "sequence", "live edits", "status", "description");
+        Table t = new Table("space", "phase", "sequence", "applied edits", "status", "description");
         for (JsonElement e : list.getAsJsonArray("spaces")) {
             JsonObject s = e.getAsJsonObject();
             JsonObject v = s.has("model_version") ? s.getAsJsonObject("model_version") : null;

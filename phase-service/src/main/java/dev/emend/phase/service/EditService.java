@@ -149,14 +149,8 @@ public class EditService {
                 try {
                     computed = engine.compute(space.stateForCompute(), method, hp, unitRequests,
                             progressLog(space.name() + " " + method.name()));
-                } catch (EditException e) {
-                    throw e;
                 } catch (RuntimeException e) {
-                    if (!ids.isEmpty()) {
-                        throw new IllegalStateException("edit " + (from + 1) + " of " + n + " failed (" + e.getMessage()
-                                + "); the " + ids.size() + " edits before it are committed: ListEdits shows them", e);
-                    }
-                    throw e;
+                    throw partial(e, ids, from, n);
                 }
                 long c1 = System.nanoTime();
                 double unitCompute = (c1 - c0) / 1e6;
@@ -179,18 +173,20 @@ public class EditService {
                 LedgerRepository.NewUnit unit = new LedgerRepository.NewUnit(unitId, method.name(),
                         ProtoMapping.json(hp.asMap()), mode.name(), engine.model().fingerprint(), computed.payload(), rows,
                         computed.supersedes(), ProtoMapping.json(timings));
-                LedgerRepository.Commit commit;
+                List<String> idsBefore = List.copyOf(ids);
+                long head = space.sequence();
                 try {
-                    commit = ledger.commitUnit(space.name(), space.sequence(), unit, idemKey, idemHash, ids);
+                    space.applyDurably(unitId, new LedgerUnit(unitIds, method.name(), hp, unitRequests, computed.payload()),
+                            () -> ledger.commitUnit(space.name(), head, unit, idemKey, idemHash, idsBefore),
+                            engine::newState);
                 } catch (EditException e) {
                     if (e.reason() == EditException.Reason.ABORTED) {
                         registry.refresh(space.name());
                     }
-                    throw e;
+                    throw partial(e, ids, from, n);
+                } catch (RuntimeException e) {
+                    throw partial(e, ids, from, n);
                 }
-                space.applyCommitted(new SpaceRuntime.AppliedUnit(unitId, commit.firstSequence(),
-                        new LedgerUnit(unitIds, method.name(), hp, unitRequests, computed.payload())),
-                        commit.lastSequence(), commit.at());
                 double unitCommit = (System.nanoTime() - c1) / 1e6;
                 computeMs += unitCompute;
                 commitMs += unitCommit;
@@ -200,6 +196,22 @@ public class EditService {
             meters.timer("emend.edit.latency", "method", method.name()).record((long) (totalMs * 1e6), TimeUnit.NANOSECONDS);
             return new Applied(space, method, hp, ids, space.sequence(), queueMs, computeMs, commitMs, totalMs);
         });
+    }
+
+    /**
+     * A failure part-way through a sequential or batched call: the units before it are committed
+     * and live, so the message says so (an EditException keeps its code, with that added).
+     */
+    private static RuntimeException partial(RuntimeException e, List<String> committed, int from, int n) {
+        if (committed.isEmpty()) {
+            return e;
+        }
+        String done = "; edit " + (from + 1) + " of " + n + " failed and nothing of it was applied, the "
+                + committed.size() + " edits before it are committed and live: ListEdits shows them";
+        if (e instanceof EditException ee) {
+            return new EditException(ee.reason(), ee.field(), ee.getMessage() + done);
+        }
+        return new IllegalStateException(e.getMessage() + done, e);
     }
 
     private Optional<Applied> idempotentReplay(SpaceRuntime space, MethodDescriptor method, Hparams hp, String key,

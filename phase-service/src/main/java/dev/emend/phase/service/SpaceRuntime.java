@@ -2,12 +2,14 @@ package dev.emend.phase.service;
 
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.SpaceState;
+import dev.emend.phase.repository.LedgerRepository;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One space in memory: its state ({@code replay(base, live units)}), the ledger head that state
@@ -101,17 +103,51 @@ public final class SpaceRuntime {
         return List.copyOf(units);
     }
 
-    /** Applies a committed unit and moves the head (queue thread only). */
-    public void applyCommitted(AppliedUnit unit, long newSequence, OffsetDateTime at) {
+    /**
+     * Applies a computed unit and makes it durable as one step (queue thread only). Under the write
+     * lock, so no reader sees the in-between: the state takes the unit, then {@code commit} writes it
+     * to the ledger, then the head moves. If the apply or the commit fails, the state is rebuilt
+     * from the live units before the failure is rethrown, so a unit is never live without its
+     * record and never half-applied; the ledger is untouched when the apply fails, because the
+     * commit has not run yet.
+     */
+    public LedgerRepository.Commit applyDurably(String unitId, LedgerUnit unit, Supplier<LedgerRepository.Commit> commit,
+                                                Supplier<SpaceState> fresh) {
         lock.writeLock().lock();
         try {
-            state.apply(unit.unit());
-            units.add(unit);
-            sequence = newSequence;
-            updatedAt = at;
+            LedgerRepository.Commit done;
+            try {
+                state.apply(unit);
+                done = commit.get();
+            } catch (RuntimeException e) {
+                restore(fresh, e);
+                throw e;
+            }
+            units.add(new AppliedUnit(unitId, done.firstSequence(), unit));
+            sequence = done.lastSequence();
+            updatedAt = done.at();
+            return done;
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /** Rebuilds the state from the live units after a failed apply or commit (write lock held). */
+    private void restore(Supplier<SpaceState> fresh, RuntimeException cause) {
+        SpaceState rebuilt = fresh.get();
+        try {
+            for (AppliedUnit u : units) {
+                rebuilt.apply(u.unit());
+            }
+        } catch (RuntimeException e) {
+            rebuilt.close();
+            cause.addSuppressed(e);
+            throw new IllegalStateException("space '" + name + "' could not be restored after a failed edit ("
+                    + cause.getMessage() + "): restart the service to replay it from the ledger", cause);
+        }
+        SpaceState old = state;
+        state = rebuilt;
+        old.close();
     }
 
     /** Records a unit already applied to the state during replay (before the space is published). */

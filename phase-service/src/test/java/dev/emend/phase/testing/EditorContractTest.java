@@ -24,6 +24,7 @@ import dev.emend.api.v1.ScoreRequest;
 import dev.emend.api.v1.ScoreResult;
 import dev.emend.phase.mapping.ProtoMapping;
 import dev.emend.phase.service.SpaceRegistry;
+import dev.emend.phase.service.SpaceRuntime;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import javax.sql.DataSource;
+import java.sql.Connection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -54,6 +57,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 public abstract class EditorContractTest {
     @Inject
     protected SpaceRegistry registry;
+    @Inject
+    protected DataSource dataSource;
 
     protected ManagedChannel channel;
     protected EditorGrpc.EditorBlockingStub editor;
@@ -200,6 +205,17 @@ public abstract class EditorContractTest {
         assertEquals(Status.Code.NOT_FOUND, code(() -> editor.score(ScoreRequest.newBuilder().setSpace("nope").setPrompt("x").setTarget("y").build())));
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> editor.generate(GenerateRequest.newBuilder().setSpace(space)
                 .setPrompt("x").setTopP(1.5f).build())));
+        StatusRuntimeException nul = assertThrows(StatusRuntimeException.class, () -> editor.applyEdits(apply(space,
+                r.toBuilder().setTargetNew("Ber\u0000lin").build()).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, nul.getStatus().getCode());
+        assertTrue(nul.getStatus().getDescription().startsWith("requests[0].target_new: contains the NUL character"),
+                nul.getStatus().getDescription());
+        StatusRuntimeException bel = assertThrows(StatusRuntimeException.class, () -> editor.applyEdits(apply(space, r)
+                .setHparams(struct(Map.of("note\u0007", 1))).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, bel.getStatus().getCode());
+        assertTrue(bel.getStatus().getDescription().contains("control character U+0007"), bel.getStatus().getDescription());
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> editor.createSpace(CreateSpaceRequest.newBuilder()
+                .setName(space + "-x").setDescription("esc \u001b[31m").build())));
         assertEquals(0, editor.listEdits(ListEditsRequest.newBuilder().setSpace(space).build()).getEditsCount(),
                 "no refused request wrote anything");
         assertEquals(0, editor.listSpaces(ListSpacesRequest.getDefaultInstance()).getSpacesList().stream()
@@ -223,6 +239,86 @@ public abstract class EditorContractTest {
         assertEquals(1, mine.getLiveEdits());
         assertEquals(1, editor.deleteSpace(DeleteSpaceRequest.newBuilder().setName(space).build()).getEditsDiscarded());
         assertEquals(Status.Code.NOT_FOUND, code(() -> score(space, "a", "b")));
+    }
+
+    /**
+     * The ledger commit fails (a PostgreSQL trigger refuses the insert of one marked edit): the
+     * client gets an error, nothing is written, and the space answers exactly as before — in memory
+     * and after a replay from the ledger. In a sequential call the edits before the failing one stay
+     * committed and live, and the error says so.
+     */
+    @Test
+    void aFailedCommitLeavesNothingApplied() throws Exception {
+        String space = newSpace();
+        EditRequest r = request();
+        ScoreResult before = score(space, r.getPrompt(), r.getTargetNew());
+        String marker = "inject-commit-failure-" + space;
+        String schema = ConfigProvider.getConfig().getOptionalValue("quarkus.flyway.default-schema", String.class)
+                .orElse("public");
+        String fn = schema + ".fail_marked_" + space.replace('-', '_');
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE FUNCTION " + fn + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    + "RAISE EXCEPTION 'injected commit failure'; END $$");
+            st.execute("CREATE TRIGGER fail_" + space.replace('-', '_') + " BEFORE INSERT ON " + schema
+                    + ".edit FOR EACH ROW WHEN (NEW.case_id = '" + marker + "') EXECUTE FUNCTION " + fn + "()");
+        }
+        try {
+            EditRequest failing = r.toBuilder().setCaseId(marker).build();
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                    () -> editor.applyEdits(apply(space, failing).build()));
+            assertEquals(Status.Code.INTERNAL, e.getStatus().getCode(), e.getStatus().toString());
+            assertEquals(0, editor.listEdits(ListEditsRequest.newBuilder().setSpace(space).build()).getEditsCount(),
+                    "the failed commit wrote nothing");
+            assertEquals(before, score(space, r.getPrompt(), r.getTargetNew()), "the edit is not live in memory");
+            assertEquals(0, sequenceOf(space));
+
+            // sequential: the first edit commits, the second fails, the error says the first is live
+            StatusRuntimeException partial = assertThrows(StatusRuntimeException.class,
+                    () -> editor.applyEdits(apply(space, r, failing).setMode(EditMode.EDIT_MODE_SEQUENTIAL).build()));
+            assertTrue(partial.getStatus().getDescription().contains("edit 2 of 2 failed"), partial.getStatus().toString());
+            assertTrue(partial.getStatus().getDescription().contains("1 edits before it are committed"),
+                    partial.getStatus().toString());
+            assertEquals(1, editor.listEdits(ListEditsRequest.newBuilder().setSpace(space).build()).getEditsCount());
+            assertEquals(1, sequenceOf(space));
+            ScoreResult one = score(space, r.getPrompt(), r.getTargetNew());
+            assertTrue(registry.refreshForced(space));
+            assertEquals(one, score(space, r.getPrompt(), r.getTargetNew()),
+                    "memory after the failure equals replay of the ledger");
+        } finally {
+            try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
+                st.execute("DROP TRIGGER fail_" + space.replace('-', '_') + " ON " + schema + ".edit");
+                st.execute("DROP FUNCTION " + fn + "()");
+            }
+        }
+    }
+
+    /**
+     * The engine cannot apply a unit (a corrupt payload): the ledger commit never runs and the
+     * space's state is what it was; and when the apply succeeds but the commit fails, the state is
+     * rebuilt without the unit.
+     */
+    @Test
+    void aFailedApplyNeverReachesTheLedger() {
+        String space = newSpace();
+        EditRequest r = request();
+        ScoreResult before = score(space, r.getPrompt(), r.getTargetNew());
+        SpaceRuntime rt = registry.editable(space, "space");
+        var unit = new dev.emend.core.edit.LedgerUnit(List.of("x"), method(),
+                dev.emend.core.edit.Hparams.of(Map.of()), List.of(ProtoMapping.request(r)), new byte[] {7, 7, 7});
+        boolean[] committed = {false};
+        assertThrows(RuntimeException.class, () -> rt.applyDurably("u", unit, () -> {
+            committed[0] = true;
+            throw new IllegalStateException("unreachable");
+        }, registry.engine()::newState));
+        assertFalse(committed[0], "no ledger write for a unit that could not be applied");
+        assertEquals(before, score(space, r.getPrompt(), r.getTargetNew()));
+        assertEquals(0, rt.sequence());
+        assertTrue(rt.liveUnits().isEmpty());
+    }
+
+    private long sequenceOf(String space) {
+        return editor.listSpaces(ListSpacesRequest.getDefaultInstance()).getSpacesList().stream()
+                .filter(s -> s.getName().equals(space)).findFirst().orElseThrow().getModelVersion().getSequence();
     }
 
     protected static List<Integer> argmax(ScoreResult r) {
