@@ -171,6 +171,18 @@ public class EditorGrpcService extends EditorGrpc.EditorImplBase {
         });
     }
 
+    @Override
+    public void getEditProgress(dev.emend.api.v1.EditProgressRequest request,
+                                StreamObserver<dev.emend.api.v1.EditProgress> out) {
+        respond(out, () -> edits.progress(request.getSpace(), request.getIdempotencyKey()));
+    }
+
+    @Override
+    public void cancelEdit(dev.emend.api.v1.EditProgressRequest request,
+                           StreamObserver<dev.emend.api.v1.CancelEditResponse> out) {
+        respond(out, () -> edits.cancel(request.getSpace(), request.getIdempotencyKey()));
+    }
+
     private EditRecord record(EditEntity e) {
         LedgerRepository.StoredUnit unit = null;
         EditRecord.Builder b = EditRecord.newBuilder().setId(e.id).setSequence(e.sequence).setSpace(e.space)

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -51,6 +52,9 @@ public class EditService {
     MeterRegistry meters;
     @Inject
     PhaseConfig config;
+
+    /** Calls with an idempotency key that are queued or computing, by space + NUL + key. */
+    private final Map<String, EditTracker> inflight = new ConcurrentHashMap<>();
 
     /** What ApplyEdits produced: the edit ids in order, the head after, the method and hparams. */
     public record Applied(SpaceRuntime space, MethodDescriptor method, Hparams hparams, List<String> editIds,
@@ -125,77 +129,128 @@ public class EditService {
             return replay.get();
         }
         long enqueued = System.nanoTime();
-        return queue.run(() -> {
-            double queueMs = (System.nanoTime() - enqueued) / 1e6;
-            // Resolve again on the queue thread: a replica rebuild may have replaced the runtime meanwhile.
-            SpaceRuntime space = registry.editable(call.getSpace(), "space");
-            Optional<Applied> again = idempotentReplay(space, method, hp, idemKey, idemHash);
-            if (again.isPresent()) {
-                return again.get();
+        String trackKey = idemKey.isEmpty() ? null : call.getSpace() + "\u0000" + idemKey;
+        EditTracker tracker = new EditTracker((n + effectiveBatch - 1) / effectiveBatch);
+        if (trackKey != null) {
+            // A concurrent retry with the same key is not tracked twice: it queues behind the first and
+            // is answered with its result (idempotentReplay on the queue thread).
+            inflight.putIfAbsent(trackKey, tracker);
+        }
+        try {
+            return queue.run(() -> compute(t0, enqueued, call, method, hp, mode, requests, effectiveBatch, idemKey,
+                    idemHash, tracker));
+        } finally {
+            if (trackKey != null) {
+                inflight.remove(trackKey, tracker);
             }
-            if (call.hasExpectedSequence() && call.getExpectedSequence() != space.sequence()) {
-                throw new EditException(EditException.Reason.ABORTED, "expected_sequence", "the ledger head of '"
-                        + space.name() + "' is " + space.sequence() + ", not " + call.getExpectedSequence()
-                        + ": re-read the space and decide again");
+        }
+    }
+
+    /** GetEditProgress: the progress of a queued or computing call, or UNKNOWN. */
+    public dev.emend.api.v1.EditProgress progress(String space, String idempotencyKey) {
+        EditTracker t = tracked(space, idempotencyKey);
+        return t == null ? EditTracker.unknown() : t.snapshot();
+    }
+
+    /** CancelEdit: flags a queued or computing call; its next progress report or unit boundary stops it. */
+    public dev.emend.api.v1.CancelEditResponse cancel(String space, String idempotencyKey) {
+        EditTracker t = tracked(space, idempotencyKey);
+        if (t == null) {
+            return dev.emend.api.v1.CancelEditResponse.newBuilder().setCancelled(false).setProgress(EditTracker.unknown()).build();
+        }
+        t.cancel();
+        Log.infof("edit call %s in %s: cancel requested", idempotencyKey, space);
+        return dev.emend.api.v1.CancelEditResponse.newBuilder().setCancelled(true).setProgress(t.snapshot()).build();
+    }
+
+    private EditTracker tracked(String space, String idempotencyKey) {
+        if (space == null || space.isBlank()) {
+            throw EditException.invalid("space", "no space given");
+        }
+        if (idempotencyKey == null || idempotencyKey.isBlank()) {
+            throw EditException.invalid("idempotency_key", "no idempotency key given: only calls sent with one can be followed");
+        }
+        return inflight.get(space + "\u0000" + idempotencyKey);
+    }
+
+    private Applied compute(long t0, long enqueued, ApplyEditsRequest call, MethodDescriptor method, Hparams hp,
+                            EditMode mode, List<EditRequest> requests, int effectiveBatch, String idemKey,
+                            String idemHash, EditTracker tracker) {
+        int n = requests.size();
+        PhaseEngine engine = registry.engine();
+        double queueMs = (System.nanoTime() - enqueued) / 1e6;
+        tracker.checkCancelled();
+        tracker.started();
+        // Resolve again on the queue thread: a replica rebuild may have replaced the runtime meanwhile.
+        SpaceRuntime space = registry.editable(call.getSpace(), "space");
+        Optional<Applied> again = idempotentReplay(space, method, hp, idemKey, idemHash);
+        if (again.isPresent()) {
+            return again.get();
+        }
+        if (call.hasExpectedSequence() && call.getExpectedSequence() != space.sequence()) {
+            throw new EditException(EditException.Reason.ABORTED, "expected_sequence", "the ledger head of '"
+                    + space.name() + "' is " + space.sequence() + ", not " + call.getExpectedSequence()
+                    + ": re-read the space and decide again");
+        }
+        List<String> ids = new ArrayList<>();
+        double computeMs = 0;
+        double commitMs = 0;
+        for (int from = 0; from < n; from += effectiveBatch) {
+            int to = Math.min(n, from + effectiveBatch);
+            List<EditRequest> unitRequests = requests.subList(from, to);
+            long c0 = System.nanoTime();
+            ComputedEdit computed;
+            try {
+                tracker.checkCancelled();
+                computed = engine.compute(space.stateForCompute(), method, hp, unitRequests,
+                        tracker.progress(progressLog(space.name() + " " + method.name())));
+            } catch (RuntimeException e) {
+                throw partial(e, ids, from, n);
             }
-            List<String> ids = new ArrayList<>();
-            double computeMs = 0;
-            double commitMs = 0;
-            for (int from = 0; from < n; from += effectiveBatch) {
-                int to = Math.min(n, from + effectiveBatch);
-                List<EditRequest> unitRequests = requests.subList(from, to);
-                long c0 = System.nanoTime();
-                ComputedEdit computed;
-                try {
-                    computed = engine.compute(space.stateForCompute(), method, hp, unitRequests,
-                            progressLog(space.name() + " " + method.name()));
-                } catch (RuntimeException e) {
-                    throw partial(e, ids, from, n);
-                }
-                long c1 = System.nanoTime();
-                double unitCompute = (c1 - c0) / 1e6;
-                meters.timer("emend.edit.compute", "method", method.name()).record(c1 - c0, TimeUnit.NANOSECONDS);
-                String unitId = UUID.randomUUID().toString();
-                List<LedgerRepository.NewEdit> rows = new ArrayList<>();
-                List<String> unitIds = new ArrayList<>();
-                for (int i = from; i < to; i++) {
-                    String id = UUID.randomUUID().toString();
-                    unitIds.add(id);
-                    int k = i - from;
-                    rows.add(new LedgerRepository.NewEdit(id, ProtoMapping.requestJson(call.getRequests(i)),
-                            call.getRequests(i).getCaseId(),
-                            ProtoMapping.json(k < computed.notes().size() ? computed.notes().get(k) : List.of()),
-                            ProtoMapping.json(k < computed.diagnostics().size() ? computed.diagnostics().get(k) : Map.of())));
-                }
-                Map<String, Double> timings = new LinkedHashMap<>();
-                timings.put("queue_ms", queueMs);
-                timings.put("compute_ms", unitCompute);
-                LedgerRepository.NewUnit unit = new LedgerRepository.NewUnit(unitId, method.name(),
-                        ProtoMapping.json(hp.asMap()), mode.name(), engine.model().fingerprint(), computed.payload(), rows,
-                        computed.supersedes(), ProtoMapping.json(timings));
-                List<String> idsBefore = List.copyOf(ids);
-                long head = space.sequence();
-                try {
-                    space.applyDurably(unitId, new LedgerUnit(unitIds, method.name(), hp, unitRequests, computed.payload()),
-                            () -> ledger.commitUnit(space.name(), head, unit, idemKey, idemHash, idsBefore),
-                            engine::newState);
-                } catch (EditException e) {
-                    if (e.reason() == EditException.Reason.ABORTED) {
-                        registry.refresh(space.name());
-                    }
-                    throw partial(e, ids, from, n);
-                } catch (RuntimeException e) {
-                    throw partial(e, ids, from, n);
-                }
-                double unitCommit = (System.nanoTime() - c1) / 1e6;
-                computeMs += unitCompute;
-                commitMs += unitCommit;
-                ids.addAll(unitIds);
+            long c1 = System.nanoTime();
+            double unitCompute = (c1 - c0) / 1e6;
+            meters.timer("emend.edit.compute", "method", method.name()).record(c1 - c0, TimeUnit.NANOSECONDS);
+            String unitId = UUID.randomUUID().toString();
+            List<LedgerRepository.NewEdit> rows = new ArrayList<>();
+            List<String> unitIds = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                String id = UUID.randomUUID().toString();
+                unitIds.add(id);
+                int k = i - from;
+                rows.add(new LedgerRepository.NewEdit(id, ProtoMapping.requestJson(call.getRequests(i)),
+                        call.getRequests(i).getCaseId(),
+                        ProtoMapping.json(k < computed.notes().size() ? computed.notes().get(k) : List.of()),
+                        ProtoMapping.json(k < computed.diagnostics().size() ? computed.diagnostics().get(k) : Map.of())));
             }
-            double totalMs = (System.nanoTime() - t0) / 1e6;
-            meters.timer("emend.edit.latency", "method", method.name()).record((long) (totalMs * 1e6), TimeUnit.NANOSECONDS);
-            return new Applied(space, method, hp, ids, space.sequence(), queueMs, computeMs, commitMs, totalMs);
-        });
+            Map<String, Double> timings = new LinkedHashMap<>();
+            timings.put("queue_ms", queueMs);
+            timings.put("compute_ms", unitCompute);
+            LedgerRepository.NewUnit unit = new LedgerRepository.NewUnit(unitId, method.name(),
+                    ProtoMapping.json(hp.asMap()), mode.name(), engine.model().fingerprint(), computed.payload(), rows,
+                    computed.supersedes(), ProtoMapping.json(timings));
+            List<String> idsBefore = List.copyOf(ids);
+            long head = space.sequence();
+            try {
+                space.applyDurably(unitId, new LedgerUnit(unitIds, method.name(), hp, unitRequests, computed.payload()),
+                        () -> ledger.commitUnit(space.name(), head, unit, idemKey, idemHash, idsBefore),
+                        engine::newState);
+            } catch (EditException e) {
+                if (e.reason() == EditException.Reason.ABORTED) {
+                    registry.refresh(space.name());
+                }
+                throw partial(e, ids, from, n);
+            } catch (RuntimeException e) {
+                throw partial(e, ids, from, n);
+            }
+            double unitCommit = (System.nanoTime() - c1) / 1e6;
+            computeMs += unitCompute;
+            commitMs += unitCommit;
+            ids.addAll(unitIds);
+            tracker.unitDone();
+        }
+        double totalMs = (System.nanoTime() - t0) / 1e6;
+        meters.timer("emend.edit.latency", "method", method.name()).record((long) (totalMs * 1e6), TimeUnit.NANOSECONDS);
+        return new Applied(space, method, hp, ids, space.sequence(), queueMs, computeMs, commitMs, totalMs);
     }
 
     /**

@@ -8,6 +8,9 @@ import dev.emend.api.v1.DeleteSpaceRequest;
 import dev.emend.api.v1.DescribeRequest;
 import dev.emend.api.v1.DescribeResponse;
 import dev.emend.api.v1.EditMode;
+import dev.emend.api.v1.EditProgress;
+import dev.emend.api.v1.EditProgressRequest;
+import dev.emend.api.v1.EditProgressState;
 import dev.emend.api.v1.EditRequest;
 import dev.emend.api.v1.EditStatus;
 import dev.emend.api.v1.EditorGrpc;
@@ -23,6 +26,7 @@ import dev.emend.api.v1.ScoreItem;
 import dev.emend.api.v1.ScoreRequest;
 import dev.emend.api.v1.ScoreResult;
 import dev.emend.phase.mapping.ProtoMapping;
+import dev.emend.phase.service.EditQueue;
 import dev.emend.phase.service.SpaceRegistry;
 import dev.emend.phase.service.SpaceRuntime;
 import io.grpc.ManagedChannel;
@@ -59,6 +63,8 @@ public abstract class EditorContractTest {
     protected SpaceRegistry registry;
     @Inject
     protected DataSource dataSource;
+    @Inject
+    protected EditQueue queue;
 
     protected ManagedChannel channel;
     protected EditorGrpc.EditorBlockingStub editor;
@@ -314,6 +320,53 @@ public abstract class EditorContractTest {
         assertEquals(before, score(space, r.getPrompt(), r.getTargetNew()));
         assertEquals(0, rt.sequence());
         assertTrue(rt.liveUnits().isEmpty());
+    }
+
+    /**
+     * A call sent with an idempotency key can be followed while it waits in the edit queue, and
+     * cancelled there: it ends CANCELLED and writes nothing. (The queue is held by a task of the
+     * test, so the call is deterministically still queued when it is cancelled.)
+     */
+    @Test
+    void aQueuedEditCanBeFollowedAndCancelled() throws Exception {
+        String space = newSpace();
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            pool.submit(() -> queue.run(() -> {
+                holding.countDown();
+                return hold.await(5, TimeUnit.MINUTES);
+            }));
+            assertTrue(holding.await(1, TimeUnit.MINUTES));
+            var request = EditProgressRequest.newBuilder().setSpace(space).setIdempotencyKey("follow-me").build();
+            assertEquals(EditProgressState.EDIT_PROGRESS_STATE_UNKNOWN, editor.getEditProgress(request).getState());
+            var call = pool.submit(() -> editor.applyEdits(apply(space, request()).setIdempotencyKey("follow-me").build()));
+            EditProgress p = editor.getEditProgress(request);
+            for (int i = 0; i < 600 && p.getState() != EditProgressState.EDIT_PROGRESS_STATE_QUEUED; i++) {
+                Thread.sleep(100);
+                p = editor.getEditProgress(request);
+            }
+            assertEquals(EditProgressState.EDIT_PROGRESS_STATE_QUEUED, p.getState());
+            assertEquals(1, p.getUnitsTotal());
+            assertEquals(0, p.getUnitsDone());
+            var cancelled = editor.cancelEdit(request);
+            assertTrue(cancelled.getCancelled());
+            assertTrue(cancelled.getProgress().getCancelRequested());
+            hold.countDown();
+            var failure = assertThrows(java.util.concurrent.ExecutionException.class, () -> call.get(5, TimeUnit.MINUTES));
+            StatusRuntimeException e = (StatusRuntimeException) failure.getCause();
+            assertEquals(Status.Code.CANCELLED, e.getStatus().getCode(), e.getStatus().toString());
+            assertTrue(e.getStatus().getDescription().contains("nothing was applied"), e.getStatus().toString());
+            assertEquals(0, editor.listEdits(ListEditsRequest.newBuilder().setSpace(space).build()).getEditsCount());
+            assertEquals(EditProgressState.EDIT_PROGRESS_STATE_UNKNOWN, editor.getEditProgress(request).getState());
+            assertFalse(editor.cancelEdit(request).getCancelled(), "nothing left to cancel");
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> editor.getEditProgress(request.toBuilder()
+                    .setIdempotencyKey("").build())));
+        } finally {
+            hold.countDown();
+            pool.shutdownNow();
+        }
     }
 
     private long sequenceOf(String space) {
