@@ -2,6 +2,9 @@ package dev.emend.gateway.client;
 
 import dev.emend.api.v1.ApplyEditsRequest;
 import dev.emend.api.v1.ApplyEditsResponse;
+import dev.emend.api.v1.CancelEditResponse;
+import dev.emend.api.v1.EditProgress;
+import dev.emend.api.v1.EditProgressRequest;
 import dev.emend.api.v1.CreateSpaceRequest;
 import dev.emend.api.v1.DeleteSpaceRequest;
 import dev.emend.api.v1.DeleteSpaceResponse;
@@ -93,6 +96,29 @@ public abstract class EditorClient {
             failOn = {PhaseUnavailableException.class, TimeoutException.class})
     public ApplyEditsResponse applyEdits(ApplyEditsRequest r) {
         return call(605, s -> s.applyEdits(r));
+    }
+
+    /**
+     * An edit run as an operation: no deadline and no breaker (it may compute for an hour; the
+     * operation's cancel stops it, and the runner re-sends it with the same key if the phase or the
+     * gateway restarts).
+     */
+    public ApplyEditsResponse applyEditsUnbounded(ApplyEditsRequest r) {
+        try {
+            return EditorGrpc.newBlockingStub(channels.phase(phase())).applyEdits(r);
+        } catch (StatusRuntimeException e) {
+            throw PhaseRequestException.from(phase().id(), PhaseChannels.reconnectIfUnavailable(channels.phase(phase()), e));
+        }
+    }
+
+    @Timeout(value = 10, unit = ChronoUnit.SECONDS)
+    public EditProgress editProgress(EditProgressRequest r) {
+        return call(12, s -> s.getEditProgress(r));
+    }
+
+    @Timeout(value = 10, unit = ChronoUnit.SECONDS)
+    public CancelEditResponse cancelEdit(EditProgressRequest r) {
+        return call(12, s -> s.cancelEdit(r));
     }
 
     @Timeout(value = 600, unit = ChronoUnit.SECONDS)

@@ -2,6 +2,7 @@ package dev.emend.gateway.rest;
 
 import dev.emend.gateway.mapping.EditJson;
 import dev.emend.gateway.mapping.GenerationJson;
+import dev.emend.gateway.mapping.OperationJson;
 import dev.emend.gateway.mapping.SpaceJson;
 import dev.emend.gateway.security.Caller;
 import dev.emend.gateway.security.Role;
@@ -41,6 +42,8 @@ public class SpacesResource {
     SpaceService spaces;
     @Inject
     EditService edits;
+    @Inject
+    dev.emend.gateway.service.OperationService operations;
     @Inject
     GenerationService generation;
     @Inject
@@ -102,6 +105,18 @@ public class SpacesResource {
     public EditJson.AppliedJson apply(@PathParam("space") String space, @HeaderParam("Idempotency-Key") String idempotencyKey,
                                       EditJson.ApplyEditsJson body) {
         return edits.apply(caller, space, body, idempotencyKey);
+    }
+
+    @POST
+    @Path("{space}/operations")
+    @Operation(summary = "Accept edit requests as an operation (editor of the space): 202 at once, then follow GET "
+            + "/v1/operations/{id} for progress and the result; for edits that may take longer than a request should wait")
+    @APIResponse(responseCode = "202", description = "the operation was accepted",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = OperationJson.OperationOutJson.class)))
+    public Response applyAsOperation(@PathParam("space") String space, @HeaderParam("Idempotency-Key") String idempotencyKey,
+                                     EditJson.ApplyEditsJson body) {
+        OperationJson.OperationOutJson op = operations.accept(caller, space, body, idempotencyKey);
+        return Response.accepted(op).location(URI.create("/v1/operations/" + op.id())).build();
     }
 
     @GET

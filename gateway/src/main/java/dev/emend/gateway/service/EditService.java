@@ -52,33 +52,51 @@ public class EditService {
     @Inject
     AuditService audit;
 
+    /** A validated edit call, ready to send: the space's phase and the phase's request (with its key). */
+    public record Prepared(PhaseName phase, ApplyEditsRequest request) {
+        /** What the audit row says about the call. */
+        String what() {
+            EditRequest first = request.getRequests(0);
+            return request.getRequestsCount() + " edit request(s), first prompt '" + first.getPrompt() + "' -> '"
+                    + first.getTargetNew() + "'";
+        }
+    }
+
     public EditJson.AppliedJson apply(Caller caller, String space, EditJson.ApplyEditsJson body, String idempotencyKey) {
-        String methodName = body == null ? null : body.method();
         // A key always goes to the phase: the client's, or one the gateway makes, so that the audit
         // row names the call and a retry of an edit whose answer was lost can never apply it twice.
         String key = idempotencyKey != null ? idempotencyKey : "gw-" + UUID.randomUUID();
+        Prepared p = prepare(caller, space, body, key, idempotencyKey, "edit.apply");
+        ApplyEditsResponse r = recorded(caller, new AuditService.Event("edit.apply", space, p.phase().id(),
+                p.request().getMethod(), List.of(), key, PENDING, 0, p.what()), "retry with the header 'Idempotency-Key: "
+                + key + "': the phase applies a key at most once and answers a retry with the first result",
+                () -> phases.call(p.phase(), c -> c.applyEdits(p.request())), done -> completion(done, p.what()));
+        return ProtoMapper.applied(r);
+    }
+
+    /**
+     * Checks the caller's right to edit the space and validates the whole body into the phase's
+     * request; a refusal is audited under {@code action} and rethrown. Nothing is sent or stored.
+     */
+    public Prepared prepare(Caller caller, String space, EditJson.ApplyEditsJson body, String key, String clientKey,
+                            String action) {
+        String methodName = body == null ? null : body.method();
         PhaseName phase = null;
-        ApplyEditsRequest request;
         try {
             caller.requireEditorOf(space);
             phase = spaces.phaseOf(space, null);
-            request = applyRequest(phase, space, body, key);
+            return new Prepared(phase, applyRequest(phase, space, body, key));
         } catch (RuntimeException e) {
-            audit.recordQuietly(caller, new AuditService.Event("edit.apply", space, phase == null ? null : phase.id(),
-                    methodName, List.of(), idempotencyKey, "refused", status(e), e.getMessage()));
+            audit.recordQuietly(caller, new AuditService.Event(action, space, phase == null ? null : phase.id(),
+                    methodName, List.of(), clientKey, "refused", status(e), e.getMessage()));
             throw e;
         }
-        EditRequest first = request.getRequests(0);
-        String what = request.getRequestsCount() + " edit request(s), first prompt '" + first.getPrompt() + "' -> '"
-                + first.getTargetNew() + "'";
-        PhaseName owner = phase;
-        ApplyEditsResponse r = recorded(caller, new AuditService.Event("edit.apply", space, phase.id(), request.getMethod(),
-                List.of(), key, PENDING, 0, what), "retry with the header 'Idempotency-Key: " + key + "': the phase applies a "
-                + "key at most once and answers a retry with the first result",
-                () -> phases.call(owner, c -> c.applyEdits(request)),
-                done -> new Completion(done.getMethod(), done.getEditsList().stream().map(EditRecord::getId).toList(),
-                        done.getEditsCount() + " edit(s), model_version " + done.getModelVersion().getSequence() + ", " + what));
-        return ProtoMapper.applied(r);
+    }
+
+    /** How a successful ApplyEdits is written into its audit row. */
+    static Completion completion(ApplyEditsResponse done, String what) {
+        return new Completion(done.getMethod(), done.getEditsList().stream().map(EditRecord::getId).toList(),
+                done.getEditsCount() + " edit(s), model_version " + done.getModelVersion().getSequence() + ", " + what);
     }
 
     /** Validates the whole body and builds the phase's request; nothing is sent or stored yet. */
@@ -136,7 +154,7 @@ public class EditService {
     }
 
     /** How a completed call is written into its audit row. */
-    private record Completion(String method, List<String> editIds, String detail) {
+    record Completion(String method, List<String> editIds, String detail) {
     }
 
     /**
@@ -175,7 +193,7 @@ public class EditService {
         return done;
     }
 
-    private void complete(long row, String outcome, int status, String method, List<String> editIds, String detail) {
+    void complete(long row, String outcome, int status, String method, List<String> editIds, String detail) {
         try {
             audit.complete(row, outcome, status, method, editIds, detail);
         } catch (RuntimeException e) {

@@ -1,0 +1,411 @@
+package dev.emend.gateway.service;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.emend.api.v1.ApplyEditsRequest;
+import dev.emend.api.v1.ApplyEditsResponse;
+import dev.emend.api.v1.EditProgress;
+import dev.emend.api.v1.EditProgressRequest;
+import dev.emend.api.v1.EditProgressState;
+import dev.emend.gateway.client.PhaseName;
+import dev.emend.gateway.client.PhaseRequestException;
+import dev.emend.gateway.client.PhaseUnavailableException;
+import dev.emend.gateway.client.Phases;
+import dev.emend.gateway.entity.EditOperationEntity;
+import dev.emend.gateway.mapping.EditJson;
+import dev.emend.gateway.mapping.OperationJson;
+import dev.emend.gateway.mapping.ProtoMapper;
+import dev.emend.gateway.repository.EditOperationRepository;
+import dev.emend.gateway.rest.Problem;
+import dev.emend.gateway.rest.ProblemException;
+import dev.emend.gateway.security.Caller;
+import dev.emend.gateway.security.Role;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.OffsetDateTime;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Long edits as operations. {@link #accept} validates the call exactly as the synchronous edit
+ * endpoint does, stores it (with its idempotency key) and answers at once; a worker sends it to
+ * the phase without any deadline, follows it with GetEditProgress every {@code poll-ms} (stage,
+ * fraction, ETA into the row), passes a cancel on with CancelEdit, and writes the result or the
+ * problem. The row is the durable record: on start the gateway resumes every operation left
+ * queued or running, and when the phase goes away mid-edit the worker re-sends the call with the
+ * same key after a backoff — the phase applies a key at most once, so a re-send either finds the
+ * committed result or computes it anew; nothing is applied twice.
+ */
+@ApplicationScoped
+public class OperationService {
+    private static final Logger LOG = Logger.getLogger(OperationService.class);
+
+    @Inject
+    EditService edits;
+    @Inject
+    Phases phases;
+    @Inject
+    AuditService audit;
+    @Inject
+    EditOperationRepository repo;
+
+    @ConfigProperty(name = "emend.gateway.operations.workers", defaultValue = "2")
+    int workers;
+    @ConfigProperty(name = "emend.gateway.operations.poll-ms", defaultValue = "1000")
+    long pollMs;
+    @ConfigProperty(name = "emend.gateway.operations.max-backoff-seconds", defaultValue = "60")
+    long maxBackoffSeconds;
+
+    private ExecutorService pool;
+    private ScheduledExecutorService follower;
+    private volatile boolean stopping;
+
+    void onStart(@Observes StartupEvent event) {
+        pool = Executors.newFixedThreadPool(Math.max(1, workers), r -> daemon(r, "emend-operation"));
+        follower = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "emend-operation-progress"));
+        resumeUnfinished();
+    }
+
+    /**
+     * Re-submits every operation left queued or running (after a restart of the gateway: its worker
+     * died with it). The phase answers a re-sent key with the committed result, or computes it if it
+     * never committed; nothing is applied twice. Returns the ids resumed.
+     */
+    public List<String> resumeUnfinished() {
+        List<String> open = QuarkusTransaction.requiringNew().call(() -> repo.list(
+                "status in ?1 order by createdAt", List.of(EditOperationEntity.QUEUED, EditOperationEntity.RUNNING))
+                .stream().map(o -> o.id).toList());
+        if (!open.isEmpty()) {
+            LOG.infof("resuming %d edit operation(s) left queued or running: %s", open.size(), open);
+        }
+        open.forEach(this::submit);
+        return open;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        if (pool != null) {
+            pool.shutdownNow();
+            follower.shutdownNow();
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Accepts an edit call as an operation. A client Idempotency-Key names the operation: the same
+     * key with the same body returns the existing operation, with another body 409.
+     */
+    public OperationJson.OperationOutJson accept(Caller caller, String space, EditJson.ApplyEditsJson body,
+                                                 String idempotencyKey) {
+        String key = idempotencyKey != null ? idempotencyKey : "op-" + UUID.randomUUID();
+        EditService.Prepared p = edits.prepare(caller, space, body, key, idempotencyKey, "edit.operation");
+        String hash = sha256(p.request().toBuilder().clearIdempotencyKey().build().toByteArray());
+        if (idempotencyKey != null) {
+            EditOperationEntity existing = QuarkusTransaction.requiringNew().call(() ->
+                    repo.find("space = ?1 and idempotencyKey = ?2", space, key).firstResult());
+            if (existing != null) {
+                if (!existing.requestHash.equals(hash)) {
+                    throw ProblemException.conflict("Idempotency-Key '" + key + "' already names operation " + existing.id
+                            + " with a different request in space '" + space + "'; use a new key.");
+                }
+                return view(existing);
+            }
+        }
+        long row;
+        try {
+            row = audit.record(caller, new AuditService.Event("edit.operation", space, p.phase().id(),
+                    p.request().getMethod(), List.of(), key, EditService.PENDING, 0, p.what()));
+        } catch (RuntimeException e) {
+            throw ProblemException.unavailable("The gateway could not record this operation (its database refused the "
+                    + "audit row); nothing was accepted. Retry later.", 5);
+        }
+        EditOperationEntity op = new EditOperationEntity();
+        op.id = UUID.randomUUID().toString();
+        op.space = space;
+        op.phase = p.phase().id();
+        op.method = p.request().getMethod();
+        op.createdBy = caller.keyId();
+        op.idempotencyKey = key;
+        op.requestHash = hash;
+        op.request = p.request().toByteArray();
+        op.requests = p.request().getRequestsCount();
+        op.status = EditOperationEntity.QUEUED;
+        op.stage = "queued";
+        op.auditRow = row;
+        op.createdAt = OffsetDateTime.now();
+        op.updatedAt = op.createdAt;
+        QuarkusTransaction.requiringNew().run(() -> repo.persist(op));
+        submit(op.id);
+        return view(op);
+    }
+
+    public OperationJson.OperationOutJson get(Caller caller, String id) {
+        caller.require(Role.READER, "reading operations");
+        return view(load(id));
+    }
+
+    public OperationJson.OperationListJson list(Caller caller, String space, String status, int limit) {
+        caller.require(Role.READER, "reading operations");
+        if (status != null && !List.of(EditOperationEntity.QUEUED, EditOperationEntity.RUNNING, EditOperationEntity.SUCCEEDED,
+                EditOperationEntity.FAILED, EditOperationEntity.CANCELLED).contains(status)) {
+            throw ProblemException.badRequest("status", "'status' is '" + status
+                    + "': use queued, running, succeeded, failed or cancelled.");
+        }
+        StringBuilder q = new StringBuilder("1 = 1");
+        java.util.Map<String, Object> params = new java.util.HashMap<>();
+        if (space != null) {
+            q.append(" and space = :space");
+            params.put("space", space);
+        }
+        if (status != null) {
+            q.append(" and status = :status");
+            params.put("status", status);
+        }
+        q.append(" order by createdAt desc");
+        List<EditOperationEntity> ops = QuarkusTransaction.requiringNew().call(() ->
+                repo.find(q.toString(), params).page(0, limit).list());
+        return new OperationJson.OperationListJson(ops.stream().map(this::view).toList());
+    }
+
+    /**
+     * Asks an operation to stop (editor of its space). Queued: it ends cancelled without being
+     * sent. Running: the phase drops the unit it is computing (units committed before it stay
+     * live, as the result problem says). Finished: 409.
+     */
+    public OperationJson.OperationOutJson cancel(Caller caller, String id) {
+        EditOperationEntity op = load(id);
+        caller.requireEditorOf(op.space);
+        if (op.finished()) {
+            throw ProblemException.conflict("Operation " + id + " has already " + op.status + "; there is nothing to cancel.");
+        }
+        update(id, o -> o.cancelRequested = true);
+        EditOperationEntity now = load(id);
+        if (EditOperationEntity.RUNNING.equals(now.status)) {
+            askPhaseToCancel(now);
+        }
+        return view(now);
+    }
+
+    private void askPhaseToCancel(EditOperationEntity op) {
+        try {
+            phases.client(PhaseName.parse(op.phase, "phase")).cancelEdit(progressRequest(op));
+        } catch (RuntimeException e) {
+            LOG.warnf("operation %s: the %s phase could not be told to cancel now (%s); the next progress poll retries",
+                    op.id, op.phase, e.getMessage());
+        }
+    }
+
+    private void submit(String id) {
+        pool.submit(() -> {
+            try {
+                run(id);
+            } catch (RuntimeException e) {
+                if (!stopping) {
+                    LOG.errorf(e, "operation %s: worker failed; it stays as it is and resumes on the next start", id);
+                }
+            }
+        });
+    }
+
+    /** Sends the call until it has an answer: re-sent with the same key when the phase is unavailable. */
+    private void run(String id) {
+        for (int attempt = 1; !stopping; attempt++) {
+            EditOperationEntity op = load(id);
+            if (op.finished()) {
+                return;
+            }
+            if (op.cancelRequested) {
+                finish(id, EditOperationEntity.CANCELLED, null, Problem.of(409, "Cancelled",
+                        "Cancelled before it was sent to the " + op.phase + " phase; nothing was applied."));
+                return;
+            }
+            update(id, o -> {
+                o.status = EditOperationEntity.RUNNING;
+                o.attempts++;
+            });
+            ApplyEditsRequest request = parse(op.request);
+            ScheduledFuture<?> follow = follower.scheduleWithFixedDelay(() -> follow(id), pollMs, pollMs, TimeUnit.MILLISECONDS);
+            try {
+                ApplyEditsResponse r = phases.client(PhaseName.parse(op.phase, "phase")).applyEditsUnbounded(request);
+                finish(id, EditOperationEntity.SUCCEEDED, r, null);
+                return;
+            } catch (PhaseUnavailableException e) {
+                if (stopping) {
+                    return;
+                }
+                if (cancelledByPhase(e) && load(id).cancelRequested) {
+                    finish(id, EditOperationEntity.CANCELLED, null, Problem.of(409, "Cancelled", e.getMessage()));
+                    return;
+                }
+                long wait = Math.min(maxBackoffSeconds, 1L << Math.min(attempt, 6));
+                LOG.warnf("operation %s: the %s phase is unavailable (%s); re-sending with the same key in %d s",
+                        id, op.phase, e.getMessage(), wait);
+                update(id, o -> o.stage = "waiting for the " + o.phase + " phase (re-send in " + wait + " s)");
+                sleep(wait);
+            } catch (PhaseRequestException e) {
+                finish(id, e.code() == Status.Code.CANCELLED ? EditOperationEntity.CANCELLED : EditOperationEntity.FAILED,
+                        null, Problem.of(e.httpStatus(), e.title(), e.getMessage()).withPhase(op.phase));
+                return;
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "operation %s failed", id);
+                finish(id, EditOperationEntity.FAILED, null, Problem.of(500, "Internal error",
+                        "The operation failed in the gateway: " + e.getMessage()));
+                return;
+            } finally {
+                follow.cancel(false);
+            }
+        }
+    }
+
+    /** The phase's own CANCELLED (CancelEdit), as opposed to a lost connection. */
+    private static boolean cancelledByPhase(PhaseUnavailableException e) {
+        return e.getCause() instanceof StatusRuntimeException s && s.getStatus().getCode() == Status.Code.CANCELLED
+                && s.getStatus().getDescription() != null && s.getStatus().getDescription().contains("CancelEdit");
+    }
+
+    /** One progress poll: copies the phase's progress into the row and passes a pending cancel on. */
+    private void follow(String id) {
+        try {
+            EditOperationEntity op = load(id);
+            if (!EditOperationEntity.RUNNING.equals(op.status)) {
+                return;
+            }
+            EditProgress p = phases.client(PhaseName.parse(op.phase, "phase")).editProgress(progressRequest(op));
+            if (p.getState() == EditProgressState.EDIT_PROGRESS_STATE_QUEUED
+                    || p.getState() == EditProgressState.EDIT_PROGRESS_STATE_RUNNING) {
+                update(id, o -> {
+                    o.stage = p.getState() == EditProgressState.EDIT_PROGRESS_STATE_QUEUED ? "queued in the " + o.phase
+                            + " phase" : p.getStage();
+                    o.fraction = p.getFraction();
+                    o.unitsDone = p.getUnitsDone();
+                    o.unitsTotal = p.getUnitsTotal();
+                    o.etaSeconds = p.getEtaSeconds();
+                });
+                if (op.cancelRequested && !p.getCancelRequested()) {
+                    askPhaseToCancel(op);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("operation %s: progress poll failed: %s", id, e.getMessage());
+        }
+    }
+
+    private void finish(String id, String status, ApplyEditsResponse result, Problem problem) {
+        update(id, o -> {
+            o.status = status;
+            o.finishedAt = OffsetDateTime.now();
+            if (result != null) {
+                o.result = result.toByteArray();
+                o.fraction = 1;
+                o.unitsDone = o.unitsTotal;
+                o.stage = "done";
+                o.etaSeconds = 0;
+            }
+            if (problem != null) {
+                o.errorStatus = problem.status();
+                o.errorTitle = problem.title();
+                o.errorDetail = problem.detail();
+                o.stage = status;
+            }
+        });
+        EditOperationEntity op = load(id);
+        if (op.auditRow != null) {
+            if (result != null) {
+                EditService.Completion c = EditService.completion(result, "operation " + id);
+                edits.complete(op.auditRow, "ok", 200, c.method(), c.editIds(), c.detail());
+            } else {
+                edits.complete(op.auditRow, EditOperationEntity.CANCELLED.equals(status) ? "cancelled" : "refused",
+                        problem.status(), null, List.of(), "operation " + id + ": " + problem.detail());
+            }
+        }
+        LOG.infof("operation %s %s", id, status);
+    }
+
+    private EditOperationEntity load(String id) {
+        EditOperationEntity op = QuarkusTransaction.requiringNew().call(() -> repo.findById(id));
+        if (op == null) {
+            throw ProblemException.notFound("No operation '" + id + "'. GET /v1/operations lists them.");
+        }
+        return op;
+    }
+
+    private void update(String id, Consumer<EditOperationEntity> change) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            EditOperationEntity op = repo.findById(id);
+            change.accept(op);
+            op.updatedAt = OffsetDateTime.now();
+        });
+    }
+
+    private OperationJson.OperationOutJson view(EditOperationEntity op) {
+        double elapsed = ((op.finishedAt != null ? op.finishedAt : OffsetDateTime.now()).toInstant().toEpochMilli()
+                - op.createdAt.toInstant().toEpochMilli()) / 1000.0;
+        EditJson.AppliedJson result = op.result == null ? null : ProtoMapper.applied(parseResult(op.result));
+        Problem error = op.errorStatus == null ? null : Problem.of(op.errorStatus, op.errorTitle, op.errorDetail)
+                .withInstance("/v1/operations/" + op.id);
+        return new OperationJson.OperationOutJson(op.id, op.space, op.phase, op.method, op.requests, op.status,
+                new OperationJson.ProgressJson(op.stage, op.fraction, op.unitsDone, op.unitsTotal, elapsed, op.etaSeconds),
+                op.cancelRequested, op.attempts, op.idempotencyKey, op.createdAt.toInstant().toString(),
+                op.updatedAt.toInstant().toString(), op.finishedAt == null ? null : op.finishedAt.toInstant().toString(),
+                result, error);
+    }
+
+    private static EditProgressRequest progressRequest(EditOperationEntity op) {
+        return EditProgressRequest.newBuilder().setSpace(op.space).setIdempotencyKey(op.idempotencyKey).build();
+    }
+
+    private static ApplyEditsRequest parse(byte[] bytes) {
+        try {
+            return ApplyEditsRequest.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored request unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private static ApplyEditsResponse parseResult(byte[] bytes) {
+        try {
+            return ApplyEditsResponse.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored result unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private void sleep(long seconds) {
+        try {
+            Thread.sleep(seconds * 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
