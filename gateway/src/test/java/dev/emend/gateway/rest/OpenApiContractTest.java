@@ -106,6 +106,15 @@ class OpenApiContractTest {
         return r;
     }
 
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void everyDocumentedOperationRoundTripsThroughTheValidator() {
         load();
@@ -122,6 +131,15 @@ class OpenApiContractTest {
         call("POST", "/v1/spaces/{space}/trace", Map.of("prompt", "The capital of France is", "subject", "France", "samples", 1),
                 200, space);
         call("DELETE", "/v1/spaces/{space}/edits/{id}", null, 200, space, edit);
+        String operation = call("POST", "/v1/spaces/{space}/operations", Map.of("method", "FT-M",
+                "requests", List.of(franceToBerlin())), 202, space).path("id");
+        call("GET", "/v1/operations", null, 200);
+        String status = "queued";
+        for (int i = 0; i < 3000 && !List.of("succeeded", "failed", "cancelled").contains(status); i++) {
+            status = call("GET", "/v1/operations/{id}", null, 200, operation).path("status");
+            sleep(100);
+        }
+        call("POST", "/v1/operations/{id}/cancel", null, 409, operation);
 
         String experiment = call("POST", "/v1/experiments", Map.of("name", "contract", "arms",
                 List.of(Map.of("name", "edited", "space", space, "weight", 1), Map.of("space", "base", "phase", "mastery", "weight", 1))),
