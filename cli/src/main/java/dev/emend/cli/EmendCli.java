@@ -49,6 +49,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             dev.emend.cli.stack.RestartCommand.class,
             dev.emend.cli.remote.SpacesCommand.class,
             dev.emend.cli.remote.EditCommand.class,
+            dev.emend.cli.remote.OperationsCommand.class,
             dev.emend.cli.remote.EditsCommand.class,
             dev.emend.cli.remote.RollbackCommand.class,
             dev.emend.cli.remote.ExperimentsCommand.class,

@@ -106,6 +106,19 @@ class GatewayCommandsTest {
                 "--ground-truth", "Paris", "--method", "FT-M", "--idempotency-key", "cli-flow-1");
         assertEquals(id, again.getAsJsonArray("edits").get(0).getAsJsonObject().get("id").getAsString());
         assertEquals(1, json("edits", "cli-flow").getAsJsonArray("edits").size());
+        // edits go as operations (followed on stderr); --sync sends the plain request, same key, same edit
+        assertTrue(edit.err().contains("operation ") && edit.err().contains("succeeded"), edit.err());
+        JsonObject sync = json("edit", "cli-flow", "--prompt", PROMPT, "--subject", "France", "--target", "Berlin",
+                "--ground-truth", "Paris", "--method", "FT-M", "--idempotency-key", "cli-flow-1", "--sync");
+        assertEquals(id, sync.getAsJsonArray("edits").get(0).getAsJsonObject().get("id").getAsString());
+        CliTestSupport.Run ops = ok("operations", "--space", "cli-flow");
+        assertTrue(ops.out().lines().anyMatch(l -> l.contains("cli-flow") && l.contains("FT-M") && l.contains("succeeded")), ops.out());
+        String opId = ops.out().lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+        CliTestSupport.Run one0 = ok("operations", opId);
+        assertTrue(one0.out().startsWith("operation " + opId + " on cli-flow (FT-M): succeeded"), one0.out());
+        CliTestSupport.Run cancelDone = CliTestSupport.run("operations", opId, "--cancel");
+        assertEquals(2, cancelDone.code(), cancelDone.err());
+        assertTrue(cancelDone.err().contains("-> 409: "), cancelDone.err());
 
         assertTrue(generate("cli-flow").startsWith(" Berlin"), "the edited space answers with the new target");
         CliTestSupport.Run score = ok("score", PROMPT, "Berlin", "--space", "cli-flow");

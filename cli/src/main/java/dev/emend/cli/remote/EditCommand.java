@@ -21,7 +21,9 @@ import picocli.CommandLine.Parameters;
 /** {@code ./emend edit SPACE ...}: applies one fact change (or a file of KnowEdit requests) through the gateway. */
 @Command(name = "edit", mixinStandardHelpOptions = true,
         description = {"Apply an edit to a space of the running gateway: one fact (--prompt/--subject/--target) or a JSON file of "
-                + "KnowEdit requests (--requests). Prints the ledger entries it made.",
+                + "KnowEdit requests (--requests). It is sent as an operation (no time limit) and followed with a progress "
+                + "line on stderr; Ctrl-C stops following, not the edit (./emend operations ID --cancel stops it). Prints the "
+                + "ledger entries it made.",
             "Example: ./emend edit my-space --prompt \"The capital of France is\" --subject France --target Rome --method FT-M"})
 public final class EditCommand extends Remote implements Callable<Integer> {
     @Parameters(paramLabel = "SPACE", description = "The space to edit (./emend spaces lists them).")
@@ -60,8 +62,18 @@ public final class EditCommand extends Remote implements Callable<Integer> {
             description = "Sent as Idempotency-Key: repeating the command with the same key returns the first result, never a second edit.")
     String idempotencyKey;
 
+    @Option(names = "--sync", description = "Send the edit as one request and wait for its answer (cut at the gateway's 600 s "
+            + "timeout) instead of as an operation followed with a progress line.")
+    boolean sync;
+
+    @Option(names = "--no-wait", description = "Print the accepted operation's id and return at once (./emend operations ID follows it).")
+    boolean noWait;
+
     @Override
     public Integer call() throws IOException {
+        if (sync && noWait) {
+            throw new IllegalArgumentException("--sync and --no-wait exclude each other: --no-wait returns at once, --sync waits for the answer");
+        }
         GatewayClient gw = gateway();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("method", method != null ? method : defaultMethod(gw));
@@ -74,8 +86,31 @@ public final class EditCommand extends Remote implements Callable<Integer> {
         if (mode != null) {
             body.put("mode", mode);
         }
-        JsonObject applied = gw.send("POST", "/v1/spaces/" + seg(space) + "/edits", body,
-                idempotencyKey == null ? Map.of() : Map.of("Idempotency-Key", idempotencyKey));
+        Map<String, String> headers = idempotencyKey == null ? Map.of() : Map.of("Idempotency-Key", idempotencyKey);
+        JsonObject applied;
+        if (sync) {
+            applied = gw.send("POST", "/v1/spaces/" + seg(space) + "/edits", body, headers);
+        } else {
+            JsonObject op = gw.send("POST", "/v1/spaces/" + seg(space) + "/operations", body, headers);
+            if (noWait) {
+                if (!printedJson(op)) {
+                    out().println("operation " + str(op, "id") + " accepted (" + str(op, "status") + "); follow it with "
+                            + "./emend operations " + str(op, "id") + " --follow");
+                    out().flush();
+                }
+                return 0;
+            }
+            JsonObject done = OperationsCommand.follow(gw, str(op, "id"), err());
+            if (!"succeeded".equals(str(done, "status"))) {
+                if (!printedJson(done)) {
+                    JsonObject error = done.has("error") ? done.getAsJsonObject("error") : new JsonObject();
+                    err().println("edit " + str(done, "status") + ": " + str(error, "detail"));
+                    err().flush();
+                }
+                return 1;
+            }
+            applied = done.getAsJsonObject("result");
+        }
         if (printedJson(applied)) {
             return 0;
         }
