@@ -139,5 +139,32 @@ class OperationsTest {
                 .jsonPath().getList("edits").size(), "nothing was applied twice");
     }
 
+    /**
+     * The phase service is killed (SIGKILL) while it computes an operation's edit: the operation
+     * waits, re-sends the call with its key once the service is back, and ends with one edit.
+     * A crash test, so in the slow tier ({@code -Pslow}).
+     */
+    @Test
+    @org.junit.jupiter.api.Tag("slow")
+    void anOperationSurvivesACrashOfThePhaseThatRunsIt() throws Exception {
+        String space = newSpace("opcrash");
+        String id = admin().body(slowFtM(1000, franceToBerlin())).post("/v1/spaces/" + space + "/operations")
+                .then().statusCode(202).extract().path("id");
+        for (int i = 0; i < 600; i++) {
+            JsonPath op = admin().get("/v1/operations/" + id).then().statusCode(200).extract().jsonPath();
+            if ("running".equals(op.getString("status")) && op.getInt("progress.units_total") == 1) {
+                break; // the phase has it: its progress came back through GetEditProgress
+            }
+            Thread.sleep(100);
+        }
+        GatewayStack.mastery().kill9();
+        GatewayStack.mastery().restart();
+        JsonPath done = awaitFinished(ADMIN, id);
+        assertEquals("succeeded", done.getString("status"), done.prettify());
+        assertTrue(done.getInt("attempts") >= 2, "re-sent after the crash: " + done.prettify());
+        assertEquals(1, admin().get("/v1/spaces/" + space + "/edits").then().statusCode(200).extract()
+                .jsonPath().getList("edits").size());
+    }
+
     private static final String ADMIN = dev.emend.gateway.GatewayTestSupport.ADMIN_KEY;
 }
