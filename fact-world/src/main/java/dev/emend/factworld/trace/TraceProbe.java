@@ -40,6 +40,12 @@ public final class TraceProbe {
     }
 
     public static void main(String[] args) throws IOException {
+        if (!ProbeArgs.run(args, TraceProbe::probe)) {
+            System.exit(2);
+        }
+    }
+
+    static void probe(String[] args) throws IOException {
         ProbeArgs parsed = ProbeArgs.parse(args, 2, 4,
                 "TraceProbe MODEL_DIR FACTS_JSON [N=50] [SEED=1] [--samples=10] [--noise=3] "
                         + "[--window=W] [--std=vocab|subjects|X] [--pairs=0] [--unit-k=5] [--neuron-k=50] [--json=FILE]");
