@@ -52,11 +52,11 @@ class BenchCommandTest {
 
     @Test
     void publishedRowsNameTheirModelAndDataset() {
-        var rows = BenchCommand.labelled(dev.emend.evaluation.report.PublishedResults.forDataset("counterfact"));
+        var rows = BenchCommand.labelled(dev.emend.knowedit.report.PublishedResults.forDataset("counterfact"));
         assertEquals(8, rows.size());
         assertTrue(rows.stream().allMatch(r -> r.method().endsWith(" (published: Llama-2-7b-chat, KnowEdit counterfact)")), rows.toString());
         assertTrue(rows.stream().anyMatch(r -> r.method().startsWith("ROME (published")));
-        String md = dev.emend.evaluation.report.KnowEditTable.markdown("counterfact.json", java.util.List.of(), rows);
+        String md = dev.emend.knowedit.report.KnowEditTable.markdown("counterfact.json", java.util.List.of(), rows);
         assertTrue(md.contains("| FT-M (published: Llama-2-7b-chat, KnowEdit counterfact) | 100.00 |"), md);
     }
 

@@ -45,6 +45,12 @@ public final class AssociationProbe {
     }
 
     public static void main(String[] args) throws IOException {
+        if (!ProbeArgs.run(args, AssociationProbe::probe)) {
+            System.exit(2);
+        }
+    }
+
+    static void probe(String[] args) throws IOException {
         ProbeArgs parsed = ProbeArgs.parse(args, 5,
                 "AssociationProbe MODEL_DIR CASES_JSON single|sequential|latency METHOD N [--set=k=v;k=v]");
         List<String> pos = parsed.positional();

@@ -5,7 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.emend.cli.stack.GatewayClient;
 import dev.emend.cli.stack.RunFollower;
-import dev.emend.evaluation.knowedit.KnowEditReader;
+import dev.emend.knowedit.KnowEditReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

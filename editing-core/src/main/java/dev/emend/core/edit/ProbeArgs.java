@@ -10,6 +10,18 @@ import java.util.Map;
  * Command-line arguments of a probe: positional values and {@code --key[=value]} options
  * ({@code --key} alone means {@code true}; a repeated key keeps its last value). Options keep the
  * order they were given in.
+ *
+ * <p>Wrong arguments throw {@link UsageException}; this library never exits the JVM. A probe's
+ * {@code main} runs its body through {@link #run} and exits with status 2 when that returns false:
+ * <pre>
+ * public static void main(String[] args) throws IOException {
+ *     if (!ProbeArgs.run(args, MyProbe::probe)) {
+ *         System.exit(2);
+ *     }
+ * }
+ *
+ * static void probe(String[] args) throws IOException { ... ProbeArgs.parse(args, 2, "MyProbe A B") ... }
+ * </pre>
  */
 public record ProbeArgs(List<String> positional, Map<String, String> options) {
     public ProbeArgs {
@@ -17,23 +29,50 @@ public record ProbeArgs(List<String> positional, Map<String, String> options) {
         options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
     }
 
+    /** Wrong command-line arguments; the message is {@code usage: <usage>}. */
+    public static final class UsageException extends IllegalArgumentException {
+        public UsageException(String usage) {
+            super("usage: " + usage);
+        }
+    }
+
+    /** A probe's body, given the command-line arguments. */
+    @FunctionalInterface
+    public interface Body<E extends Exception> {
+        void run(String[] args) throws E;
+    }
+
     /**
-     * Splits {@code args}; prints {@code usage: <usage>} and exits with 2 unless exactly
-     * {@code positional} values were given.
+     * Runs {@code body}; returns false, after printing the usage line to stderr, when it threw
+     * {@link UsageException}, true when it finished. Any other exception propagates.
+     */
+    public static <E extends Exception> boolean run(String[] args, Body<E> body) throws E {
+        try {
+            body.run(args);
+            return true;
+        } catch (UsageException e) {
+            System.err.println(e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Splits {@code args}; throws {@link UsageException} unless exactly {@code positional} values
+     * were given.
      */
     public static ProbeArgs parse(String[] args, int positional, String usage) {
         return parse(args, positional, positional, usage);
     }
 
     /**
-     * Splits {@code args}; prints {@code usage: <usage>} and exits with 2 unless between
-     * {@code min} and {@code max} positional values (inclusive) were given.
+     * Splits {@code args}; throws {@link UsageException} unless between {@code min} and {@code max}
+     * positional values (inclusive) were given.
      */
     public static ProbeArgs parse(String[] args, int min, int max, String usage) {
         ProbeArgs parsed = split(args);
         int n = parsed.positional().size();
         if (n < min || n > max) {
-            exitWithUsage(usage);
+            throw new UsageException(usage);
         }
         return parsed;
     }
@@ -51,12 +90,6 @@ public record ProbeArgs(List<String> positional, Map<String, String> options) {
             }
         }
         return new ProbeArgs(pos, opt);
-    }
-
-    /** Prints {@code usage: <usage>} to stderr and exits the JVM with status 2. */
-    public static void exitWithUsage(String usage) {
-        System.err.println("usage: " + usage);
-        System.exit(2);
     }
 
     /** The {@code i}-th positional value. */

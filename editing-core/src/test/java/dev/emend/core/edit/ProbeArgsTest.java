@@ -2,10 +2,13 @@ package dev.emend.core.edit;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProbeArgsTest {
     @Test
@@ -41,5 +44,20 @@ class ProbeArgsTest {
         ProbeArgs a = ProbeArgs.split(new String[] {"x", "--k=v"});
         assertThrows(UnsupportedOperationException.class, () -> a.options().put("k", "w"));
         assertThrows(UnsupportedOperationException.class, () -> a.positional().add("y"));
+    }
+
+    @Test
+    void aWrongCountThrowsTheUsageInsteadOfExiting() throws Exception {
+        ProbeArgs.UsageException e = assertThrows(ProbeArgs.UsageException.class,
+                () -> ProbeArgs.parse(new String[] {"a"}, 2, "T A B"));
+        assertEquals("usage: T A B", e.getMessage());
+        assertThrows(ProbeArgs.UsageException.class, () -> ProbeArgs.parse(new String[] {"a", "b", "c"}, 1, 2, "T A [B]"));
+        List<String> seen = new ArrayList<>();
+        assertFalse(ProbeArgs.run(new String[] {"a"}, args -> ProbeArgs.parse(args, 2, "T A B")));
+        assertTrue(ProbeArgs.run(new String[] {"a", "b"}, args -> seen.add(ProbeArgs.parse(args, 2, "T A B").get(1))));
+        assertEquals(List.of("b"), seen);
+        assertThrows(IllegalStateException.class, () -> ProbeArgs.run(new String[0], args -> {
+            throw new IllegalStateException("not a usage error");
+        }));
     }
 }

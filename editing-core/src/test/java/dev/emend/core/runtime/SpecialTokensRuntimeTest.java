@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.emend.core.model.ForwardInput;
+import dev.emend.core.prompt.ContextFormat;
 import dev.emend.core.tokenizer.ReferenceTokenizers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,6 +53,18 @@ class SpecialTokensRuntimeTest {
             assertEquals(128000, ids[0]);
             assertArrayEquals(lm.tokenizer().encode("Hello world"), Arrays.copyOfRange(ids, 1, ids.length));
             assertEquals(128000, lm.score(lm.baseView(), "Hello", "world").promptIds()[0]);
+        }
+    }
+
+    @Test
+    void inContextDocumentsAreSeparatedByTheCheckpointsOwnEndOfText() {
+        // Llama 3 ends a document with <|end_of_text|> (GPT-2 and the default model with
+        // <|endoftext|>, recognition-service's PromptFramingTest): IKE's demonstrations are
+        // separated by the text the tokenizer turns back into the EOS id, never a fixed string.
+        try (LanguageModel lm = Checkpoints.load(early)) {
+            String separator = ContextFormat.documentSeparator(lm);
+            assertEquals("<|end_of_text|>", separator);
+            assertArrayEquals(new int[] {128001}, lm.tokenizer().encode(separator));
         }
     }
 

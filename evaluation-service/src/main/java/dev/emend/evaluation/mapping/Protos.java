@@ -8,11 +8,11 @@ import com.google.protobuf.Value;
 import dev.emend.api.v1.EditRequest;
 import dev.emend.api.v1.ProbeList;
 import dev.emend.api.v1.ScoreBatchResponse;
-import dev.emend.evaluation.knowedit.EvalCase;
-import dev.emend.evaluation.knowedit.Probe;
-import dev.emend.evaluation.metrics.ModelVersion;
-import dev.emend.evaluation.metrics.ScoreResult;
-import dev.emend.evaluation.metrics.TokenScore;
+import dev.emend.knowedit.EvalCase;
+import dev.emend.knowedit.Probe;
+import dev.emend.knowedit.metrics.ModelVersion;
+import dev.emend.knowedit.metrics.ScoreResult;
+import dev.emend.knowedit.metrics.TokenScore;
 
 import java.time.Instant;
 import java.util.ArrayList;

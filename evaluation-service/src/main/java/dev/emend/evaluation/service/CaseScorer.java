@@ -12,11 +12,11 @@ import dev.emend.api.v1.ScoreBatchResponse;
 import dev.emend.api.v1.ScoreItem;
 import dev.emend.evaluation.client.PhaseEditors;
 import dev.emend.evaluation.mapping.Protos;
-import dev.emend.evaluation.metrics.GenerationMetrics;
-import dev.emend.evaluation.metrics.KnowEditMetrics;
-import dev.emend.evaluation.metrics.LocalityPair;
-import dev.emend.evaluation.metrics.NGramEntropy;
-import dev.emend.evaluation.metrics.ScoreResult;
+import dev.emend.knowedit.metrics.GenerationMetrics;
+import dev.emend.knowedit.metrics.KnowEditMetrics;
+import dev.emend.knowedit.metrics.LocalityPair;
+import dev.emend.knowedit.metrics.NGramEntropy;
+import dev.emend.knowedit.metrics.ScoreResult;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 

@@ -2,9 +2,9 @@ package dev.emend.evaluation.service;
 
 import dev.emend.api.v1.CaseScores;
 import dev.emend.api.v1.Metrics;
-import dev.emend.evaluation.metrics.CaseResult;
-import dev.emend.evaluation.metrics.MethodMetrics;
-import dev.emend.evaluation.metrics.Protocol;
+import dev.emend.knowedit.metrics.CaseResult;
+import dev.emend.knowedit.metrics.MethodMetrics;
+import dev.emend.knowedit.metrics.Protocol;
 
 import java.util.ArrayList;
 import java.util.List;

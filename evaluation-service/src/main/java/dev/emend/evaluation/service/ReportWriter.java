@@ -2,11 +2,11 @@ package dev.emend.evaluation.service;
 
 import dev.emend.api.v1.EditMode;
 import dev.emend.api.v1.TargetResult;
-import dev.emend.evaluation.metrics.MethodMetrics;
-import dev.emend.evaluation.metrics.SequentialSeries;
-import dev.emend.evaluation.report.Charts;
-import dev.emend.evaluation.report.KnowEditTable;
-import dev.emend.evaluation.report.PublishedResults;
+import dev.emend.knowedit.metrics.MethodMetrics;
+import dev.emend.knowedit.metrics.SequentialSeries;
+import dev.emend.knowedit.report.Charts;
+import dev.emend.knowedit.report.KnowEditTable;
+import dev.emend.knowedit.report.PublishedResults;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 

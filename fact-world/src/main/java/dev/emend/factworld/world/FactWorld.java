@@ -1,5 +1,6 @@
 package dev.emend.factworld.world;
 
+import dev.emend.core.prompt.ContextFormat;
 import dev.emend.core.runtime.ScoreItem;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;

@@ -1,5 +1,6 @@
 package dev.emend.factworld.world;
 
+import dev.emend.core.prompt.ContextFormat;
 import dev.emend.core.runtime.ScoreItem;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

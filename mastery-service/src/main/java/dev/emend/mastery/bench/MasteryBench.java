@@ -39,6 +39,12 @@ public final class MasteryBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (!ProbeArgs.run(args, MasteryBench::probe)) {
+            System.exit(2);
+        }
+    }
+
+    static void probe(String[] args) throws Exception {
         ProbeArgs a = ProbeArgs.parse(args, 2,
                 "MasteryBench MODEL_DIR COUNTERFACT_JSON [--rome=10] [--memit=100] [--spaces=10] [--stats-dir=.cache/stats]");
         Path modelDir = Path.of(a.positional().get(0));

@@ -37,10 +37,16 @@ public final class FtProbe {
     }
 
     public static void main(String[] args) throws IOException {
+        if (!ProbeArgs.run(args, FtProbe::probe)) {
+            System.exit(2);
+        }
+    }
+
+    static void probe(String[] args) throws IOException {
         String usage = "FtProbe MODEL_DIR COUNTERFACT_JSON N FT-L|FT-M LAYERS [--steps=25] [--lr=5e-4] [--eps=5e-4]";
         ProbeArgs parsed = ProbeArgs.parse(args, 5, usage);
         if (!List.of("FT-L", "FT-M").contains(parsed.get(3))) {
-            ProbeArgs.exitWithUsage(usage);
+            throw new ProbeArgs.UsageException(usage);
         }
         List<String> pos = parsed.positional();
         Map<String, String> opt = parsed.options();

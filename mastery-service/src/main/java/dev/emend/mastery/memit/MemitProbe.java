@@ -36,6 +36,12 @@ public final class MemitProbe {
     }
 
     public static void main(String[] args) throws IOException {
+        if (!ProbeArgs.run(args, MemitProbe::probe)) {
+            System.exit(2);
+        }
+    }
+
+    static void probe(String[] args) throws IOException {
         ProbeArgs parsed = ProbeArgs.parse(args, 5,
                 "MemitProbe MODEL_DIR COUNTERFACT_JSON N LAYER_SETS CORPUS_TXT [--stats-dir=DIR]"
                     + " [--lambda=...] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--kl=0.0625]"

@@ -42,6 +42,12 @@ public final class RomeProbe {
     }
 
     public static void main(String[] args) throws IOException {
+        if (!ProbeArgs.run(args, RomeProbe::probe)) {
+            System.exit(2);
+        }
+    }
+
+    static void probe(String[] args) throws IOException {
         ProbeArgs parsed = ProbeArgs.parse(args, 5,
                 "RomeProbe MODEL_DIR COUNTERFACT_JSON N LAYERS CORPUS_TXT [--stats-dir=DIR] [--r-rome]"
                     + " [--no-mom2] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=8] [--kl=0.0625] [--fact-token=subject_last]"

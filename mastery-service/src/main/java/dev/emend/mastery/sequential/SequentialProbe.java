@@ -82,6 +82,12 @@ public final class SequentialProbe {
     }
 
     public static void main(String[] args) throws IOException {
+        if (!ProbeArgs.run(args, SequentialProbe::probe)) {
+            System.exit(2);
+        }
+    }
+
+    static void probe(String[] args) throws IOException {
         ProbeArgs parsed = ProbeArgs.parse(args, 5, USAGE);
         List<String> pos = parsed.positional();
         Map<String, String> opt = parsed.options();

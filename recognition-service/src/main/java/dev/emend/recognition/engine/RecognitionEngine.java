@@ -14,7 +14,7 @@ import dev.emend.core.edit.Progress;
 import dev.emend.core.edit.SpaceState;
 import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
-import dev.emend.factworld.world.ContextFormat;
+import dev.emend.core.prompt.ContextFormat;
 import dev.emend.recognition.ike.DemonstrationRetriever;
 import dev.emend.recognition.memory.Demonstration;
 import dev.emend.recognition.memory.DemonstrationPool;

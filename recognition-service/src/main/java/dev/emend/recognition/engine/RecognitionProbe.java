@@ -51,6 +51,12 @@ public final class RecognitionProbe {
     }
 
     public static void main(String[] args) throws Exception {
+        if (!ProbeArgs.run(args, RecognitionProbe::probe)) {
+            System.exit(2);
+        }
+    }
+
+    static void probe(String[] args) throws Exception {
         ProbeArgs parsed = ProbeArgs.parse(args, 1, Integer.MAX_VALUE,
                 "RecognitionProbe single|sequential|latency|calibrate [FILE...] [--model=DIR] [--bench=DIR] "
                 + "[--n=N] [--methods=IKE,ICE,SERAC] [--sizes=0,1000,100000] [--queries=N] [--pooling=LAST|MEAN|MEAN_LAST] [--hp.NAME=VALUE]");

@@ -1,11 +1,11 @@
 package dev.emend.recognition.ice;
 
-import dev.emend.factworld.world.ContextFormat;
+import dev.emend.core.prompt.ContextFormat;
 import java.util.List;
 
 /**
  * ICE as the KnowEdit study runs it (EasyEdit's PROMPT/ICE path without demonstrations): only the
- * retrieved new fact(s) before the query. The line format is fact-world's {@code ContextFormat}
+ * retrieved new fact(s) before the query. The line format is editing-core's {@link ContextFormat}
  * ({@code "New fact: p o*. "}), the one the default model was trained to follow, instead of
  * EasyEdit's instruction text, which a 5M-parameter model never saw.
  */

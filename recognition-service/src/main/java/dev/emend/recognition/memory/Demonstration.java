@@ -1,6 +1,7 @@
 package dev.emend.recognition.memory;
 
-import dev.emend.factworld.world.ContextFormat;
+import dev.emend.core.prompt.ContextFormat;
+import java.util.List;
 
 /**
  * One IKE demonstration (Zheng et al. 2023, "Can We Edit Factual Knowledge by In-Context
@@ -11,7 +12,7 @@ import dev.emend.factworld.world.ContextFormat;
  *   <li>RETAIN: an unrelated or neighbouring prompt → its unchanged true answer.</li>
  * </ul>
  * IKE and EasyEdit write them as {@code "New Fact: p o*\nPrompt: q a\n\n"}. The default model was
- * trained on exactly one other shape ({@code fact-world}'s {@code ContextFormat}), so a
+ * trained on exactly one other shape (editing-core's {@link ContextFormat}), so a
  * demonstration here is the training document {@code "New fact: p o*. q a."}: the same three kinds,
  * in the only format the model has learned to read (deviation from the reference, on purpose).
  */
@@ -25,7 +26,7 @@ public record Demonstration(Kind kind, String factPrompt, String factTarget, Str
 
     /** The demonstration as it is put in context. */
     public String text() {
-        return ContextFormat.withNewFacts(java.util.List.of(statement()), queryPrompt) + " " + answer + ".";
+        return ContextFormat.sentence(ContextFormat.withNewFacts(List.of(statement()), queryPrompt), answer);
     }
 
     /** What retrieval matches against: the new fact and the prompt (EasyEdit's query sentence). */

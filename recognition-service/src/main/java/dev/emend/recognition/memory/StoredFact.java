@@ -1,12 +1,13 @@
 package dev.emend.recognition.memory;
 
+import dev.emend.core.prompt.ContextFormat;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * One edit as the recognition memory keeps it: the ledger id, the request's prompt, subject and new
- * target, the statement put in context ({@code prompt + " " + target}, fact-world's
- * {@code ContextFormat.statement}), the supersession key, the ledger order (higher = newer) and the
+ * target, the statement put in context ({@code prompt + " " + target}, editing-core's
+ * {@link ContextFormat#statement}), the supersession key, the ledger order (higher = newer) and the
  * unit-length retrieval vector of the prompt (see {@code retrieval.Embedder}).
  */
 public record StoredFact(String editId, String prompt, String subject, String target, EditKey key, long sequence,
@@ -22,7 +23,7 @@ public record StoredFact(String editId, String prompt, String subject, String ta
 
     /** {@code prompt + " " + target}: what the model reads after {@code "New fact: "}. */
     public String statement() {
-        return dev.emend.factworld.world.ContextFormat.statement(prompt, target);
+        return ContextFormat.statement(prompt, target);
     }
 
     @Override
