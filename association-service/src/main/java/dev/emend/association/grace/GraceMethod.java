@@ -29,6 +29,12 @@ public final class GraceMethod extends AssociationMethod {
         return "GRACE";
     }
 
+    /** The phase's default (./emend demo, ./emend edit without --method): reliable and quick on the default model. */
+    @Override
+    public boolean phaseDefault() {
+        return true;
+    }
+
     @Override
     public MethodDescriptor describe(LanguageModel lm) {
         List<HparamSpec> specs = List.of(

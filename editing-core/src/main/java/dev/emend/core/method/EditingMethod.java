@@ -39,6 +39,14 @@ public interface EditingMethod<C, S extends SpaceState> {
 
     Phase phase();
 
+    /**
+     * Whether this is the method its phase uses when a caller names none ({@code ./emend demo},
+     * {@code ./emend edit} without {@code --method}): a phase lists it first. At most one per phase.
+     */
+    default boolean phaseDefault() {
+        return false;
+    }
+
     /** The class of the phase's context; the engine checks at startup that it provides one. */
     Class<C> contextType();
 

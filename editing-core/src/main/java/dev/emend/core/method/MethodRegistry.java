@@ -8,6 +8,7 @@ import dev.emend.core.edit.SpaceState;
 import dev.emend.core.runtime.LanguageModel;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,14 +20,17 @@ import java.util.ServiceLoader;
  * Every editing method on the classpath, found with {@link ServiceLoader}
  * ({@code META-INF/services/dev.emend.core.method.EditingMethod}, one implementation class a
  * line): the one place that maps method names to methods and phases. Names are unique over all
- * phases, case-insensitively; a duplicate is a startup error naming both classes. Methods keep
- * their discovery order (the order of the lines, jar by jar in classpath order).
+ * phases, case-insensitively; a duplicate is a startup error naming both classes. A phase lists its
+ * default method ({@link EditingMethod#phaseDefault}, at most one) first, the others in discovery
+ * order (the order of the lines, jar by jar in classpath order).
  */
 public final class MethodRegistry {
     private final Map<String, EditingMethod<?, ?>> byName = new LinkedHashMap<>();
 
-    private MethodRegistry(Iterable<? extends EditingMethod<?, ?>> methods) {
-        for (EditingMethod<?, ?> m : methods) {
+    private MethodRegistry(List<? extends EditingMethod<?, ?>> methods) {
+        List<EditingMethod<?, ?>> ordered = new ArrayList<>(methods);
+        ordered.sort(Comparator.comparing((EditingMethod<?, ?> m) -> !m.phaseDefault())); // stable: defaults first
+        for (EditingMethod<?, ?> m : ordered) {
             if (m.name() == null || m.name().isBlank() || m.phase() == null) {
                 throw new IllegalStateException(m.getClass().getName() + " has no name or phase");
             }
@@ -36,6 +40,18 @@ public final class MethodRegistry {
                         + before.getClass().getName() + " and " + m.getClass().getName() + "; rename one");
             }
         }
+        for (Phase phase : Phase.values()) {
+            List<String> defaults = ofPhase(phase).stream().filter(EditingMethod::phaseDefault).map(EditingMethod::name).toList();
+            if (defaults.size() > 1) {
+                throw new IllegalStateException("the " + phase.name().toLowerCase(Locale.ROOT)
+                        + " phase has more than one default method: " + defaults);
+            }
+        }
+    }
+
+    /** The method a phase uses when a caller names none (listed first), if it declares one. */
+    public Optional<EditingMethod<?, ?>> defaultOf(Phase phase) {
+        return ofPhase(phase).stream().filter(EditingMethod::phaseDefault).findFirst();
     }
 
     /** The methods visible to the thread's context class loader (in Quarkus: the application's), else to this class's. */

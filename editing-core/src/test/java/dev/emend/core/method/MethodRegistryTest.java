@@ -89,4 +89,37 @@ class MethodRegistryTest {
             assertEquals(1, Hparams.defaults(other).getInt("alpha"), "no file: the built-in default");
         }
     }
+
+    /** An echo under another name, optionally its phase's default. */
+    private static EchoTestMethod echo(String name, boolean isDefault) {
+        return new EchoTestMethod() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public boolean phaseDefault() {
+                return isDefault;
+            }
+
+            @Override
+            public MethodDescriptor describe(LanguageModel lm) {
+                MethodDescriptor d = super.describe(lm);
+                return new MethodDescriptor(name, d.description(), d.hparams(), d.modes(), d.maxBatchSize(),
+                        d.exactRollback(), d.hparamsSource());
+            }
+        };
+    }
+
+    @Test
+    void aPhasesDefaultMethodIsListedFirstAndThereIsAtMostOne() {
+        MethodRegistry registry = MethodRegistry.of(List.of(echo("A", false), echo("B", true), echo("C", false)));
+        assertEquals(List.of("B", "A", "C"), registry.names(Phase.RECOGNITION));
+        assertEquals("B", registry.defaultOf(Phase.RECOGNITION).orElseThrow().name());
+        assertTrue(registry.defaultOf(Phase.MASTERY).isEmpty());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> MethodRegistry.of(List.of(echo("A", true), echo("B", true))));
+        assertEquals("the recognition phase has more than one default method: [A, B]", e.getMessage());
+    }
 }

@@ -10,6 +10,12 @@ public final class FtMMethod extends FtMethod {
         return "FT-M";
     }
 
+    /** The phase's default (./emend demo, ./emend edit without --method): reliable and quick on the default model. */
+    @Override
+    public boolean phaseDefault() {
+        return true;
+    }
+
     @Override
     protected String description() {
         return "Fine-tuning with the target masked loss (EasyEdit's FT-M): teacher-forced "

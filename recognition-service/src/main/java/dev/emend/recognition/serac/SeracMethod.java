@@ -24,6 +24,12 @@ public final class SeracMethod extends InContextMethod {
         return RecognitionMethods.SERAC;
     }
 
+    /** The phase's default (./emend demo, ./emend edit without --method): reliable and quick on the default model. */
+    @Override
+    public boolean phaseDefault() {
+        return true;
+    }
+
     @Override
     public MethodDescriptor describe(LanguageModel lm) {
         List<HparamSpec> specs = new ArrayList<>();
