@@ -56,8 +56,8 @@ public final class GraceMethod extends AssociationMethod {
 
     @Override
     public String rollback() {
-        return "rebuild: the codebook is replayed from the remaining edits; an entry that a rolled-back edit had "
-                + "grown or moved is rebuilt from the edits left, not restored bit for bit";
+        return "rebuild: the entry the edit created disappears; a later edit that split its radius keeps its "
+                + "halved radius, one that only expanded or retrained it becomes a new entry with the initial radius";
     }
 
     @Override

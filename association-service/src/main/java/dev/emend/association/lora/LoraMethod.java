@@ -51,8 +51,7 @@ public final class LoraMethod extends AssociationMethod {
 
     @Override
     public String rollback() {
-        return "drops the unit's adapter: the other adapters are independent of it (each is trained on the state "
-                + "before it, so a later adapter keeps what it learned on top of the dropped one)";
+        return "the unit's adapter is dropped exactly; adapters trained after it were trained with it present";
     }
 
     @Override

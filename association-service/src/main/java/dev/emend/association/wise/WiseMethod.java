@@ -58,8 +58,9 @@ public final class WiseMethod extends AssociationMethod {
 
     @Override
     public String rollback() {
-        return "rebuild: the side memory is replayed from the remaining edits (shards and merges as they fall), "
-                + "so later edits trained against the rolled-back one keep what they learned";
+        return "rebuild: the edit's masked delta is removed and the shards and TIES merges are recomputed from the "
+                + "remaining deltas; its influence on later edits of the same shard stays, and later shard boundaries "
+                + "shift by one edit";
     }
 
     @Override
