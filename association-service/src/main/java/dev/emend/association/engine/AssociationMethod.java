@@ -5,6 +5,7 @@ import dev.emend.core.edit.EditException;
 import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.HparamSpec;
 import dev.emend.core.edit.HparamType;
+import dev.emend.core.edit.Hparams;
 import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
 import dev.emend.core.edit.Progress;
@@ -57,6 +58,11 @@ public abstract class AssociationMethod implements EditingMethod<AssociationEngi
 
     protected static HparamSpec s(String name, String def, List<String> allowed, String desc) {
         return new HparamSpec(name, HparamType.STRING, def, null, null, allowed, desc);
+    }
+
+    /** The layer of the one module {@code inner_params} names (INVALID_ARGUMENT when it names none or several). */
+    protected static int layer(AssociationEngine engine, Hparams hp) {
+        return InnerParams.layer(hp.getStringList("inner_params"), engine.model().model());
     }
 
     /** For methods that compute one request per ledger unit. */

@@ -3,7 +3,6 @@ package dev.emend.association.grace;
 import dev.emend.association.engine.AssociationEngine;
 import dev.emend.association.engine.AssociationMethod;
 import dev.emend.association.engine.AssociationState;
-import dev.emend.association.engine.InnerParams;
 import dev.emend.core.edit.ComputedEdit;
 import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.EditRequest;
@@ -62,7 +61,7 @@ public final class GraceMethod extends AssociationMethod {
 
     @Override
     public void validate(AssociationEngine engine, Hparams hp, EditMode mode, List<EditRequest> requests) {
-        InnerParams.layer(hp.getStringList("inner_params"), engine.model().model());
+        layer(engine, hp);
     }
 
     @Override
@@ -72,7 +71,7 @@ public final class GraceMethod extends AssociationMethod {
         requireOne(requests);
         LanguageModel lm = engine.model();
         double[] dg = new double[6];
-        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
+        int layer = layer(engine, hp);
         byte[] payload = new GraceEditor(lm).compute(s.view(), s.codebook(layer), hp, requests.get(0), dg);
         return edit(progress, payload, List.of(diag("steps", dg[0], "loss_first", dg[1], "loss_last", dg[2],
                 "nearest_key_distance", dg[3])), List.of(converged(dg[2], GraceEditor.class.getSimpleName())));

@@ -3,7 +3,6 @@ package dev.emend.association.wise;
 import dev.emend.association.engine.AssociationEngine;
 import dev.emend.association.engine.AssociationMethod;
 import dev.emend.association.engine.AssociationState;
-import dev.emend.association.engine.InnerParams;
 import dev.emend.core.edit.ComputedEdit;
 import dev.emend.core.edit.EditException;
 import dev.emend.core.edit.EditMode;
@@ -65,7 +64,7 @@ public final class WiseMethod extends AssociationMethod {
 
     @Override
     public void validate(AssociationEngine engine, Hparams hp, EditMode mode, List<EditRequest> requests) {
-        InnerParams.layer(hp.getStringList("inner_params"), engine.model().model());
+        layer(engine, hp);
         if (hp.getDoubleList("act_margin").size() != 3) {
             throw EditException.invalid("hparams.act_margin", "give three margins [α, β, γ], e.g. [5.0, 20.0, 10.0]");
         }
@@ -82,7 +81,7 @@ public final class WiseMethod extends AssociationMethod {
         requireOne(requests);
         LanguageModel lm = engine.model();
         double[] dg = new double[6];
-        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
+        int layer = layer(engine, hp);
         byte[] payload = new WiseEditor(lm).compute(s.viewWithoutWise(layer), s.wiseMemory(layer), hp, requests.get(0), dg);
         return edit(progress, payload, List.of(diag("steps", dg[0], "loss_first", dg[1], "loss_last", dg[2],
                 "edit_activation", dg[3], "ce_last", dg[4], "margin_loss_last", dg[5])), List.of(converged(dg[2], "WISE")));

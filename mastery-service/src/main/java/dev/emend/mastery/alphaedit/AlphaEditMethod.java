@@ -8,17 +8,13 @@ import dev.emend.core.edit.HparamType;
 import dev.emend.core.edit.Hparams;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.MethodDescriptor;
-import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Progress;
 import dev.emend.mastery.engine.MasteryEngine;
 import dev.emend.mastery.engine.MasteryMethod;
 import dev.emend.mastery.engine.MasteryState;
-import dev.emend.mastery.engine.UpdateCodec;
-import dev.emend.mastery.memit.MemitUpdate;
+import dev.emend.mastery.memit.MemitMethod;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,9 +31,8 @@ public final class AlphaEditMethod extends MasteryMethod {
 
     @Override
     public MethodDescriptor describe(int numLayers) {
-        List<HparamSpec> specs = new ArrayList<>();
-        specs.add(layers(numLayers));
-        specs.addAll(zStep(numLayers));
+        // MEMIT's specs without mom2_adjustment (C is always used), plus the projection's two
+        List<HparamSpec> specs = new ArrayList<>(new MemitMethod().describe(numLayers).hparams());
         specs.removeIf(h -> h.name().equals("mom2_adjustment"));
         specs.add(HparamSpec.of("nullspace_threshold", HparamType.FLOAT, 0.1, 1e-12, 1e12,
                 "eigenvalues of C below this span the null space the update is projected onto"));
@@ -73,20 +68,7 @@ public final class AlphaEditMethod extends MasteryMethod {
         AlphaEditUpdate u = new AlphaEditEditor(engine.model(), p,
                 l -> engine.projector(l, p.mom2NSamples(), p.nullspaceThreshold(), progress))
                 .compute(s.view(), s.alphaEditMemory(), romeRequests(requests), progress);
-        MemitUpdate w = u.weights();
-        List<Map<String, Double>> diagnostics = new ArrayList<>();
-        List<List<Note>> notes = new ArrayList<>();
-        for (int i = 0; i < requests.size(); i++) {
-            Map<String, Double> d = new LinkedHashMap<>();
-            if (i < w.deltaNorms().length) {
-                d.put("delta_norm", w.deltaNorms()[i]);
-                d.put("steps", (double) w.steps()[i]);
-                d.put("target_probability", w.targetProbabilities()[i]);
-            }
-            diagnostics.add(d);
-            notes.add(i < w.steps().length ? convergence(w.targetProbabilities()[i], w.steps()[i], p.vNumGradSteps()) : List.of());
-        }
-        return new ComputedEdit(name(), UpdateCodec.encode(u), notes, diagnostics, List.of());
+        return layerEdit(u, u.weights(), requests.size(), p.vNumGradSteps(), false);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.emend.mastery.engine;
 
+import dev.emend.core.edit.ComputedEdit;
 import dev.emend.core.edit.EditException;
 import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.EditRequest;
@@ -12,10 +13,14 @@ import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
 import dev.emend.core.method.EditingMethod;
 import dev.emend.core.runtime.LanguageModel;
+import dev.emend.mastery.memit.MemitUpdate;
 import dev.emend.mastery.rome.RomeHyperParams;
 import dev.emend.mastery.rome.RomeRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What the mastery methods share: their phase, context ({@link MasteryEngine}: the base model, C
@@ -120,6 +125,30 @@ public abstract class MasteryMethod implements EditingMethod<MasteryEngine, Mast
                             + "or clamp_norm_factor, or try other layers", steps, p)));
         }
         return List.of();
+    }
+
+    /**
+     * The unit of a MEMIT-style update ({@code w}: MEMIT's own, or AlphaEdit's weights) for
+     * {@code n} requests: per request its delta norm (and residual norm, for MEMIT), z-step steps
+     * and P(target), and a NOT_CONVERGED note where the z step stopped short.
+     */
+    protected ComputedEdit layerEdit(Object update, MemitUpdate w, int n, int maxSteps, boolean residuals) {
+        List<Map<String, Double>> diagnostics = new ArrayList<>();
+        List<List<Note>> notes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Map<String, Double> d = new LinkedHashMap<>();
+            if (i < w.deltaNorms().length) {
+                d.put("delta_norm", w.deltaNorms()[i]);
+                if (residuals) {
+                    d.put("residual_norm", w.residualNorms()[i]);
+                }
+                d.put("steps", (double) w.steps()[i]);
+                d.put("target_probability", w.targetProbabilities()[i]);
+            }
+            diagnostics.add(d);
+            notes.add(i < w.steps().length ? convergence(w.targetProbabilities()[i], w.steps()[i], maxSteps) : List.of());
+        }
+        return new ComputedEdit(name(), UpdateCodec.encode(update), notes, diagnostics, List.of());
     }
 
     /** The one-layer spec of ROME and R-ROME. */

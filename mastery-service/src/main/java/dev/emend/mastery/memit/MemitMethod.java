@@ -7,17 +7,13 @@ import dev.emend.core.edit.HparamSpec;
 import dev.emend.core.edit.Hparams;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.MethodDescriptor;
-import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Progress;
 import dev.emend.mastery.engine.MasteryEngine;
 import dev.emend.mastery.engine.MasteryMethod;
 import dev.emend.mastery.engine.MasteryState;
-import dev.emend.mastery.engine.UpdateCodec;
 import dev.emend.mastery.stats.SecondMoment;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
 
@@ -65,20 +61,7 @@ public final class MemitMethod extends MasteryMethod {
         MemitHyperParams p = hyperParams(engine, hp);
         IntFunction<SecondMoment> c = l -> engine.secondMoment(l, p.mom2NSamples(), progress);
         MemitUpdate u = new MemitEditor(engine.model(), p, c).compute(s.view(), romeRequests(requests), progress);
-        List<Map<String, Double>> diagnostics = new ArrayList<>();
-        List<List<Note>> notes = new ArrayList<>();
-        for (int i = 0; i < requests.size(); i++) {
-            Map<String, Double> d = new LinkedHashMap<>();
-            if (i < u.deltaNorms().length) {
-                d.put("delta_norm", u.deltaNorms()[i]);
-                d.put("residual_norm", u.residualNorms()[i]);
-                d.put("steps", (double) u.steps()[i]);
-                d.put("target_probability", u.targetProbabilities()[i]);
-            }
-            diagnostics.add(d);
-            notes.add(i < u.steps().length ? convergence(u.targetProbabilities()[i], u.steps()[i], p.vNumGradSteps()) : List.of());
-        }
-        return new ComputedEdit(name(), UpdateCodec.encode(u), notes, diagnostics, List.of());
+        return layerEdit(u, u, requests.size(), p.vNumGradSteps(), true);
     }
 
     @Override
