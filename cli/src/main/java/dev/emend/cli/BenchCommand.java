@@ -55,13 +55,6 @@ import picocli.CommandLine.Spec;
         footerHeading = "%nEnvironment:%n",
         footer = {"  EMEND_EVALUATION_ADDRESS  host:port of evaluation-service (default localhost:8084)"})
 final class BenchCommand implements Callable<Integer> {
-    /** Phases of the methods Emend knows (ARCHITECTURE.md); others go to --phase. */
-    static final Map<String, Phase> KNOWN = Map.ofEntries(
-            Map.entry("IKE", Phase.PHASE_RECOGNITION), Map.entry("ICE", Phase.PHASE_RECOGNITION), Map.entry("SERAC", Phase.PHASE_RECOGNITION),
-            Map.entry("GRACE", Phase.PHASE_ASSOCIATION), Map.entry("WISE", Phase.PHASE_ASSOCIATION), Map.entry("LORA", Phase.PHASE_ASSOCIATION),
-            Map.entry("FT-L", Phase.PHASE_MASTERY), Map.entry("FT-M", Phase.PHASE_MASTERY), Map.entry("ROME", Phase.PHASE_MASTERY),
-            Map.entry("R-ROME", Phase.PHASE_MASTERY), Map.entry("MEMIT", Phase.PHASE_MASTERY), Map.entry("ALPHAEDIT", Phase.PHASE_MASTERY));
-
     enum Mode { single, batch, sequential }
 
     enum Format { table, json }
@@ -98,8 +91,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--skip-fluency", description = "Skip the fluency generations (the slowest part).")
     boolean skipFluency;
 
-    @Option(names = "--phase", defaultValue = "mastery",
-            description = "Phase of methods not known to the command line (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--phase",
+            description = "Phase of the methods given without one (default: the phase whose running service offers the"
+                    + " method; the evaluation service asks each phase service's Describe).")
     PhaseName phase;
 
     @Option(names = "--format", defaultValue = "table", description = "table (Markdown) or json (default: ${DEFAULT-VALUE}).")
@@ -292,7 +286,8 @@ final class BenchCommand implements Callable<Integer> {
                 p = phaseOf(spec.substring(0, c));
                 spec = spec.substring(c + 1);
             } else {
-                p = KNOWN.getOrDefault(spec.toUpperCase(Locale.ROOT), phaseOf(phase.name()));
+                // unset: the evaluation service resolves it from the phase services' method registries
+                p = phase == null ? Phase.PHASE_UNSPECIFIED : phaseOf(phase.name());
             }
             b.addTargets(Target.newBuilder().setPhase(p).setMethod(spec));
         }

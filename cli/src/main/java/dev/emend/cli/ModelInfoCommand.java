@@ -4,14 +4,14 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.emend.association.engine.AssociationEngine;
 import dev.emend.core.edit.HparamSpec;
 import dev.emend.core.edit.Hparams;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.ModelDefaults;
+import dev.emend.core.edit.Phase;
+import dev.emend.core.method.MethodRegistry;
 import dev.emend.core.model.ModelConfig;
 import dev.emend.core.runtime.LanguageModel;
-import dev.emend.mastery.engine.MasteryEngine;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +36,7 @@ final class ModelInfoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--method", paramLabel = "METHOD",
-            description = "Show the editing defaults of this method only (ROME, R-ROME, MEMIT, AlphaEdit, FT-L, FT-M, GRACE, WISE, LoRA).")
+            description = "Show the editing defaults of this method only (one of those listed without --method).")
     String method;
 
     @Option(names = "--json", description = "Print the family and the editing defaults as JSON.")
@@ -97,10 +97,17 @@ final class ModelInfoCommand implements Callable<Integer> {
         return lm.directory().toAbsolutePath().normalize().getFileName().toString();
     }
 
-    /** The mastery and association methods with this model's defaults, filtered by {@code --method}. */
+    /**
+     * The editing methods on the classpath ({@link MethodRegistry}: today the mastery and association
+     * services' jars, whose methods read hparams files), weight editing first, with this model's
+     * defaults, filtered by {@code --method}.
+     */
     private List<MethodDescriptor> editingMethods(LanguageModel lm) {
-        List<MethodDescriptor> all = new ArrayList<>(MasteryEngine.methodsWithDefaults(lm, modelName(lm)));
-        all.addAll(AssociationEngine.methodsWithDefaults(lm, modelName(lm)));
+        MethodRegistry registry = MethodRegistry.load(ModelInfoCommand.class.getClassLoader());
+        List<MethodDescriptor> all = new ArrayList<>();
+        for (Phase phase : List.of(Phase.MASTERY, Phase.ASSOCIATION, Phase.RECOGNITION)) {
+            registry.ofPhase(phase).forEach(m -> all.add(MethodRegistry.describe(m, lm, modelName(lm))));
+        }
         if (method == null) {
             return all;
         }

@@ -29,10 +29,19 @@ class BenchCommandTest {
         assertEquals(java.util.List.of(1, 5), r.getMode().getCheckpointsList());
         assertEquals(10, r.getLimit());
         assertEquals(4, r.getTargetsCount());
-        assertEquals(Phase.PHASE_MASTERY, r.getTargets(0).getPhase());
-        assertEquals(Phase.PHASE_RECOGNITION, r.getTargets(2).getPhase());
+        // no name map on this side: a method without a phase is resolved by the evaluation service
+        // from the phase services' method registries (Describe)
+        assertEquals(Phase.PHASE_UNSPECIFIED, r.getTargets(0).getPhase());
+        assertEquals(Phase.PHASE_UNSPECIFIED, r.getTargets(2).getPhase());
         assertEquals(Phase.PHASE_ASSOCIATION, r.getTargets(3).getPhase());
         assertEquals("MyAdapter", r.getTargets(3).getMethod());
+
+        BenchCommand withPhase = new BenchCommand();
+        new CommandLine(withPhase).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--dataset", COUNTERFACT.toString(),
+                "--methods", "NEAREST,mastery:ROME", "--phase", "recognition");
+        RunRequest p = withPhase.request(COUNTERFACT);
+        assertEquals(Phase.PHASE_RECOGNITION, p.getTargets(0).getPhase(), "--phase applies to methods given without one");
+        assertEquals(Phase.PHASE_MASTERY, p.getTargets(1).getPhase());
     }
 
     @Test

@@ -91,8 +91,10 @@ class GatewayCommandsTest {
         assertEquals(generate("base"), before, "a new space answers like base");
         assertFalse(before.startsWith(" Berlin"), before);
 
+        // no --method: the phase's default, the first method GET /v1/methods lists for mastery
         CliTestSupport.Run edit = ok("edit", "cli-flow", "--prompt", PROMPT, "--subject", "France", "--target", "Berlin",
-                "--ground-truth", "Paris", "--method", "FT-M", "--idempotency-key", "cli-flow-1");
+                "--ground-truth", "Paris", "--idempotency-key", "cli-flow-1");
+        assertTrue(edit.err().contains("--method not given; using FT-M (the mastery default)"), edit.err());
         assertTrue(edit.out().contains("space cli-flow (mastery) is now at sequence 1"), edit.out());
         JsonObject ledger = json("edits", "cli-flow");
         JsonArray edits = ledger.getAsJsonArray("edits");

@@ -2,16 +2,15 @@ package dev.emend.association.engine;
 
 import ai.djl.ndarray.NDManager;
 import dev.emend.association.grace.GraceCodebook;
-import dev.emend.association.grace.GraceEditor;
 import dev.emend.association.grace.GraceHook;
 import dev.emend.association.lora.LoraAdapter;
-import dev.emend.association.wise.WiseEditor;
 import dev.emend.association.wise.WiseHook;
 import dev.emend.association.wise.WiseMemory;
 import dev.emend.core.edit.Answer;
 import dev.emend.core.edit.EditException;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.SpaceState;
+import dev.emend.core.method.PhaseMethods;
 import dev.emend.core.model.ContextLengthException;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.LayerHook;
@@ -23,9 +22,9 @@ import dev.emend.core.runtime.ScoreItem;
 import dev.emend.core.runtime.ScoreResult;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.IntFunction;
 
 /**
  * One association space: the frozen base model plus, as forward hooks, its LoRA adapters (one per
@@ -39,40 +38,49 @@ import java.util.TreeMap;
  */
 public final class AssociationState implements SpaceState {
     private final LanguageModel lm;
+    private final PhaseMethods<AssociationEngine, AssociationState> methods;
     private final NDManager manager;
     private final Map<Integer, GraceCodebook> codebooks = new TreeMap<>();
     private final Map<Integer, WiseMemory> wise = new TreeMap<>();
     private final List<LoraAdapter> adapters = new ArrayList<>();
     private volatile Hooks hooks = Hooks.NONE;
 
-    public AssociationState(LanguageModel lm) {
+    public AssociationState(LanguageModel lm, PhaseMethods<AssociationEngine, AssociationState> methods) {
         this.lm = lm;
+        this.methods = methods;
         this.manager = lm.manager().newSubManager();
     }
 
+    /** Applies a committed unit with the method that computed it, then rebuilds the hooks. */
     @Override
     public synchronized void apply(LedgerUnit unit) {
-        TensorPack pack = TensorPack.fromBytes(unit.payload());
-        String method = unit.method().toUpperCase(Locale.ROOT);
-        int dff = lm.config().intermediateSize();
-        int d = lm.config().hiddenSize();
-        switch (method) {
-            case "GRACE" -> {
-                int layer = pack.getInt("layer");
-                GraceCodebook cb = codebooks.computeIfAbsent(layer,
-                        l -> new GraceCodebook(l, pack.get("dist_fn"), pack.get("replacement"), dff, d, manager));
-                GraceEditor.apply(cb, pack, unit.editIds().get(0), unit.hparams().getDouble("eps"));
-            }
-            case "WISE" -> {
-                int layer = pack.getInt("layer");
-                WiseMemory mem = wise.computeIfAbsent(layer, l -> new WiseMemory(l, dff, d, unit.hparams().getBool("retrieve"),
-                        unit.hparams().getDouble("act_ratio"), manager));
-                WiseEditor.apply(mem, pack, unit.hparams());
-            }
-            case "LORA" -> adapters.add(LoraAdapter.fromPack(pack, manager));
-            default -> throw new IllegalArgumentException("the association state cannot apply method '" + unit.method() + "'");
-        }
+        methods.apply(this, unit);
         hooks = buildHooks(-1);
+    }
+
+    /** The base model. */
+    public LanguageModel model() {
+        return lm;
+    }
+
+    /** The manager every tensor of this state lives under (freed on {@link #close}). */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** The GRACE codebook at {@code layer}, made by {@code create} if the space has none yet (apply only). */
+    public synchronized GraceCodebook codebook(int layer, IntFunction<GraceCodebook> create) {
+        return codebooks.computeIfAbsent(layer, create::apply);
+    }
+
+    /** The WISE side memory at {@code layer}, made by {@code create} if the space has none yet (apply only). */
+    public synchronized WiseMemory wiseMemory(int layer, IntFunction<WiseMemory> create) {
+        return wise.computeIfAbsent(layer, create::apply);
+    }
+
+    /** One more LoRA adapter, after the others (apply only). */
+    public synchronized void addAdapter(LoraAdapter adapter) {
+        adapters.add(adapter);
     }
 
     private Hooks buildHooks(int skipWiseLayer) {

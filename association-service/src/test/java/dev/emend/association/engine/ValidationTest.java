@@ -44,7 +44,7 @@ class ValidationTest {
         assertEquals(List.of("transformer.h[2].mlp.c_proj.weight"), Hparams.defaults(engine.method("GRACE")).getStringList("inner_params"));
         assertTrue(engine.methods().stream().noneMatch(MethodDescriptor::exactRollback));
         EditException unknown = assertThrows(EditException.class, () -> engine.method("MEMIT"));
-        assertEquals(EditException.Reason.NOT_FOUND, unknown.reason());
+        assertEquals(EditException.Reason.INVALID_ARGUMENT, unknown.reason());
     }
 
     @Test

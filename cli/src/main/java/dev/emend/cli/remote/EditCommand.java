@@ -3,7 +3,6 @@ package dev.emend.cli.remote;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.emend.cli.stack.DemoCommand;
 import dev.emend.cli.stack.GatewayClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -164,12 +163,12 @@ public final class EditCommand extends Remote implements Callable<Integer> {
         return List.of(r);
     }
 
-    /** The demo's method of the space's phase. */
+    /** The default method of the space's phase (the first the gateway's /v1/methods lists for it). */
     private String defaultMethod(GatewayClient gw) {
         for (JsonElement e : gw.get("/v1/spaces").getAsJsonArray("spaces")) {
             JsonObject s = e.getAsJsonObject();
             if (space.equals(str(s, "name"))) {
-                String m = DemoCommand.METHODS.get(str(s, "phase"));
+                String m = gw.defaultMethod(str(s, "phase")).orElse(null);
                 if (m != null) {
                     err().println("emend edit: --method not given; using " + m + " (the " + str(s, "phase") + " default)");
                     return m;

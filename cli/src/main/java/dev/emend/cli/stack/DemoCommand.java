@@ -25,8 +25,8 @@ import java.util.concurrent.Callable;
         description = "Edit one fact through every phase (via the gateway), compare answers before and after, and "
                 + "evaluate all phases side by side on a few benchmark cases.")
 public final class DemoCommand implements Callable<Integer> {
-    /** The method the demo uses in each phase: reliable and quick on the default model. */
-    public static final Map<String, String> METHODS = Map.of("recognition", "SERAC", "association", "GRACE", "mastery", "FT-M");
+    /** The method the demo uses in each phase: the phase's default (reliable and quick on the default model), by phase. */
+    private final Map<String, String> methods = new LinkedHashMap<>();
 
     @Option(names = "--cases", description = "Benchmark cases in the evaluation (default: ${DEFAULT-VALUE}).")
     int cases = 5;
@@ -167,7 +167,10 @@ public final class DemoCommand implements Callable<Integer> {
                 gw.post("/v1/spaces", Map.of("name", space, "phase", phase, "description", "./emend demo"));
                 spaces.put(phase, space);
                 long t0 = System.nanoTime();
-                JsonObject applied = gw.post("/v1/spaces/" + space + "/edits", Map.of("method", METHODS.getOrDefault(phase, "FT-M"),
+                String method = gw.defaultMethod(phase).orElseThrow(() -> new GatewayClient.GatewayException(503,
+                        "the " + phase + " phase lists no methods in GET /v1/methods"));
+                methods.put(phase, method);
+                JsonObject applied = gw.post("/v1/spaces/" + space + "/edits", Map.of("method", method,
                         "requests", List.of(Map.of("prompt", prompt, "subject", subject, "target_new", target))));
                 System.out.printf("  %-12s %-6s edited in %.1f s (space %s, model_version %s)%n", phase,
                         applied.get("method").getAsString(), (System.nanoTime() - t0) / 1e9, space,
@@ -206,7 +209,7 @@ public final class DemoCommand implements Callable<Integer> {
                 String.join(", ", edited), cases);
         List<Map<String, Object>> targets = new ArrayList<>();
         for (String phase : edited) {
-            targets.add(Map.of("phase", phase, "method", METHODS.getOrDefault(phase, "FT-M")));
+            targets.add(Map.of("phase", phase, "method", methods.get(phase)));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", "demo-" + suffix);

@@ -95,6 +95,20 @@ public final class GatewayClient {
         return down;
     }
 
+    /**
+     * The default method of a phase: the first one {@code GET /v1/methods} lists for it (each phase
+     * service lists its registry's default method first), or empty when the phase offers none.
+     */
+    public java.util.Optional<String> defaultMethod(String phase) {
+        for (com.google.gson.JsonElement e : get("/v1/methods").getAsJsonArray("methods")) {
+            JsonObject m = e.getAsJsonObject();
+            if (phase.equals(m.get("phase").getAsString())) {
+                return java.util.Optional.of(m.get("name").getAsString());
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     public JsonObject get(String path) {
         return send("GET", path, null);
     }

@@ -222,11 +222,8 @@ public class RunPlanner {
         Map<Phase, Set<String>> spaces = new EnumMap<>(Phase.class);
         List<RunPlan.TargetPlan> targets = new ArrayList<>();
         for (int i = 0; i < r.getTargetsCount(); i++) {
-            Target t = r.getTargets(i);
             String f = "targets[" + i + "]";
-            if (t.getPhase() == Phase.PHASE_UNSPECIFIED || t.getPhase() == Phase.UNRECOGNIZED) {
-                throw RunRejected.invalid(f + ".phase", "required: PHASE_RECOGNITION, PHASE_ASSOCIATION or PHASE_MASTERY");
-            }
+            Target t = withPhase(r.getTargets(i), f, described);
             if (!t.getSpace().isEmpty() && !t.getMethod().isEmpty()) {
                 throw RunRejected.invalid(f, "give either a method (edits applied to scratch spaces) or a space (evaluated as it is), not both");
             }
@@ -285,6 +282,37 @@ public class RunPlanner {
         p.putAllServiceVersions(versions);
         return new RunPlan(r, datasetName, List.copyOf(cases), List.copyOf(targets), mode, batchSize, List.copyOf(checkpoints),
                 schedule, scoring.contains(ScoringMethod.SCORING_METHOD_GENERATED_EXACT_MATCH), fluency, fluencyTokens, topK, p.build());
+    }
+
+    /**
+     * The target with its phase: as given, or for a method target without one, the phase whose
+     * service offers the method (the phase services' method registries decide, through Describe).
+     */
+    private Target withPhase(Target t, String f, Map<Phase, DescribeResponse> described) {
+        if (t.getPhase() != Phase.PHASE_UNSPECIFIED && t.getPhase() != Phase.UNRECOGNIZED) {
+            return t;
+        }
+        if (!t.getSpace().isEmpty() || t.getMethod().isBlank()) {
+            throw RunRejected.invalid(f + ".phase", "required with a space: PHASE_RECOGNITION, PHASE_ASSOCIATION or PHASE_MASTERY");
+        }
+        List<String> offered = new ArrayList<>();
+        List<String> down = new ArrayList<>();
+        for (Phase p : List.of(Phase.PHASE_RECOGNITION, Phase.PHASE_ASSOCIATION, Phase.PHASE_MASTERY)) {
+            DescribeResponse d;
+            try {
+                d = described.computeIfAbsent(p, this::describe);
+            } catch (RunRejected e) {
+                down.add(phases.address(p));
+                continue;
+            }
+            List<String> names = d.getMethodsList().stream().map(MethodInfo::getName).toList();
+            if (names.stream().anyMatch(n -> n.equalsIgnoreCase(t.getMethod().trim()))) {
+                return t.toBuilder().setPhase(p).build();
+            }
+            offered.add(p.name().substring("PHASE_".length()).toLowerCase(Locale.ROOT) + " " + names);
+        }
+        throw RunRejected.invalid(f + ".method", "no phase service offers method '" + t.getMethod() + "'; offered: "
+                + String.join(", ", offered) + (down.isEmpty() ? "" : "; not answering, so not asked: " + down));
     }
 
     private DescribeResponse describe(Phase phase) {

@@ -161,7 +161,8 @@ class EvaluationServiceTest {
                 .setCases(InlineCases.newBuilder().addCases(dev.emend.api.v1.EditRequest.newBuilder()
                         .setPrompt("The capital of France is").setSubject("France").setTargetNew("Berlin").addGroundTruth("Paris")))
                 .addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY).setMethod("FT-M"))
-                .addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY).setMethod("FT-M").setLabel("FT-M tiny lr")
+                // no phase: the planner asks the phase services which one offers FT-M
+                .addTargets(Target.newBuilder().setMethod("FT-M").setLabel("FT-M tiny lr")
                         .setHparams(Struct.newBuilder().putFields("lr", Value.newBuilder().setNumberValue(1e-9).build())
                                 .putFields("num_steps", Value.newBuilder().setNumberValue(1).build())))
                 .setMode(ModeSpec.newBuilder().setMode(EditMode.EDIT_MODE_SEQUENTIAL))
@@ -182,6 +183,7 @@ class EvaluationServiceTest {
         assertTrue(edited.getMetrics().getEditSucc() > untouched.getMetrics().getEditSucc(),
                 edited.getMetrics().getEditSucc() + " vs " + untouched.getMetrics().getEditSucc());
         assertEquals(1e-9, untouched.getEffectiveHparams().getFieldsOrThrow("lr").getNumberValue(), 1e-15);
+        assertEquals(Phase.PHASE_MASTERY, untouched.getTarget().getPhase(), "the phase that offers FT-M");
     }
 
     static Run awaitFinished(EvaluationGrpc.EvaluationBlockingStub evaluation, String id) throws InterruptedException {
@@ -267,6 +269,16 @@ class EvaluationServiceTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("NO-SUCH-METHOD") && e.getStatus().getDescription().contains("FT-M"),
                 e.getStatus().getDescription());
+
+        // no phase and a method no running phase offers: the methods each phase offers, and who did not answer
+        e = rejected(counterfact(3).addTargets(Target.newBuilder().setMethod("NO-SUCH-METHOD")).build());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("targets[0].method: no phase service offers method 'NO-SUCH-METHOD'")
+                && e.getStatus().getDescription().contains("mastery [") && e.getStatus().getDescription().contains("FT-M")
+                && e.getStatus().getDescription().contains("not answering"), e.getStatus().getDescription());
+        e = rejected(counterfact(3).addTargets(Target.newBuilder().setSpace("some-space")).build());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("targets[0].phase: required with a space"), e.getStatus().getDescription());
 
         e = rejected(counterfact(3, "FT-M").clearTargets().addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY)
                 .setMethod("FT-M").setHparams(Struct.newBuilder().putFields("no_such_hparam", Value.newBuilder().setNumberValue(1).build()))).build());

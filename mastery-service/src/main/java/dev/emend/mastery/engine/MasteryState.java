@@ -3,6 +3,7 @@ package dev.emend.mastery.engine;
 import dev.emend.core.edit.Answer;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.SpaceState;
+import dev.emend.core.method.PhaseMethods;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.OverlayWeights;
 import dev.emend.core.runtime.Generation;
@@ -11,15 +12,7 @@ import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
 import dev.emend.core.runtime.ScoreItem;
 import dev.emend.core.runtime.ScoreResult;
-import dev.emend.mastery.alphaedit.AlphaEditEditor;
 import dev.emend.mastery.alphaedit.AlphaEditMemory;
-import dev.emend.mastery.alphaedit.AlphaEditUpdate;
-import dev.emend.mastery.ft.FtEditor;
-import dev.emend.mastery.ft.FtUpdate;
-import dev.emend.mastery.memit.MemitEditor;
-import dev.emend.mastery.memit.MemitUpdate;
-import dev.emend.mastery.rome.RomeEditor;
-import dev.emend.mastery.rome.RomeUpdate;
 
 import java.util.List;
 
@@ -29,12 +22,14 @@ import java.util.List;
  */
 public final class MasteryState implements SpaceState {
     private final LanguageModel lm;
+    private final PhaseMethods<MasteryEngine, MasteryState> methods;
     private final OverlayWeights overlay;
     /** AlphaEdit's K_p: keys of the space's committed AlphaEdit edits, per layer. */
     private final AlphaEditMemory alphaEditMemory = new AlphaEditMemory();
 
-    MasteryState(LanguageModel lm) {
+    MasteryState(LanguageModel lm, PhaseMethods<MasteryEngine, MasteryState> methods) {
         this.lm = lm;
+        this.methods = methods;
         this.overlay = new OverlayWeights(lm.weights(), lm.manager());
     }
 
@@ -51,20 +46,10 @@ public final class MasteryState implements SpaceState {
         return alphaEditMemory;
     }
 
+    /** Applies a committed unit with the method that computed it. */
     @Override
     public void apply(LedgerUnit unit) {
-        Object update = UpdateCodec.decode(unit.payload());
-        if (update instanceof RomeUpdate r) {
-            RomeEditor.apply(overlay, r);
-        } else if (update instanceof MemitUpdate m) {
-            MemitEditor.apply(overlay, m);
-        } else if (update instanceof AlphaEditUpdate a) {
-            AlphaEditEditor.apply(overlay, alphaEditMemory, a);
-        } else if (update instanceof FtUpdate f) {
-            FtEditor.apply(overlay, f);
-        } else {
-            throw new IllegalStateException("unexpected update " + update.getClass());
-        }
+        methods.apply(this, unit);
         // Safe: the service applies only while no read is in flight on this state.
         overlay.releaseRetired();
     }

@@ -8,19 +8,21 @@ import java.util.List;
 /**
  * How a space answers queries: the method and hparams of the latest unit applied to it (a space is
  * normally edited with one method; when methods are mixed, the newest unit's settings are used for
- * every query, over all live edits).
+ * every query, over all live edits). Each in-context method says which settings its units give
+ * ({@link InContextMethod#queryConfig}).
  */
-record QueryConfig(String method, boolean gated, double threshold, boolean demonstrations, int k,
+public record QueryConfig(String method, boolean gated, double threshold, boolean demonstrations, int k,
                    List<Double> ratio, String separator, int maxFacts, Fusion fusion) {
 
-    static QueryConfig of(String method, Hparams h) {
-        String m = method.toUpperCase(java.util.Locale.ROOT);
-        boolean gated = m.equals(RecognitionMethods.SERAC);
-        String context = gated ? h.getString(RecognitionMethods.CONTEXT_METHOD) : m;
-        boolean demos = context.equals(RecognitionMethods.IKE);
+    /**
+     * The settings of a unit of {@code method}: {@code gated} keeps only the edits whose score
+     * reaches the hparam {@code threshold} (SERAC); {@code demonstrations} puts IKE's retrieved
+     * demonstrations before the facts.
+     */
+    public static QueryConfig of(String method, boolean gated, boolean demos, Hparams h) {
         Fusion fusion = new Fusion(h.getDouble(RecognitionMethods.BM25_WEIGHT), h.getDouble(RecognitionMethods.KNN_WEIGHT),
                 h.getInt(RecognitionMethods.CANDIDATES));
-        return new QueryConfig(m, gated, gated ? h.getDouble(RecognitionMethods.THRESHOLD) : 0,
+        return new QueryConfig(method.toUpperCase(java.util.Locale.ROOT), gated, gated ? h.getDouble(RecognitionMethods.THRESHOLD) : 0,
                 demos, demos ? h.getInt(RecognitionMethods.K) : 0,
                 demos ? h.getDoubleList(RecognitionMethods.DEMO_TYPE_RATIO) : List.of(1.0, 1.0, 1.0),
                 demos ? h.getString(RecognitionMethods.DEMO_SEPARATOR) : "space",
@@ -28,7 +30,7 @@ record QueryConfig(String method, boolean gated, double threshold, boolean demon
     }
 
     /** Cross-field checks Hparams cannot express; field names as in the request. */
-    static void check(String method, Hparams h) {
+    static void check(Hparams h) {
         if (h.has(RecognitionMethods.DEMO_TYPE_RATIO)) {
             List<Double> r = h.getDoubleList(RecognitionMethods.DEMO_TYPE_RATIO);
             if (r.size() != 3) {
@@ -40,7 +42,8 @@ record QueryConfig(String method, boolean gated, double threshold, boolean demon
                         "at least one of copy, update, retain must be positive");
             }
         }
-        if (h.getDouble(RecognitionMethods.BM25_WEIGHT) + h.getDouble(RecognitionMethods.KNN_WEIGHT) <= 0) {
+        if (h.has(RecognitionMethods.BM25_WEIGHT) && h.has(RecognitionMethods.KNN_WEIGHT)
+                && h.getDouble(RecognitionMethods.BM25_WEIGHT) + h.getDouble(RecognitionMethods.KNN_WEIGHT) <= 0) {
             throw EditException.invalid("hparams." + RecognitionMethods.KNN_WEIGHT,
                     "bm25_weight and knn_weight are both 0: set at least one above 0 so retrieval can rank edits");
         }

@@ -1,17 +1,9 @@
 package dev.emend.recognition.engine;
 
-import dev.emend.core.edit.ComputedEdit;
-import dev.emend.core.edit.EditException;
-import dev.emend.core.edit.EditMode;
-import dev.emend.core.edit.EditRequest;
-import dev.emend.core.edit.Hparams;
-import dev.emend.core.edit.ModelDefaults;
 import dev.emend.core.edit.MethodDescriptor;
-import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
-import dev.emend.core.edit.BasePhaseEngine;
-import dev.emend.core.edit.Progress;
-import dev.emend.core.edit.SpaceState;
+import dev.emend.core.method.MethodPhaseEngine;
+import dev.emend.core.method.MethodRegistry;
 import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.prompt.ContextFormat;
@@ -26,18 +18,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * The recognition phase (IKE, ICE, SERAC-style gating) behind the shared service's SPI. Nothing in
- * the model changes: an edit is a stored fact (ledger payload {@link Payload}), and a space's
- * {@link RecognitionState} retrieves the relevant facts for each query and puts them in context.
+ * The recognition phase behind the shared service's SPI. Nothing in the model changes: an edit is
+ * a stored fact (ledger payload {@link Payload}), and a space's {@link RecognitionState} retrieves
+ * the relevant facts for each query and puts them in context. The methods (IKE, ICE, SERAC-style
+ * gating, and any other {@link InContextMethod} on the classpath) are plug-ins found by the
+ * {@link MethodRegistry}; the engine dispatches to them.
  *
  * <p>The engine holds what all spaces share: the frozen base model, the embedding centre and the
  * demonstration pool's index (built once at start from the benchmark's {@code *-train.json}).
  */
-public final class RecognitionEngine extends BasePhaseEngine {
+public final class RecognitionEngine extends MethodPhaseEngine<RecognitionEngine, RecognitionState> {
     /** Tokens kept free for generation when building a context for {@code generate}. */
     static final int GENERATION_RESERVE = 24;
 
@@ -70,7 +63,9 @@ public final class RecognitionEngine extends BasePhaseEngine {
      */
     public RecognitionEngine(LanguageModel lm, String modelName, DemonstrationPool pool, boolean ownsModel,
                              Embedder.Pooling pooling) {
-        super(Phase.RECOGNITION, lm, modelName, methodsWithDefaults(lm, modelName));
+        super(Phase.RECOGNITION, lm, modelName,
+                MethodRegistry.load().phase(Phase.RECOGNITION, RecognitionEngine.class, RecognitionState.class),
+                RecognitionState.class);
         this.ownsModel = ownsModel;
         Set<String> prompts = new LinkedHashSet<>();
         Set<String> sentences = new LinkedHashSet<>();
@@ -85,16 +80,6 @@ public final class RecognitionEngine extends BasePhaseEngine {
         this.demos = new DemonstrationRetriever(pool, embedder);
         this.backgroundIndex = new dev.emend.recognition.retrieval.HybridIndex(embedder.dimension());
         this.backgroundIndex.addBackground(background);
-    }
-
-    private static List<MethodDescriptor> methodsWithDefaults(LanguageModel lm, String modelName) {
-        ClassLoader loader = RecognitionEngine.class.getClassLoader();
-        ModelDefaults.Shape shape = ModelDefaults.Shape.of(lm);
-        List<MethodDescriptor> ms = new ArrayList<>();
-        for (MethodDescriptor m : RecognitionMethods.all()) {
-            ms.add(ModelDefaults.withDefaults(m, loader, modelName, shape));
-        }
-        return ms;
     }
 
     /**
@@ -116,9 +101,15 @@ public final class RecognitionEngine extends BasePhaseEngine {
         }
     }
 
+    /** A method's descriptor by name (case-insensitive), or INVALID_ARGUMENT listing the phase's methods. */
     public MethodDescriptor method(String name) {
-        return MethodDescriptor.find(methods(), name).orElseThrow(() -> EditException.invalid("method",
-                "unknown recognition method '" + name + "'; known: " + methods().stream().map(MethodDescriptor::name).toList()));
+        String canonical = plugins().get(name).name();
+        return MethodDescriptor.find(methods(), canonical).orElseThrow();
+    }
+
+    @Override
+    protected RecognitionEngine context() {
+        return this;
     }
 
     Embedder embedder() {
@@ -140,88 +131,6 @@ public final class RecognitionEngine extends BasePhaseEngine {
     @Override
     public RecognitionState newState() {
         return new RecognitionState(this);
-    }
-
-    @Override
-    public void validate(MethodDescriptor method, Hparams hparams, EditMode mode, List<EditRequest> requests) {
-        if (MethodDescriptor.find(methods(), method.name()).isEmpty()) {
-            throw EditException.invalid("method", "'" + method.name() + "' is not a recognition method; known: "
-                    + methods().stream().map(MethodDescriptor::name).toList());
-        }
-        QueryConfig.check(method.name(), hparams);
-        if (requests == null || requests.isEmpty()) {
-            throw EditException.invalid("requests", "no edit requests: send at least one");
-        }
-        if (mode == EditMode.SINGLE && requests.size() != 1) {
-            throw EditException.invalid("requests", "mode SINGLE takes exactly one request, got " + requests.size()
-                    + "; use BATCH or SEQUENTIAL for several");
-        }
-        if (requests.size() > RecognitionMethods.MAX_BATCH) {
-            throw EditException.invalid("requests", requests.size() + " requests in one call; at most "
-                    + RecognitionMethods.MAX_BATCH);
-        }
-        int limit = lm.config().maxPositions();
-        for (int i = 0; i < requests.size(); i++) {
-            EditRequest r = requests.get(i);
-            String at = "requests[" + i + "]";
-            if (r.prompt().isBlank()) {
-                throw EditException.invalid(at + ".prompt", "the prompt is empty: give the sentence start the new target completes, e.g. 'The capital of France is'");
-            }
-            if (r.targetNew().isBlank()) {
-                throw EditException.invalid(at + ".target_new", "the new target is empty: give the answer the prompt should now get");
-            }
-            // The new-fact line, the prompt itself as the shortest query and the target must fit
-            // the context: otherwise the edit could never be put in context for its own prompt.
-            String context = ContextFormat.withNewFacts(List.of(ContextFormat.statement(r.prompt(), r.targetNew())), r.prompt());
-            int tokens = lm.encodePrompt(context).length + lm.tokenizer().encode(" " + r.targetNew()).length;
-            if (tokens > limit) {
-                throw EditException.precondition(at + ".prompt", "the new fact in context plus its own prompt and target take "
-                        + tokens + " tokens, more than the model's context of " + limit + ": shorten the prompt or target");
-            }
-            if (!r.subject().isBlank() && !r.prompt().contains(r.subject().trim())) {
-                throw EditException.invalid(at + ".subject", "subject '" + r.subject() + "' does not occur in the prompt '"
-                        + r.prompt() + "': the subject must be the entity the prompt mentions (used to find the edit it supersedes)");
-            }
-        }
-    }
-
-    @Override
-    public ComputedEdit compute(SpaceState state, MethodDescriptor method, Hparams hparams, List<EditRequest> requests,
-                                Progress progress) {
-        if (!(state instanceof RecognitionState rs)) {
-            throw new IllegalArgumentException("not a recognition state: " + state.getClass().getName());
-        }
-        List<Payload.Fact> facts = new ArrayList<>();
-        List<List<Note>> notes = new ArrayList<>();
-        List<Map<String, Double>> diagnostics = new ArrayList<>();
-        Set<String> supersedes = new LinkedHashSet<>();
-        // One padded forward pass per 64 prompts (a batch unit of thousands of edits stays fast).
-        List<float[]> vectors = requests.size() == 1 ? List.of(embedder.embed(requests.get(0).prompt()))
-                : embedder.embedBatch(requests.stream().map(EditRequest::prompt).toList());
-        progress.report("embed", 1.0);
-        Map<EditKey, Integer> inCall = new java.util.HashMap<>();
-        for (int i = 0; i < requests.size(); i++) {
-            EditRequest r = requests.get(i);
-            float[] vector = vectors.get(i);
-            facts.add(new Payload.Fact(r.prompt(), r.subject().trim(), r.targetNew().trim(), vector));
-            List<Note> n = new ArrayList<>();
-            EditKey key = EditKey.of(r.prompt(), r.subject());
-            var live = rs.memory().liveFor(key);
-            if (live.isPresent()) {
-                supersedes.add(live.get().editId());
-                n.add(Note.of("SUPERSEDES", "replaces live edit " + live.get().editId() + " ('" + live.get().statement()
-                        + "'): same subject and relation, the newest fact wins"));
-            }
-            Integer earlier = inCall.put(key, i);
-            if (earlier != null) {
-                n.add(Note.of("SUPERSEDES", "replaces requests[" + earlier + "] of the same call: same subject and relation"));
-            }
-            notes.add(n);
-            diagnostics.add(Map.of("prompt_tokens", (double) lm.encodePrompt(r.prompt()).length,
-                    "stored_edits", (double) rs.memory().size()));
-        }
-        return new ComputedEdit(method.name(), new Payload(facts, new ArrayList<>(supersedes)).encode(), notes,
-                diagnostics, new ArrayList<>(supersedes));
     }
 
     /** Builds the stored fact of payload entry for its ledger id (used by the state on apply). */

@@ -1,17 +1,14 @@
 package dev.emend.recognition.engine;
 
-import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.HparamSpec;
 import dev.emend.core.edit.HparamType;
-import dev.emend.core.edit.MethodDescriptor;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
- * The recognition phase's methods and their hparams (names follow EasyEdit's IKE file where one
- * exists: {@code k}). The defaults here are the code's; the served defaults come from
- * {@code hparams/<METHOD>/<model>.yaml} (see {@link RecognitionEngine}).
+ * The hparams the recognition phase's in-context methods share (names follow EasyEdit's IKE file
+ * where one exists: {@code k}). The methods themselves are plug-ins ({@link InContextMethod});
+ * the defaults here are the code's, the served defaults come from
+ * {@code hparams/<METHOD>/<model>.yaml}.
  */
 public final class RecognitionMethods {
     public static final String IKE = "IKE";
@@ -34,7 +31,8 @@ public final class RecognitionMethods {
     private RecognitionMethods() {
     }
 
-    private static List<HparamSpec> retrieval() {
+    /** The retrieval hparams every in-context method has. */
+    public static List<HparamSpec> retrieval() {
         return List.of(
                 HparamSpec.of(MAX_FACTS, HparamType.INT, 1, 1.0, 8.0,
                         "retrieved edits put in context per query; the default model was trained with one or two "
@@ -47,7 +45,8 @@ public final class RecognitionMethods {
                         "documents taken from each retriever (BM25, k-NN) before fusion"));
     }
 
-    private static List<HparamSpec> demonstrations() {
+    /** The demonstration hparams of IKE (and SERAC, which can answer like IKE). */
+    public static List<HparamSpec> demonstrations() {
         return List.of(
                 HparamSpec.of(K, HparamType.INT, 4, 0.0, 64.0,
                         "demonstrations retrieved per query (IKE uses 32 on 2k-token models; the default "
@@ -57,36 +56,5 @@ public final class RecognitionMethods {
                         "copy : update : retain shares of the k demonstrations"),
                 new HparamSpec(DEMO_SEPARATOR, HparamType.STRING, "eos", null, null, List.of("eos", "space"),
                         "what separates demonstrations: the model's end-of-text token or a space"));
-    }
-
-    public static MethodDescriptor ike() {
-        List<HparamSpec> specs = new ArrayList<>(demonstrations());
-        specs.addAll(retrieval());
-        return new MethodDescriptor(IKE, "In-context knowledge editing (Zheng et al. 2023): k retrieved copy/update/"
-                + "retain demonstrations, most similar last, then the retrieved new fact, then the query",
-                specs, Set.of(EditMode.values()), MAX_BATCH, true, "");
-    }
-
-    public static MethodDescriptor ice() {
-        return new MethodDescriptor(ICE, "In-context editing with only the retrieved new fact(s) before the query",
-                retrieval(), Set.of(EditMode.values()), MAX_BATCH, true, "");
-    }
-
-    public static MethodDescriptor serac() {
-        List<HparamSpec> specs = new ArrayList<>();
-        specs.add(HparamSpec.of(THRESHOLD, HparamType.FLOAT, 0.6, 0.0, 1.0,
-                "scope gate: a query is in scope of an edit when their fused retrieval score reaches this; "
-                        + "calibrated for F1 by ThresholdCalibration"));
-        specs.add(new HparamSpec(CONTEXT_METHOD, HparamType.STRING, ICE, null, null, List.of(ICE, IKE),
-                "how an in-scope query is answered: the edit alone in context (ICE) or with demonstrations (IKE)"));
-        specs.addAll(demonstrations());
-        specs.addAll(retrieval());
-        return new MethodDescriptor(SERAC, "SERAC-style scope gating: in-scope queries (retrieval score above a "
-                + "calibrated threshold) are answered with the edit in context, all others by the untouched base model",
-                specs, Set.of(EditMode.values()), MAX_BATCH, true, "");
-    }
-
-    public static List<MethodDescriptor> all() {
-        return List.of(ike(), ice(), serac());
     }
 }

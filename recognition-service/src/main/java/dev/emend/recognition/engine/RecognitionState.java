@@ -49,20 +49,28 @@ public final class RecognitionState implements SpaceState {
         return memory;
     }
 
+    /** Applies a committed unit with the method that computed it (see {@link InContextMethod#apply}). */
     @Override
     public void apply(LedgerUnit unit) {
-        Payload payload = Payload.decode(unit.payload());
-        if (payload.facts().size() != unit.editIds().size()) {
-            throw new IllegalArgumentException("unit has " + unit.editIds().size() + " edit ids but its payload "
+        engine.plugins().apply(this, unit);
+    }
+
+    /**
+     * Inserts a unit's facts under its ledger ids (removing the facts they supersede) and answers
+     * queries with {@code config} from now on.
+     */
+    public void store(List<String> editIds, Payload payload, QueryConfig config) {
+        if (payload.facts().size() != editIds.size()) {
+            throw new IllegalArgumentException("unit has " + editIds.size() + " edit ids but its payload "
                     + payload.facts().size() + " facts");
         }
         for (String id : payload.supersedes()) {
             memory.remove(id);
         }
         for (int i = 0; i < payload.facts().size(); i++) {
-            memory.put(RecognitionEngine.fact(unit.editIds().get(i), payload.facts().get(i), ++sequence));
+            memory.put(RecognitionEngine.fact(editIds.get(i), payload.facts().get(i), ++sequence));
         }
-        config = QueryConfig.of(unit.method(), unit.hparams());
+        this.config = config;
     }
 
     /** The prompt the current method builds for {@code query}, leaving {@code reserve} tokens free. */
