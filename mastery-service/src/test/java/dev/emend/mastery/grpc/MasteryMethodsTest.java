@@ -72,13 +72,21 @@ class MasteryMethodsTest {
                 && h.getDefaultValue().getNumberValue() == 200));
     }
 
+    /**
+     * Corpus documents for the second moments C (and AlphaEdit's projector): 2,000 of the default
+     * model's fact corpus (the hparams file asks for all of it) keep a cold run (no .cache/stats, as
+     * in CI) at a few seconds per layer instead of ~40 s; ~2·10^4 tokens still give a full-rank C
+     * for the 1024-wide key.
+     */
+    private static final int SAMPLES = 2_000;
+
     @Test
     void romeEditsAndMemitBatchesThenRollingBackAnEarlierEditIsApproximate() {
         editor.createSpace(CreateSpaceRequest.newBuilder().setName("rome-memit").build());
         EditRequest france = edit("France", "Berlin");
         double before = logProb("rome-memit", france);
         ApplyEditsResponse rome = editor.applyEdits(ApplyEditsRequest.newBuilder().setSpace("rome-memit").setMethod("rome")
-                .setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 40))).addRequests(france).build());
+                .setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 40, "mom2_n_samples", SAMPLES))).addRequests(france).build());
         assertEquals("ROME", rome.getMethod(), "method names are case-insensitive and answered canonically");
         assertTrue(rome.getEdits(0).getDiagnosticsMap().containsKey("delta_norm"));
         double after = logProb("rome-memit", france);
@@ -86,7 +94,7 @@ class MasteryMethodsTest {
 
         ApplyEditsResponse memit = editor.applyEdits(ApplyEditsRequest.newBuilder().setSpace("rome-memit").setMethod("MEMIT")
                 .setMode(EditMode.EDIT_MODE_BATCH).addRequests(edit("Japan", "Madrid")).addRequests(edit("Italy", "Oslo"))
-                .setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 30))).build());
+                .setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 30, "mom2_n_samples", SAMPLES))).build());
         assertEquals(2, memit.getEditsCount());
         assertEquals(memit.getEdits(0).getBatchId(), memit.getEdits(1).getBatchId(), "one batch, one ledger unit");
         assertEquals(3, memit.getModelVersion().getSequence());
@@ -117,7 +125,7 @@ class MasteryMethodsTest {
         double before = logProb("alpha", france);
         ApplyEditsResponse r = editor.applyEdits(ApplyEditsRequest.newBuilder().setSpace("alpha").setMethod("AlphaEdit")
                 .setMode(EditMode.EDIT_MODE_SEQUENTIAL).addRequests(france).addRequests(japan)
-                .setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 30))).build());
+                .setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 30, "mom2_n_samples", SAMPLES))).build());
         assertEquals(2, r.getEditsCount());
         assertTrue(!r.getEdits(0).getBatchId().equals(r.getEdits(1).getBatchId()), "sequential: one unit per edit");
         double after = logProb("alpha", france);
@@ -137,7 +145,7 @@ class MasteryMethodsTest {
         double before = logProb("concurrent", france);
         java.util.concurrent.atomic.AtomicReference<ApplyEditsResponse> done = new java.util.concurrent.atomic.AtomicReference<>();
         Thread edit = new Thread(() -> done.set(editor.applyEdits(ApplyEditsRequest.newBuilder().setSpace("concurrent")
-                .setMethod("ROME").setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 40))).addRequests(france).build())));
+                .setMethod("ROME").setHparams(ProtoMapping.struct(Map.of("v_num_grad_steps", 40, "mom2_n_samples", SAMPLES))).addRequests(france).build())));
         edit.start();
         int readsDuringEdit = 0;
         while (edit.isAlive()) {
