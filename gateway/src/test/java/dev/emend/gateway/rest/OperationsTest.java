@@ -116,6 +116,30 @@ class OperationsTest {
         assertEquals(List.of("The capital of France is"), prompts, "only the long edit reached the ledger");
     }
 
+    /** A running FT-M edit is cancelled mid-training: its next progress report stops it, nothing is written. */
+    @Test
+    void aRunningOperationIsCancelledMidEdit() throws Exception {
+        String space = newSpace("oprun");
+        String id = admin().body(slowFtM(2000, franceToBerlin())).post("/v1/spaces/" + space + "/operations")
+                .then().statusCode(202).extract().path("id");
+        JsonPath running = null;
+        for (int i = 0; i < 3000; i++) {
+            running = admin().get("/v1/operations/" + id).then().statusCode(200).extract().jsonPath();
+            if ("fine-tuning".equals(running.getString("progress.stage")) && running.getDouble("progress.fraction") > 0) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals("fine-tuning", running.getString("progress.stage"), running.prettify());
+        admin().post("/v1/operations/" + id + "/cancel").then().statusCode(200);
+        JsonPath done = awaitFinished(ADMIN, id);
+        assertEquals("cancelled", done.getString("status"), done.prettify());
+        assertTrue(done.getString("error.detail").contains("cancelled by CancelEdit"), done.prettify());
+        assertTrue(done.getDouble("progress.fraction") < 1.0, done.prettify());
+        assertEquals(0, admin().get("/v1/spaces/" + space + "/edits").then().statusCode(200).extract()
+                .jsonPath().getList("edits").size(), "nothing of the cancelled edit was applied");
+    }
+
     @Test
     void anOperationLeftRunningByACrashIsResumedWithoutApplyingTwice() throws Exception {
         String space = newSpace("opresume");

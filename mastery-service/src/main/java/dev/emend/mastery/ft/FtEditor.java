@@ -1,5 +1,7 @@
 package dev.emend.mastery.ft;
 
+import dev.emend.core.edit.Progress;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -44,6 +46,7 @@ import org.slf4j.LoggerFactory;
  * stop compares the epoch's request-weighted mean loss with 1e-2.
  */
 public final class FtEditor {
+    private Progress progress = Progress.NONE;
     private static final Logger LOG = LoggerFactory.getLogger(FtEditor.class);
     private static final double BETA1 = 0.9;
     private static final double BETA2 = 0.999;
@@ -55,6 +58,15 @@ public final class FtEditor {
     public FtEditor(LanguageModel lm, FtHyperParams hp) {
         this.lm = lm;
         this.hp = hp.validate(lm.config());
+    }
+
+    /**
+     * Reports each epoch ("fine-tuning", the fraction of {@code num_steps}); a report that throws
+     * (a cancelled edit operation) stops the training before anything is returned.
+     */
+    public FtEditor withProgress(Progress p) {
+        this.progress = p == null ? Progress.NONE : p;
+        return this;
     }
 
     public FtHyperParams hyperParams() {
@@ -176,6 +188,7 @@ public final class FtEditor {
         Hooks hooks = view.hooks();
         try (GradientSession g = GradientSession.open()) {
             for (int epoch = 0; epoch < hp.numSteps(); epoch++) {
+                progress.report("fine-tuning", (double) epoch / hp.numSteps());
                 epochs = epoch + 1;
                 double sum = 0;
                 for (Chunk c : chunks) {

@@ -68,7 +68,7 @@ public abstract class FtMethod extends MasteryMethod {
                                 Progress progress) {
         FtHyperParams p = hyperParams(engine, hp);
         List<FtRequest> rs = requests.stream().map(r -> new FtRequest(r.prompt(), r.targetNew())).toList();
-        FtUpdate u = new FtEditor(engine.model(), p).compute(s.view(), rs);
+        FtUpdate u = new FtEditor(engine.model(), p).withProgress(progress).compute(s.view(), rs);
         List<Map<String, Double>> diagnostics = new ArrayList<>();
         List<List<Note>> notes = new ArrayList<>();
         for (int i = 0; i < requests.size(); i++) {

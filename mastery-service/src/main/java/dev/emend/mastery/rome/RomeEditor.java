@@ -1,5 +1,7 @@
 package dev.emend.mastery.rome;
 
+import dev.emend.core.edit.Progress;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -59,6 +61,7 @@ public final class RomeEditor {
     private final LanguageModel lm;
     private final RomeHyperParams hp;
     private final IntFunction<SecondMoment> secondMoments;
+    private Progress progress = Progress.NONE;
 
     /**
      * @param secondMoments C for a layer (e.g. from a {@code CovarianceCache}); may be null when
@@ -71,6 +74,15 @@ public final class RomeEditor {
             throw new IllegalArgumentException("mom2_adjustment is on but no second-moment statistics were given");
         }
         this.secondMoments = secondMoments;
+    }
+
+    /**
+     * Reports each step of the value optimisation ("v optimisation", the fraction of
+     * {@code v_num_grad_steps}); a report that throws (a cancelled edit operation) stops it.
+     */
+    public RomeEditor withProgress(Progress p) {
+        this.progress = p == null ? Progress.NONE : p;
+        return this;
     }
 
     public RomeHyperParams hyperParams() {
@@ -347,6 +359,7 @@ public final class RomeEditor {
         double lastProb = 0;
         try (GradientSession g = GradientSession.open()) {
             for (int it = 0; it < hp.vNumGradSteps(); it++) {
+                progress.report("v optimisation", (double) it / hp.vNumGradSteps());
                 steps = it + 1;
                 float[] grad;
                 try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {

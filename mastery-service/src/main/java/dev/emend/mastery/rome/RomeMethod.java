@@ -79,7 +79,7 @@ public class RomeMethod extends MasteryMethod {
         RomeHyperParams p = hyperParams(engine, hp);
         IntFunction<SecondMoment> c = l -> engine.secondMoment(l, p.mom2NSamples(), progress);
         EditRequest r = requests.get(0);
-        RomeUpdate u = new RomeEditor(engine.model(), p, c).compute(s.view(), new RomeRequest(r.prompt(), r.subject(), r.targetNew()));
+        RomeUpdate u = new RomeEditor(engine.model(), p, c).withProgress(progress).compute(s.view(), new RomeRequest(r.prompt(), r.subject(), r.targetNew()));
         Map<String, Double> d = new LinkedHashMap<>();
         d.put("delta_norm", u.deltaNorm());
         d.put("value_norm", u.valueNorm());
