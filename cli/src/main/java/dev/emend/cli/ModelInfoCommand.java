@@ -98,8 +98,8 @@ final class ModelInfoCommand implements Callable<Integer> {
     }
 
     /**
-     * The editing methods on the classpath ({@link MethodRegistry}: today the mastery and association
-     * services' jars, whose methods read hparams files), weight editing first, with this model's
+     * The editing methods on the classpath ({@link MethodRegistry}: the mastery, association and
+     * recognition method libraries, whose methods read hparams files), weight editing first, with this model's
      * defaults, filtered by {@code --method}.
      */
     private List<MethodDescriptor> editingMethods(LanguageModel lm) {

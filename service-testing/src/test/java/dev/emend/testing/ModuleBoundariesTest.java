@@ -25,46 +25,54 @@ import org.w3c.dom.NodeList;
  * Libraries apart from applications (issue 16): read from every module's {@code pom.xml}, no
  * application (a service, the gateway, the CLI) depends on another application, and no service
  * depends on fact-world, directly or through a library. Test-scoped {@code type=pom} dependencies
- * only order the build (a test starts a packaged service as a process) and do not count.
+ * only order the build (a test starts a packaged service as a process) and do not count. The
+ * {@code bench} module (probe and benchmark mains, a developer tool) is used by no module at all.
  */
 class ModuleBoundariesTest {
     static final Set<String> SERVICES = Set.of("mastery-service", "association-service", "recognition-service",
             "evaluation-service", "gateway");
     static final Set<String> APPLICATIONS = union(SERVICES, Set.of("cli"));
-    /**
-     * The one exception left: {@code ./emend model-info} shows the methods' per-model defaults from
-     * the mastery and association services' classes, until the method plug-ins of issue 16 move
-     * them into a library. Remove an entry as soon as its dependency goes.
-     */
-    static final Map<String, Set<String>> KNOWN_EXCEPTIONS = Map.of("cli", Set.of("mastery-service", "association-service"));
+    static final Set<String> METHOD_LIBRARIES = Set.of("mastery-methods", "association-methods", "recognition-methods");
 
     /** Module → the Emend modules it uses at compile or run time. */
     static Map<String, Set<String>> graph;
+    /** Module → every Emend module its pom names, in any scope and of any type. */
+    static Map<String, Set<String>> named;
 
     @BeforeAll
     static void readPoms() throws Exception {
         Path root = Path.of(System.getProperty("emend.repo.root", "..")).toAbsolutePath().normalize();
         graph = new TreeMap<>();
+        named = new TreeMap<>();
         for (Element m : children(parse(root.resolve("pom.xml")).getDocumentElement(), "modules", "module")) {
             String dir = m.getTextContent().trim();
             Path pom = root.resolve(dir).resolve("pom.xml");
             assertTrue(Files.isRegularFile(pom), "module " + dir + " has no pom.xml at " + pom);
             Element project = parse(pom).getDocumentElement();
             Set<String> uses = new LinkedHashSet<>();
+            Set<String> any = new LinkedHashSet<>();
             for (Element d : children(project, "dependencies", "dependency")) {
                 String scope = text(d, "scope");
-                if ("dev.emend".equals(text(d, "groupId")) && !"test".equals(scope) && !"pom".equals(text(d, "type"))) {
-                    uses.add(text(d, "artifactId"));
+                if ("dev.emend".equals(text(d, "groupId"))) {
+                    any.add(text(d, "artifactId"));
+                    if (!"test".equals(scope) && !"pom".equals(text(d, "type"))) {
+                        uses.add(text(d, "artifactId"));
+                    }
                 }
             }
             graph.put(text(project, "artifactId"), uses);
+            named.put(text(project, "artifactId"), any);
         }
     }
 
     @Test
     void thePomsAreReadAsTheBuildSeesThem() {
-        assertTrue(graph.keySet().containsAll(union(APPLICATIONS, Set.of("editing-core", "knowedit", "fact-world"))), graph.toString());
+        assertTrue(graph.keySet().containsAll(union(APPLICATIONS, Set.of("editing-core", "knowedit", "fact-world", "bench"))), graph.toString());
+        assertTrue(graph.keySet().containsAll(METHOD_LIBRARIES), graph.toString());
         assertTrue(graph.get("cli").contains("knowedit"), "cli → knowedit: " + graph.get("cli"));
+        assertTrue(graph.get("cli").containsAll(METHOD_LIBRARIES), "cli → the method libraries (model-info): " + graph.get("cli"));
+        assertTrue(graph.get("mastery-service").contains("mastery-methods"), graph.get("mastery-service").toString());
+        assertTrue(graph.get("bench").containsAll(METHOD_LIBRARIES), graph.get("bench").toString());
         assertTrue(graph.get("evaluation-service").contains("knowedit"), graph.get("evaluation-service").toString());
         assertTrue(graph.get("fact-world").contains("editing-core"), graph.get("fact-world").toString());
     }
@@ -74,14 +82,34 @@ class ModuleBoundariesTest {
         List<String> found = new ArrayList<>();
         for (String app : APPLICATIONS) {
             for (String dep : closure(app)) {
-                if (APPLICATIONS.contains(dep) && !KNOWN_EXCEPTIONS.getOrDefault(app, Set.of()).contains(dep)) {
+                if (APPLICATIONS.contains(dep)) {
                     found.add(app + " → " + dep);
                 }
             }
         }
         assertEquals(List.of(), found, "applications must depend on libraries only: move what they share into a library");
-        KNOWN_EXCEPTIONS.forEach((app, deps) -> deps.forEach(dep -> assertTrue(graph.get(app).contains(dep),
-                app + " no longer depends on " + dep + ": remove it from KNOWN_EXCEPTIONS")));
+    }
+
+    @Test
+    void noModuleDependsOnTheBenchTools() {
+        List<String> found = new ArrayList<>();
+        named.forEach((module, deps) -> {
+            if (deps.contains("bench")) {
+                found.add(module + " → bench");
+            }
+        });
+        assertEquals(List.of(), found, "bench holds probe and benchmark mains, a developer tool: nothing may depend on it,"
+                + " in any scope (what a module needs from it belongs in a library)");
+    }
+
+    @Test
+    void theMethodLibrariesDependOnNoApplication() {
+        for (String lib : METHOD_LIBRARIES) {
+            for (String dep : closure(lib)) {
+                assertTrue(!APPLICATIONS.contains(dep) && !"bench".equals(dep) && !"fact-world".equals(dep),
+                        lib + " → " + dep + ": a method library builds on editing-core only");
+            }
+        }
     }
 
     @Test

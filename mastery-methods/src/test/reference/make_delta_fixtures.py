@@ -3,10 +3,10 @@
 
 Runs the reference harness (../shared/reference-harness: EasyEdit's unmodified ROME/MEMIT on a
 GPT-2-format checkpoint, CPU) on models/emend-facts and writes
-mastery-service/src/test/resources/golden/deltas.json, which GoldenDeltasTest compares Emend's
+mastery-methods/src/test/resources/golden/deltas.json, which GoldenDeltasTest compares Emend's
 updates with (relative Frobenius error <= 1e-4). Usage, from the repository root:
 
-  EASYEDIT_DIR=/path/to/easyedit /usr/bin/python3 mastery-service/src/test/reference/make_delta_fixtures.py \
+  EASYEDIT_DIR=/path/to/easyedit /usr/bin/python3 mastery-methods/src/test/reference/make_delta_fixtures.py \
       --harness ../shared/reference-harness [--scratch /tmp/emend-deltas]
 
 Settings, identical on both sides: fact_token subject_last, the single context template "{}",
@@ -51,7 +51,7 @@ def main():
     ap.add_argument("--harness", required=True)
     ap.add_argument("--scratch", default="/tmp/emend-deltas")
     ap.add_argument("--model", default="models/emend-facts")
-    ap.add_argument("--out", default="mastery-service/src/test/resources/golden/deltas.json")
+    ap.add_argument("--out", default="mastery-methods/src/test/resources/golden/deltas.json")
     args = ap.parse_args()
     os.makedirs(args.scratch, exist_ok=True)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
@@ -118,7 +118,7 @@ def main():
     import torch
     fixture = {
         "about": "EasyEdit's own ROME and MEMIT (commit %s) on models/emend-facts via the reference harness, "
-                 "torch %s, CPU, 1 thread; made by mastery-service/src/test/reference/make_delta_fixtures.py" % (
+                 "torch %s, CPU, 1 thread; made by mastery-methods/src/test/reference/make_delta_fixtures.py" % (
                      commit, torch.__version__),
         "layout": "deltas in HF Conv1D layout [n_inner, n_embd]: ROME delta = outer(u, v); MEMIT delta = "
                   "sum_i s[i] * outer(u[i], v[i])",

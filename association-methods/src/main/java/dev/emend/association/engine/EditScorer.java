@@ -13,7 +13,7 @@ import java.util.List;
  * EasyEdit's teacher-forced single-case metrics against any {@link SpaceState}: Edit Succ
  * (token accuracy of target_new after the prompt), Generalization (same after the rephrase
  * prompt) and Locality (argmax agreement on each locality prompt + ground truth with the
- * unedited base model). The same measurement as mastery-service's SingleEditProbe but through the
+ * unedited base model). The same measurement as bench's SingleEditProbe (mastery) but through the
  * phase SPI, so any phase's state can be scored; the KnowEdit parsing and the agreement are shared
  * from {@link KnowEditCases}. Only association uses it so far (mastery's probes score overlays
  * directly, recognition's probe scores in batches), so it stays here.
