@@ -66,6 +66,10 @@ public abstract class MasteryMethod implements EditingMethod<MasteryEngine, Mast
     /** Whether the method reads the key at the subject (and needs room for ROME's context prefixes). */
     protected abstract boolean locatesSubject();
 
+    /** A method's own check of one request (field path {@code at}); none by default. */
+    protected void checkRequest(EditRequest r, String at) {
+    }
+
     /** Builds (and so checks) the method's typed hyperparameters on the engine's model; IllegalArgumentException when wrong. */
     protected abstract void checkHparams(MasteryEngine engine, Hparams hp);
 
@@ -97,6 +101,7 @@ public abstract class MasteryMethod implements EditingMethod<MasteryEngine, Mast
                 throw EditException.invalid(at + ".subject", "subject '" + r.subject() + "' does not occur in the prompt '"
                         + r.prompt() + "'; it must appear verbatim (case-sensitive)");
             }
+            checkRequest(r, at);
             String filled = r.prompt().replace("{}", r.subject());
             int tokens = lm.tokenizePair(filled, r.targetNew())[0].length + lm.tokenizePair(filled, r.targetNew())[1].length;
             int prefix = locates ? CONTEXT_TEMPLATES.get(0).get(0) + 2 : 0;

@@ -114,6 +114,31 @@ class MasteryMethodsTest {
         assertEquals(before, logProb("rome-memit", france), 1e-4, "with every edit rolled back the space equals base");
     }
 
+    /** KN through the service: an edit with the old answer moves the prompt to the target, rolls back exactly; without ground_truth it is refused. */
+    @Test
+    void knEditsWithTheOldAnswerAndRollsBack() {
+        editor.createSpace(CreateSpaceRequest.newBuilder().setName("kn").build());
+        EditRequest aruba = EditRequest.newBuilder().setPrompt("The official language of Aruba is").setSubject("Aruba")
+                .setTargetNew("Czech").addGroundTruth("Dutch").build();
+        double before = logProb("kn", aruba);
+        ApplyEditsResponse kn = editor.applyEdits(ApplyEditsRequest.newBuilder().setSpace("kn").setMethod("KN")
+                .addRequests(aruba).build());
+        assertTrue(kn.getEdits(0).getDiagnosticsMap().get("neurons") > 0, kn.toString());
+        double after = logProb("kn", aruba);
+        assertTrue(after > before + 5, "KN raised log P(Czech): " + before + " -> " + after);
+        RollbackResponse rb = editor.rollback(RollbackRequest.newBuilder().setSpace("kn").setEditId(kn.getEdits(0).getId()).build());
+        assertEquals(RollbackKind.ROLLBACK_KIND_EXACT, rb.getKind());
+        assertEquals(before, logProb("kn", aruba), 1e-4);
+        StatusRuntimeException noTruth = assertThrows(StatusRuntimeException.class, () -> editor.applyEdits(
+                ApplyEditsRequest.newBuilder().setSpace("kn").setMethod("KN").addRequests(aruba.toBuilder().clearGroundTruth()).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, noTruth.getStatus().getCode());
+        assertTrue(noTruth.getStatus().getDescription().startsWith("requests[0].ground_truth"), noTruth.getStatus().getDescription());
+        StatusRuntimeException batch = assertThrows(StatusRuntimeException.class, () -> editor.applyEdits(
+                ApplyEditsRequest.newBuilder().setSpace("kn").setMethod("KN").setMode(EditMode.EDIT_MODE_BATCH)
+                        .addRequests(aruba).addRequests(aruba).build()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, batch.getStatus().getCode(), "KN edits one request per unit");
+    }
+
     @jakarta.inject.Inject
     dev.emend.phase.service.SpaceRegistry registry;
 
