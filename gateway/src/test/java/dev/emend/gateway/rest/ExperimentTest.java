@@ -1,7 +1,6 @@
 package dev.emend.gateway.rest;
 
 import dev.emend.gateway.GatewayStack;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** An A/B experiment splits callers by weight, sticks, and counts per arm in PostgreSQL. */
 @QuarkusTest
-@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
+@io.quarkus.test.junit.TestProfile(dev.emend.gateway.GatewayStackProfile.class)
 class ExperimentTest {
     private static final int CALLERS = 160;
 

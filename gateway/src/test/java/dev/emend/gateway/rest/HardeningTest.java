@@ -1,7 +1,6 @@
 package dev.emend.gateway.rest;
 
 import dev.emend.gateway.GatewayStack;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -38,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * state in agreement; every malformed request is a 4xx problem+json naming what is wrong.
  */
 @QuarkusTest
-@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
+@io.quarkus.test.junit.TestProfile(dev.emend.gateway.GatewayStackProfile.class)
 class HardeningTest {
     private static final String PROBLEM = "application/problem+json";
 

@@ -3,7 +3,6 @@ package dev.emend.gateway.rest;
 import com.atlassian.oai.validator.OpenApiInteractionValidator;
 import com.atlassian.oai.validator.restassured.OpenApiValidationFilter;
 import dev.emend.gateway.GatewayStack;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
@@ -35,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * checks each request and each answer (status, media type, body) against the document.
  */
 @QuarkusTest
-@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
+@io.quarkus.test.junit.TestProfile(dev.emend.gateway.GatewayStackProfile.class)
 class OpenApiContractTest {
     private String spec;
     private OpenAPI doc;

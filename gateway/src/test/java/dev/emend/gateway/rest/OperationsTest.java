@@ -5,7 +5,6 @@ import dev.emend.gateway.entity.EditOperationEntity;
 import dev.emend.gateway.repository.EditOperationRepository;
 import dev.emend.gateway.service.OperationService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -30,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (simulated) gateway crash without applying anything twice.
  */
 @QuarkusTest
-@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
+@io.quarkus.test.junit.TestProfile(dev.emend.gateway.GatewayStackProfile.class)
 class OperationsTest {
     @Inject
     OperationService operations;

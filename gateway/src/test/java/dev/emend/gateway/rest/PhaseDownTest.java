@@ -1,7 +1,6 @@
 package dev.emend.gateway.rest;
 
 import dev.emend.gateway.GatewayStack;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +18,7 @@ import static org.hamcrest.Matchers.not;
  * 503 naming that phase (also once its circuit breaker is open), while mastery keeps answering.
  */
 @QuarkusTest
-@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
+@io.quarkus.test.junit.TestProfile(dev.emend.gateway.GatewayStackProfile.class)
 class PhaseDownTest {
     @Test
     void aPhaseThatIsDownGives503ForThatPhaseOnly() {

@@ -1,7 +1,6 @@
 package dev.emend.gateway.rest;
 
 import dev.emend.gateway.GatewayStack;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
@@ -21,7 +20,7 @@ import static org.hamcrest.Matchers.notNullValue;
 
 /** Keys, roles, space grants, rate limits and revocation. */
 @QuarkusTest
-@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
+@io.quarkus.test.junit.TestProfile(dev.emend.gateway.GatewayStackProfile.class)
 class SecurityTest {
     private static final Map<String, Object> NO_REQUESTS = Map.of("method", "FT-M", "requests", List.of());
 

@@ -1,7 +1,6 @@
 package dev.emend.gateway.rest;
 
 import dev.emend.gateway.GatewayStack;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +13,7 @@ import static org.hamcrest.Matchers.startsWith;
 
 /** POST /v1/spaces/{space}/trace reaches the mastery service's Tracing and returns grids plus an SVG heatmap. */
 @QuarkusTest
-@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
+@io.quarkus.test.junit.TestProfile(dev.emend.gateway.GatewayStackProfile.class)
 class TraceTest {
     @Test
     void traceOfAKnownFactReturnsGridsAndAHeatmap() {

@@ -1,7 +1,6 @@
 package dev.emend.gateway.rest;
 
 import dev.emend.gateway.GatewayStack;
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +17,7 @@ import static org.hamcrest.Matchers.not;
 
 /** Malformed JSON, wrong types, unknown fields and oversized input: the right 4xx, as problem+json. */
 @QuarkusTest
-@QuarkusTestResource(value = GatewayStack.class, restrictToAnnotatedClass = true)
+@io.quarkus.test.junit.TestProfile(dev.emend.gateway.GatewayStackProfile.class)
 class ValidationTest {
     private static final String PROBLEM = "application/problem+json";
 
