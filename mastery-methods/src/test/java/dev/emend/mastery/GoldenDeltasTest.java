@@ -7,7 +7,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.model.WeightLayout;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.mastery.memit.MemitEditor;
@@ -23,8 +22,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -46,9 +43,7 @@ class GoldenDeltasTest {
 
     @BeforeAll
     static void load() {
-        Path model = Path.of("").toAbsolutePath().getParent().resolve("models/emend-facts");
-        assertTrue(Files.isDirectory(model), "default model at " + model);
-        lm = Checkpoints.load(model);
+        lm = DefaultModel.load();
         try (InputStream in = GoldenDeltasTest.class.getResourceAsStream("/golden/deltas.json")) {
             fixture = JsonParser.parseReader(new InputStreamReader(in, StandardCharsets.UTF_8)).getAsJsonObject();
         } catch (IOException e) {

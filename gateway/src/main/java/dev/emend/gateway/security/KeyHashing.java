@@ -25,8 +25,13 @@ public final class KeyHashing {
     }
 
     public static String hash(String key) {
+        return sha256(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** SHA-256 of {@code bytes} as lower-case hex (also the request hash of an edit operation). */
+    public static String sha256(byte[] bytes) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -18,6 +18,7 @@ import dev.emend.gateway.repository.EditOperationRepository;
 import dev.emend.gateway.rest.Problem;
 import dev.emend.gateway.rest.ProblemException;
 import dev.emend.gateway.security.Caller;
+import dev.emend.gateway.security.KeyHashing;
 import dev.emend.gateway.security.Role;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -30,10 +31,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.OffsetDateTime;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -121,7 +119,7 @@ public class OperationService {
                                                  String idempotencyKey) {
         String key = idempotencyKey != null ? idempotencyKey : "op-" + UUID.randomUUID();
         EditService.Prepared p = edits.prepare(caller, space, body, key, idempotencyKey, "edit.operation");
-        String hash = sha256(p.request().toBuilder().clearIdempotencyKey().build().toByteArray());
+        String hash = KeyHashing.sha256(p.request().toBuilder().clearIdempotencyKey().build().toByteArray());
         if (idempotencyKey != null) {
             EditOperationEntity existing = QuarkusTransaction.requiringNew().call(() ->
                     repo.find("space = ?1 and idempotencyKey = ?2", space, key).firstResult());
@@ -401,11 +399,4 @@ public class OperationService {
         }
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

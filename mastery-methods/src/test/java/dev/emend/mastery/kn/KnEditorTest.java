@@ -10,15 +10,13 @@ import dev.emend.core.model.HookContext;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.LayerHook;
 import dev.emend.core.model.OverlayWeights;
-import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
 import dev.emend.core.runtime.ScoreResult;
+import dev.emend.mastery.DefaultModel;
 import dev.emend.mastery.engine.UpdateCodec;
 import dev.emend.mastery.memit.MemitEditor;
 import dev.emend.mastery.memit.MemitUpdate;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -32,9 +30,7 @@ class KnEditorTest {
 
     @BeforeAll
     static void load() {
-        Path model = Path.of("").toAbsolutePath().getParent().resolve("models/emend-facts");
-        assertTrue(Files.isDirectory(model), "default model at " + model);
-        lm = Checkpoints.load(model);
+        lm = DefaultModel.load();
     }
 
     @AfterAll
