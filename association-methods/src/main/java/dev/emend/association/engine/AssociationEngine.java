@@ -47,12 +47,6 @@ public final class AssociationEngine extends MethodPhaseEngine<AssociationEngine
         return MethodRegistry.load().phase(Phase.ASSOCIATION, AssociationEngine.class, AssociationState.class);
     }
 
-    /** A method's descriptor by name (case-insensitive), or INVALID_ARGUMENT listing the phase's methods. */
-    public MethodDescriptor method(String name) {
-        String canonical = plugins().get(name).name();
-        return MethodDescriptor.find(methods(), canonical).orElseThrow();
-    }
-
     @Override
     protected AssociationEngine context() {
         return this;

@@ -62,7 +62,7 @@ public final class AssociationProbe {
         try (LanguageModel lm = Checkpoints.load(Path.of(pos.get(0)));
              AssociationEngine engine = new AssociationEngine(lm, Path.of(pos.get(0)).getFileName().toString())) {
             MethodDescriptor method = engine.method(pos.get(3));
-            Hparams hp = Hparams.resolve(method, parseSet(opt.getOrDefault("set", "")));
+            Hparams hp = Hparams.resolve(method, ProbeArgs.hparams(opt.getOrDefault("set", "")));
             System.out.printf(Locale.ROOT, "model %s (%s), %s, hparams %s (defaults from %s)%n", pos.get(0), lm.fingerprint(),
                     method.name(), hp, method.hparamsSource());
             switch (pos.get(2)) {
@@ -72,39 +72,6 @@ public final class AssociationProbe {
                 case "latency" -> Latency.run(lm, engine, hp, cases, pos.get(4), Integer.parseInt(opt.getOrDefault("queries", "50")));
                 default -> throw new IllegalArgumentException("mode must be single, sequential or latency");
             }
-        }
-    }
-
-    /** {@code name=value;name=value}: numbers, true/false, [a,b] lists, else strings. */
-    static Map<String, Object> parseSet(String spec) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (String part : spec.split(";")) {
-            if (part.isBlank()) {
-                continue;
-            }
-            int eq = part.indexOf('=');
-            out.put(part.substring(0, eq).trim(), value(part.substring(eq + 1).trim()));
-        }
-        return out;
-    }
-
-    private static Object value(String v) {
-        if (v.startsWith("[") && v.endsWith("]")) {
-            List<Object> l = new ArrayList<>();
-            for (String s : v.substring(1, v.length() - 1).split(",")) {
-                if (!s.isBlank()) {
-                    l.add(value(s.trim()));
-                }
-            }
-            return l;
-        }
-        if (v.equals("true") || v.equals("false")) {
-            return Boolean.parseBoolean(v);
-        }
-        try {
-            return v.matches("-?\\d+") ? (Object) Integer.parseInt(v) : (Object) Double.parseDouble(v);
-        } catch (NumberFormatException e) {
-            return v;
         }
     }
 

@@ -1,12 +1,12 @@
 package dev.emend.mastery.bench;
 
 import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.edit.ComputedEdit;
 import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.Hparams;
+import dev.emend.core.edit.KnowEditCases;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.Progress;
@@ -139,8 +139,7 @@ public final class MasteryBench {
     }
 
     private static EditRequest request(JsonArray cases, int i) {
-        JsonObject c = cases.get(i).getAsJsonObject();
-        return EditRequest.of(c.get("prompt").getAsString(), c.get("subject").getAsString(), c.get("target_new").getAsString());
+        return KnowEditCases.request(cases.get(i).getAsJsonObject());
     }
 
     private static long rss() throws Exception {

@@ -3,80 +3,76 @@ package dev.emend.mastery.sequential;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.ComputedEdit;
+import dev.emend.core.edit.EditMode;
+import dev.emend.core.edit.EditRequest;
+import dev.emend.core.edit.Hparams;
+import dev.emend.core.edit.KnowEditCases;
+import dev.emend.core.edit.LedgerUnit;
+import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.edit.Progress;
-import dev.emend.core.model.Hooks;
-import dev.emend.core.model.OverlayWeights;
 import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
-import dev.emend.core.runtime.ModelView;
-import dev.emend.mastery.alphaedit.AlphaEditEditor;
-import dev.emend.mastery.alphaedit.AlphaEditHyperParams;
-import dev.emend.mastery.alphaedit.AlphaEditMemory;
-import dev.emend.mastery.alphaedit.AlphaEditUpdate;
-import dev.emend.mastery.alphaedit.NullSpaceProjector;
-import dev.emend.mastery.alphaedit.ProjectorCache;
-import dev.emend.mastery.memit.MemitEditor;
-import dev.emend.mastery.memit.MemitHyperParams;
-import dev.emend.mastery.memit.MemitUpdate;
+import dev.emend.mastery.engine.MasteryEngine;
+import dev.emend.mastery.engine.MasteryState;
+import dev.emend.mastery.engine.StatsCorpus;
 import dev.emend.mastery.probe.SingleEditProbe;
-import dev.emend.mastery.rome.RomeEditor;
-import dev.emend.mastery.rome.RomeHyperParams;
-import dev.emend.mastery.rome.RomeRequest;
-import dev.emend.mastery.rome.RomeUpdate;
 import dev.emend.mastery.stats.CovarianceCache;
-import dev.emend.mastery.stats.SecondMoment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.IntFunction;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
- * Sequential (and batch) editing on a KnowEdit-format file: the first N cases are written one
- * batch of B after another into ONE overlay, each batch computed on the weights the previous ones
- * left, and all N are scored at the end against the unedited model with {@link SingleEditProbe}'s
- * metrics (Edit Succ, Generalization, Locality, ×100). N = B is a single batch edit. ROME always
- * edits one fact at a time; MEMIT and AlphaEdit take batches of B.
+ * Sequential (and batch) editing through the mastery engine, for any mastery method the registry
+ * knows: the first N cases of a KnowEdit-format file are written one batch of B after another into
+ * ONE space, each batch computed on the weights the previous ones left (exactly what the service
+ * does with a sequential call), and all N are scored at the end against the unedited model with
+ * {@link SingleEditProbe}'s metrics (Edit Succ, Generalization, Locality, ×100). N = B is a single
+ * batch edit; a method without batch mode edits one request at a time. With {@code --fresh} each
+ * batch goes into a space of its own and is scored there: {@code --fresh --batch=1} is the
+ * single-edit protocol (each case edited alone on the unedited model).
  *
  * <pre>
- * SequentialProbe MODEL_DIR CASES_JSON[,MORE_JSON...] N METHODS CORPUS_TXT [--batch=1] [--layers=0,1]
- *     [--rome-layer=0] [--stats-dir=DIR] [--samples=100000] [--lambda=10] [--l2=1] [--threshold=0.1]
- *     [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--rome-clamp=8] [--kl=0.0625]
- *     [--fact-token=subject_last] [--templates=5x10]
+ * SequentialProbe MODEL_DIR CASES_JSON[,MORE_JSON...] N METHODS [--batch=1] [--fresh] [--stats-dir=DIR]
+ *     [--corpus=FILE] [--model-name=NAME] [--set=k=v;k=v] [--set.METHOD=k=v;k=v] [--score-at=10,20]
  * </pre>
- * METHODS is a comma list of ROME, R-ROME, MEMIT, AlphaEdit; one table row each; {@code MEMIT@λ}
- * sets MEMIT's mom2_update_weight for that row (with one batch all rows share one z-step). Several case
- * files are concatenated in order (counterfact.json holds 300 cases).
+ * METHODS is a comma list of mastery method names (case-insensitive). Each starts from its defaults
+ * for the model ({@code hparams/<METHOD>/<model-name>.yaml}, model name = the directory's name
+ * unless {@code --model-name} says otherwise); {@code --set} overrides, for every method, the hparams
+ * that method declares (others are ignored), {@code --set.METHOD} overrides that method's (an
+ * unknown hparam there is an error). The second-moment statistics come from {@code --corpus} or the
+ * model's own stats corpus, cached in {@code --stats-dir}. Several case files are concatenated in
+ * order.
  */
 public final class SequentialProbe {
     private SequentialProbe() {
     }
 
-    private static final String USAGE = "SequentialProbe MODEL_DIR CASES_JSON[,MORE_JSON...] N METHODS CORPUS_TXT [--batch=1]"
-            + " [--layers=0,1] [--rome-layer=0] [--stats-dir=DIR] [--samples=100000] [--lambda=10] [--l2=1]"
-            + " [--threshold=0.1] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--rome-clamp=8] [--kl=0.0625]"
-            + " [--fact-token=subject_last] [--templates=5x10] [--score-at=10,20,...]";
-
-    /** Writes a batch of requests into the overlay; returns the mean target probability of the z/δ-step. */
-    @FunctionalInterface
-    interface BatchEdit {
-        double apply(OverlayWeights overlay, List<RomeRequest> batch);
-    }
+    private static final String USAGE = "SequentialProbe MODEL_DIR CASES_JSON[,MORE_JSON...] N METHODS [--batch=1]"
+            + " [--fresh] [--stats-dir=DIR] [--corpus=FILE] [--model-name=NAME] [--set=k=v;k=v] [--set.METHOD=k=v;k=v]"
+            + " [--score-at=10,20,...]";
 
     public record Result(SingleEditProbe.Row row, int edits, int batch) {}
 
-    /** Prints the z-step's progress of a large batch to stderr every 10 % (nothing for small batches). */
-    private static Progress zProgress(int n) {
+    /** Prints the progress of a large batch to stderr every 10 % (nothing for small batches). */
+    private static Progress progress(int n) {
         long t0 = System.nanoTime();
+        int[] last = {-1};
         return n < 50 ? Progress.NONE : (stage, fraction) -> {
-            if (Math.round(fraction * n) % Math.max(1, n / 10) == 0) {
-                System.err.printf(Locale.ROOT, "  %s: %d/%d, %.0f s%n", stage, Math.round(fraction * n), n,
-                        (System.nanoTime() - t0) / 1e9);
+            int tenth = (int) Math.floor(fraction * 10);
+            if (tenth != last[0]) {
+                last[0] = tenth;
+                System.err.printf(Locale.ROOT, "  %s: %.0f %%, %.0f s%n", stage, 100 * fraction, (System.nanoTime() - t0) / 1e9);
             }
         };
     }
@@ -88,7 +84,7 @@ public final class SequentialProbe {
     }
 
     static void probe(String[] args) throws IOException {
-        ProbeArgs parsed = ProbeArgs.parse(args, 5, USAGE);
+        ProbeArgs parsed = ProbeArgs.parse(args, 4, USAGE);
         List<String> pos = parsed.positional();
         Map<String, String> opt = parsed.options();
         Path modelDir = Path.of(pos.get(0));
@@ -101,239 +97,149 @@ public final class SequentialProbe {
         if (n < requested) {
             System.err.printf(Locale.ROOT, "only %d cases in %s; measuring %d%n", cases.size(), pos.get(1), n);
         }
-        List<String> methods = List.of(pos.get(3).split(","));
-        // --score-at=10,20: also score after the first 10 and 20 edits (the same protocol with N = 10, 20)
-        java.util.Set<Integer> scoreAt = new java.util.TreeSet<>();
+        Set<Integer> scoreAt = new TreeSet<>();
         for (String k : opt.getOrDefault("score-at", "").split(",")) {
             if (!k.isBlank()) {
                 scoreAt.add(Integer.parseInt(k.trim()));
             }
         }
-        List<String> corpus = Files.readAllLines(Path.of(pos.get(4))).stream().filter(s -> !s.isBlank()).toList();
-        Path statsDir = Path.of(opt.getOrDefault("stats-dir", System.getProperty("java.io.tmpdir") + "/emend-rome-stats"));
         int batch = Integer.parseInt(opt.getOrDefault("batch", "1"));
         if (batch < 1) {
-            throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+            throw new ProbeArgs.UsageException(USAGE + " (--batch must be at least 1, got " + batch + ")");
         }
-        List<Integer> layers = new ArrayList<>();
-        for (String l : opt.getOrDefault("layers", "0,1").split(",")) {
-            layers.add(Integer.parseInt(l.trim()));
-        }
-        int romeLayer = Integer.parseInt(opt.getOrDefault("rome-layer", "0"));
-        int samples = Integer.parseInt(opt.getOrDefault("samples", "100000"));
-        int steps = Integer.parseInt(opt.getOrDefault("steps", "60"));
-        double lr = Double.parseDouble(opt.getOrDefault("lr", "0.5"));
-        double wd = Double.parseDouble(opt.getOrDefault("wd", "1e-3"));
-        double clamp = Double.parseDouble(opt.getOrDefault("clamp", "0.75"));
-        double kl = Double.parseDouble(opt.getOrDefault("kl", "0.0625"));
-        String factToken = opt.getOrDefault("fact-token", "subject_last");
-        String[] tpl = opt.getOrDefault("templates", "5x10").split("x");
-        List<List<Integer>> templates = List.of(List.of(Integer.parseInt(tpl[0]), Integer.parseInt(tpl[1])));
+        Path statsDir = Path.of(opt.getOrDefault("stats-dir", System.getProperty("java.io.tmpdir") + "/emend-rome-stats"));
+        String modelName = opt.getOrDefault("model-name", modelDir.getFileName().toString());
+        Map<String, Object> common = ProbeArgs.hparams(opt.getOrDefault("set", ""));
 
-        try (LanguageModel lm = Checkpoints.load(modelDir)) {
-            int numLayers = lm.config().numLayers();
-            int dff = lm.model().mlpDown(0).inFeatures();
-            CovarianceCache cache = new CovarianceCache(statsDir);
-            Map<Integer, SecondMoment> stats = new HashMap<>();
-            IntFunction<SecondMoment> secondMoments = l -> stats.computeIfAbsent(l, x -> {
-                long t0 = System.nanoTime();
-                CovarianceCache.Lookup c = cache.get(lm, x, corpus, samples, (done, total, tokens) -> {
-                    if (done == total || done % 2000 < 16) {
-                        System.err.printf(Locale.ROOT, "  C layer %d: %d/%d documents%n", x, done, total);
-                    }
-                });
-                System.err.printf(Locale.ROOT, "  C layer %d: %s in %.1f s (%d tokens, ridge %.3g)%n", x,
-                        c.fromCache() ? "read from cache" : "computed", (System.nanoTime() - t0) / 1e9,
-                        c.moment().tokenCount(), c.moment().ridge());
-                return c.moment();
-            });
-            ProjectorCache projectorCache = new ProjectorCache(cache);
-            // One batch on the unedited model: MEMIT's and AlphaEdit's z-steps (same settings, same
-            // weights) give the same z, so the second method reuses the first one's.
-            boolean oneBatch = batch >= n;
-            MemitEditor.Targets[] shared = new MemitEditor.Targets[1];
-            System.out.printf(Locale.ROOT, "model %s (%s, %d layers, d_model %d, d_ff %d), %d cases from %s, batch %d,"
-                    + " corpus %d lines%n", modelDir, lm.fingerprint(), numLayers, lm.config().hiddenSize(), dff, n, pos.get(1),
-                    batch, corpus.size());
-            System.out.println("| method | layers | edits | batch | Edit Succ | Generalization | Locality | pre-edit Succ"
-                    + " | s/edit | z-opt P(target) | settings |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
-            for (String method : methods) {
-                String spec = method.trim();
-                // "MEMIT@100": MEMIT with λ (mom2_update_weight) 100, so one run compares several λ
-                // on one shared z-step.
-                String lambdaText = spec.contains("@") ? spec.substring(spec.indexOf('@') + 1) : null;
-                String m = spec.contains("@") ? spec.substring(0, spec.indexOf('@')) : spec;
-                BatchEdit edit;
-                String settings;
-                String layerText;
-                int b = batch;
-                switch (m.toUpperCase(Locale.ROOT)) {
-                    case "ROME", "R-ROME" -> {
-                        RomeHyperParams base = RomeHyperParams.smallModel(romeLayer, numLayers);
-                        double romeClamp = Double.parseDouble(opt.getOrDefault("rome-clamp", "8"));
-                        RomeHyperParams hp = new RomeHyperParams(List.of(romeLayer), factToken, steps, lr, numLayers - 1, wd,
-                                romeClamp, kl, true, base.mom2UpdateWeight(), samples, templates, m.equalsIgnoreCase("R-ROME"));
-                        RomeEditor ed = new RomeEditor(lm, hp, secondMoments);
-                        secondMoments.apply(romeLayer);
-                        ed.contextTemplates();
-                        edit = (overlay, reqs) -> {
-                            double p = 0;
-                            for (RomeRequest r : reqs) {
-                                RomeUpdate u = ed.edit(overlay, Hooks.NONE, r);
-                                p += u.targetProbability();
-                            }
-                            return p / reqs.size();
-                        };
-                        b = 1;
-                        layerText = "[" + romeLayer + "]";
-                        settings = String.format(Locale.ROOT, "clamp %.3g", romeClamp);
-                    }
-                    case "MEMIT" -> {
-                        double lambda = Double.parseDouble(lambdaText != null ? lambdaText : opt.getOrDefault("lambda",
-                                Double.toString(MemitHyperParams.smallModel(layers, numLayers, dff).mom2UpdateWeight())));
-                        MemitHyperParams hp = new MemitHyperParams(layers, factToken, steps, lr, numLayers - 1, wd, clamp, kl,
-                                true, lambda, samples, templates);
-                        MemitEditor ed = new MemitEditor(lm, hp, secondMoments);
-                        layers.forEach(secondMoments::apply);
-                        ed.contextTemplates();
-                        edit = (overlay, reqs) -> {
-                            ModelView v = new ModelView(overlay, Hooks.NONE);
-                            MemitEditor.Targets t = oneBatch && shared[0] != null ? shared[0]
-                                    : ed.targets(v, reqs, zProgress(reqs.size()));
-                            shared[0] = oneBatch ? t : null;
-                            MemitUpdate u = ed.compute(v, reqs, t, "MEMIT", null);
-                            MemitEditor.apply(overlay, u);
-                            return mean(u.targetProbabilities());
-                        };
-                        layerText = layers.toString();
-                        settings = String.format(Locale.ROOT, "λ %.3g, clamp %.3g", lambda, clamp);
-                    }
-                    case "ALPHAEDIT" -> {
-                        AlphaEditHyperParams base = AlphaEditHyperParams.smallModel(layers, numLayers);
-                        double threshold = Double.parseDouble(opt.getOrDefault("threshold",
-                                Double.toString(base.nullspaceThreshold())));
-                        double l2 = Double.parseDouble(opt.getOrDefault("l2", Double.toString(base.l2())));
-                        AlphaEditHyperParams hp = new AlphaEditHyperParams(layers, factToken, steps, lr, numLayers - 1, wd,
-                                clamp, kl, 10, samples, threshold, l2, templates);
-                        Map<Integer, NullSpaceProjector> projectors = new HashMap<>();
-                        StringBuilder ranks = new StringBuilder();
-                        for (int l : layers) {
-                            long t0 = System.nanoTime();
-                            ProjectorCache.Lookup p = projectorCache.get(lm, l, corpus, samples, threshold,
-                                    (stage, done, total) -> System.err.printf(Locale.ROOT, "  P layer %d: %s %d/%d%n", l,
-                                            stage, done, total));
-                            System.err.printf(Locale.ROOT, "  P layer %d: %s in %.1f s, null-space rank %d of %d%n", l,
-                                    p.fromCache() ? "read from cache" : "computed", (System.nanoTime() - t0) / 1e9,
-                                    p.projector().rank(), p.projector().dff());
-                            projectors.put(l, p.projector());
-                            ranks.append(ranks.length() == 0 ? "" : "/").append(p.projector().rank());
-                        }
-                        AlphaEditEditor ed = new AlphaEditEditor(lm, hp, projectors::get);
-                        ed.contextTemplates();
-                        AlphaEditMemory memory = new AlphaEditMemory();
-                        edit = (overlay, reqs) -> {
-                            ModelView v = new ModelView(overlay, Hooks.NONE);
-                            MemitEditor.Targets t = oneBatch && shared[0] != null ? shared[0]
-                                    : ed.targets(v, reqs, zProgress(reqs.size()));
-                            shared[0] = oneBatch ? t : null;
-                            AlphaEditUpdate u = ed.compute(v, memory, reqs, t);
-                            AlphaEditEditor.apply(overlay, memory, u);
-                            return mean(u.weights().targetProbabilities());
-                        };
-                        layerText = layers.toString();
-                        settings = String.format(Locale.ROOT, "threshold %.3g (null-space rank %s), L2 %.3g, clamp %.3g",
-                                threshold, ranks, l2, clamp);
-                    }
-                    default -> throw new IllegalArgumentException("unknown method '" + m
-                            + "' in METHODS: use ROME, R-ROME, MEMIT or AlphaEdit");
+        try (LanguageModel lm = Checkpoints.load(modelDir);
+             MasteryEngine engine = new MasteryEngine(lm, modelName, new CovarianceCache(statsDir),
+                     StatsCorpus.lazy(modelDir, Optional.ofNullable(opt.get("corpus")).map(Path::of)))) {
+            System.out.printf(Locale.ROOT, "model %s (%s, %d layers), %d cases from %s, batch %d%n", modelDir,
+                    lm.fingerprint(), lm.config().numLayers(), n, pos.get(1), batch);
+            System.out.println("| method | edits | batch | Edit Succ | Generalization | Locality | pre-edit Succ | s/edit"
+                    + " | hparams set |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|");
+            for (String name : pos.get(3).split(",")) {
+                MethodDescriptor method = engine.method(name.trim());
+                Map<String, Object> set = new LinkedHashMap<>();
+                common.forEach((k, v) -> method.hparam(k).ifPresent(s -> set.put(k, v)));
+                set.putAll(ProbeArgs.hparams(opt.getOrDefault("set." + method.name(),
+                        opt.getOrDefault("set." + name.trim(), ""))));
+                Hparams hp = Hparams.resolve(method, set);
+                boolean batches = method.modes().contains(EditMode.BATCH);
+                int b = !batches ? 1 : method.maxBatchSize() > 0 ? Math.min(batch, method.maxBatchSize()) : batch;
+                if (b != batch) {
+                    System.err.printf(Locale.ROOT, "%s: batches of %d (%s)%n", method.name(), b,
+                            batches ? "its max_batch_size" : "no batch mode");
                 }
-                String lt = layerText;
-                String st = settings;
-                run(lm, cases, n, b, edit, m, scoreAt, r -> {
+                run(lm, engine, method, hp, cases, n, b, opt.containsKey("fresh"), scoreAt, r -> {
                     SingleEditProbe.Row row = r.row();
-                    System.out.printf(Locale.ROOT, "| %s | %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.3f | %s |%n", m,
-                            lt, r.edits(), r.batch(), row.editSucc(), row.generalization(), row.locality(), row.preEdit(),
-                            row.secondsPerEdit(), row.extras()[0], st);
+                    System.out.printf(Locale.ROOT, "| %s | %d | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %s |%n", method.name(),
+                            r.edits(), r.batch(), row.editSucc(), row.generalization(), row.locality(), row.preEdit(),
+                            row.secondsPerEdit(), set.isEmpty() ? "defaults (" + method.hparamsSource() + ")" : set);
                 });
             }
         }
     }
 
     /**
-     * Writes the first {@code n} cases in batches of {@code batch} into one overlay, in order, and
+     * Writes the first {@code n} cases in batches of {@code batch} into one space, in order, and
      * scores every case written so far on the current weights after the last batch, and also
-     * whenever the count of edits reaches a value of {@code scoreAt}. Seconds per edit count only
-     * the edit computations.
+     * whenever the count of edits reaches a value of {@code scoreAt}; with {@code fresh}, every batch
+     * goes into a space of its own and its cases are scored there (the single-edit protocol when
+     * {@code batch} is 1). Seconds per edit count only the edit computations (validate, compute,
+     * apply).
      */
-    static void run(LanguageModel lm, JsonArray cases, int n, int batch, BatchEdit edit, String label,
-                    java.util.Set<Integer> scoreAt, java.util.function.Consumer<Result> report) {
+    static void run(LanguageModel lm, MasteryEngine engine, MethodDescriptor method, Hparams hp, JsonArray cases, int n,
+                    int batch, boolean fresh, Set<Integer> scoreAt, Consumer<Result> report) {
         List<JsonObject> chosen = new ArrayList<>();
-        List<RomeRequest> requests = new ArrayList<>();
+        List<EditRequest> requests = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             JsonObject c = cases.get(i).getAsJsonObject();
             chosen.add(c);
-            requests.add(new RomeRequest(c.get("prompt").getAsString(), c.get("subject").getAsString(),
-                    c.get("target_new").getAsString()));
+            requests.add(KnowEditCases.request(c));
         }
         List<SingleEditProbe.Baseline> baselines = new ArrayList<>();
+        Totals freshTotals = new Totals();
         double seconds = 0;
-        double prob = 0;
         long start = System.nanoTime();
-        try (OverlayWeights overlay = new OverlayWeights(lm.weights(), lm.manager())) {
+        MasteryState shared = fresh ? null : (MasteryState) engine.newState();
+        try {
             int done = 0;
             int batches = 0;
             while (done < n) {
-                List<RomeRequest> chunk = requests.subList(done, Math.min(n, done + batch));
-                long t0 = System.nanoTime();
-                prob += edit.apply(overlay, chunk) * chunk.size();
-                seconds += (System.nanoTime() - t0) / 1e9;
-                done += chunk.size();
-                batches++;
-                if (batches % Math.max(1, 10 / batch) == 0 || done == n) {
-                    System.err.printf(Locale.ROOT, "  %s: %d/%d edits, %.0f s%n", label, done, n,
-                            (System.nanoTime() - start) / 1e9);
+                int from = done;
+                List<EditRequest> chunk = requests.subList(from, Math.min(n, from + batch));
+                List<String> ids = new ArrayList<>();
+                for (int i = from; i < from + chunk.size(); i++) {
+                    ids.add("e" + i);
                 }
-                if (done == n || scoreAt.contains(done)) {
+                MasteryState state = fresh ? (MasteryState) engine.newState() : shared;
+                try {
+                    long t0 = System.nanoTime();
+                    engine.validate(method, hp, chunk.size() > 1 ? EditMode.BATCH : EditMode.SINGLE, chunk);
+                    ComputedEdit e = engine.compute(state, method, hp, chunk, progress(chunk.size()));
+                    state.apply(new LedgerUnit(ids, method.name(), hp, chunk, e.payload()));
+                    seconds += (System.nanoTime() - t0) / 1e9;
+                    done += chunk.size();
                     while (baselines.size() < done) {
                         baselines.add(SingleEditProbe.baseline(lm, chosen.get(baselines.size())));
                     }
-                    report.accept(score(lm, new ModelView(overlay, Hooks.NONE), chosen.subList(0, done), baselines,
-                            seconds / done, prob / done, batch));
+                    if (fresh) {
+                        freshTotals.add(lm, state, chosen.subList(from, done), baselines.subList(from, done));
+                    }
+                } finally {
+                    if (fresh) {
+                        state.close();
+                    }
+                }
+                batches++;
+                if (batches % Math.max(1, 10 / batch) == 0 || done == n) {
+                    System.err.printf(Locale.ROOT, "  %s: %d/%d edits, %.0f s%n", method.name(), done, n,
+                            (System.nanoTime() - start) / 1e9);
+                }
+                if (fresh && done == n) {
+                    report.accept(new Result(freshTotals.row(seconds / done), n, batch));
+                } else if (!fresh && (done == n || scoreAt.contains(done))) {
+                    Totals t = new Totals();
+                    t.add(lm, shared, chosen.subList(0, done), baselines.subList(0, done));
+                    report.accept(new Result(t.row(seconds / done), done, batch));
                 }
             }
-        }
-    }
-
-    private static Result score(LanguageModel lm, ModelView view, List<JsonObject> chosen,
-                                List<SingleEditProbe.Baseline> baselines, double secondsPerEdit, double prob, int batch) {
-        int n = chosen.size();
-        double succ = 0;
-        double gen = 0;
-        double loc = 0;
-        double pre = 0;
-        int locCases = 0;
-        for (int i = 0; i < n; i++) {
-            SingleEditProbe.Baseline base = baselines.get(i);
-            SingleEditProbe.CaseScore s = SingleEditProbe.score(lm, view, chosen.get(i), base);
-            pre += base.preEdit();
-            succ += s.editSucc();
-            gen += Double.isNaN(s.generalization()) ? 0 : s.generalization();
-            if (!Double.isNaN(s.locality())) {
-                loc += s.locality();
-                locCases++;
+        } finally {
+            if (shared != null) {
+                shared.close();
             }
         }
-        SingleEditProbe.Row row = new SingleEditProbe.Row(100 * succ / n, 100 * gen / n,
-                locCases == 0 ? Double.NaN : 100 * loc / locCases, 100 * pre / n, secondsPerEdit, new double[] {prob});
-        return new Result(row, n, batch);
     }
 
-    private static double mean(double[] a) {
-        double s = 0;
-        for (double v : a) {
-            s += v;
+    /** Sums of the cases' scores (fractions), turned into a row of means ×100. */
+    private static final class Totals {
+        private double succ;
+        private double gen;
+        private double loc;
+        private double pre;
+        private int locCases;
+        private int cases;
+
+        void add(LanguageModel lm, MasteryState state, List<JsonObject> chosen, List<SingleEditProbe.Baseline> baselines) {
+            for (int i = 0; i < chosen.size(); i++) {
+                SingleEditProbe.Baseline base = baselines.get(i);
+                SingleEditProbe.CaseScore s = SingleEditProbe.score(lm, state.view(), chosen.get(i), base);
+                pre += base.preEdit();
+                succ += s.editSucc();
+                gen += Double.isNaN(s.generalization()) ? 0 : s.generalization();
+                if (!Double.isNaN(s.locality())) {
+                    loc += s.locality();
+                    locCases++;
+                }
+                cases++;
+            }
         }
-        return a.length == 0 ? Double.NaN : s / a.length;
+
+        SingleEditProbe.Row row(double secondsPerEdit) {
+            return new SingleEditProbe.Row(100 * succ / cases, 100 * gen / cases,
+                    locCases == 0 ? Double.NaN : 100 * loc / locCases, 100 * pre / cases, secondsPerEdit, new double[0]);
+        }
     }
 }

@@ -39,6 +39,29 @@ public final class KnowEditCases {
     }
 
     /**
+     * The edit request of a case: prompt, subject, target_new and ground_truth (a string, or a
+     * list whose entries may be lists of aliases: the first alias of each). Rephrase, locality and
+     * portability prompts are for scoring and stay out of the request.
+     */
+    public static EditRequest request(JsonObject c) {
+        List<String> truth = new ArrayList<>();
+        JsonElement gt = c.get("ground_truth");
+        if (gt != null && !gt.isJsonNull()) {
+            for (JsonElement e : gt.isJsonArray() ? gt.getAsJsonArray() : List.of(gt)) {
+                while (e.isJsonArray() && !e.getAsJsonArray().isEmpty()) {
+                    e = e.getAsJsonArray().get(0);
+                }
+                if (e.isJsonPrimitive()) {
+                    truth.add(e.getAsString());
+                }
+            }
+        }
+        String subject = c.has("subject") && !c.get("subject").isJsonNull() ? c.get("subject").getAsString() : "";
+        return new EditRequest(c.get("prompt").getAsString(), subject, c.get("target_new").getAsString(), truth,
+                null, null, null, null, null);
+    }
+
+    /**
      * EasyEdit's locality for one pair: the share of {@code a}'s positions whose argmax token id
      * {@code b} repeats at the same position (a position {@code b} lacks counts as a disagreement);
      * 1 when {@code a} is empty. Teacher-forced scoring of the same (prompt, answer) gives both

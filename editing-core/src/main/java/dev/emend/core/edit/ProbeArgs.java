@@ -92,6 +92,46 @@ public record ProbeArgs(List<String> positional, Map<String, String> options) {
         return new ProbeArgs(pos, opt);
     }
 
+    /**
+     * Hparam overrides written {@code name=value;name=value} (a probe's {@code --set}): integers,
+     * decimals, true/false and {@code [a,b]} lists are typed, anything else is a string; the values
+     * are then checked against the method's specs by {@link Hparams#resolve}.
+     */
+    public static Map<String, Object> hparams(String spec) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String part : spec.split(";")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("hparam override '" + part + "' is not name=value");
+            }
+            out.put(part.substring(0, eq).trim(), hparamValue(part.substring(eq + 1).trim()));
+        }
+        return out;
+    }
+
+    private static Object hparamValue(String v) {
+        if (v.startsWith("[") && v.endsWith("]")) {
+            List<Object> l = new ArrayList<>();
+            for (String s : v.substring(1, v.length() - 1).split(",")) {
+                if (!s.isBlank()) {
+                    l.add(hparamValue(s.trim()));
+                }
+            }
+            return l;
+        }
+        if (v.equals("true") || v.equals("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        try {
+            return v.matches("-?\\d+") ? (Object) Integer.parseInt(v) : (Object) Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            return v;
+        }
+    }
+
     /** The {@code i}-th positional value. */
     public String get(int i) {
         return positional.get(i);

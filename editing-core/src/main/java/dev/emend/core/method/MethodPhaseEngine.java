@@ -39,6 +39,12 @@ public abstract class MethodPhaseEngine<C, S extends SpaceState> extends BasePha
         return plugins;
     }
 
+    /** A method's descriptor by name (case-insensitive), or INVALID_ARGUMENT listing the phase's methods. */
+    public final MethodDescriptor method(String name) {
+        String canonical = plugins.get(name).name();
+        return MethodDescriptor.find(methods(), canonical).orElseThrow();
+    }
+
     /** Checks every method of the phase shares; the default checks nothing. */
     protected void validatePhase(MethodDescriptor method, Hparams hparams, EditMode mode, List<EditRequest> requests) {
     }
