@@ -117,19 +117,68 @@ public final class TinyFactModel {
         return dir;
     }
 
+    /**
+     * What {@link #train} does, as text: the cache key is a hash of it and of the corpus, so
+     * change it whenever {@code train} changes.
+     */
+    static final String RECIPE = "gpt2 4 layers, n_embd 64, BPE vocab 600, init seed 7, 800 full-batch Adam steps, lr 3e-3, v1";
+
     /** Loads (training on first use) the model; callers close what they load. */
     public static synchronized LanguageModel load() {
         if (dir == null) {
             try {
-                Path d = Files.createTempDirectory("emend-tiny-facts");
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(d.getParent(), d.getFileName().toString())));
-                train(d);
-                dir = d;
+                dir = cachedOrTrained();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return Checkpoints.load(dir);
+    }
+
+    /**
+     * Under Maven (property {@code emend.repo.root}) the trained checkpoint is kept in
+     * {@code <repo>/.cache/tiny-facts/<hash of recipe and corpus>}, so mastery-methods' tests train
+     * it and bench's tests (and later runs) reuse it; it is trained into a scratch directory and
+     * moved into place whole, so a half-written one is never read. Elsewhere: a temporary
+     * directory per JVM.
+     */
+    private static Path cachedOrTrained() throws IOException {
+        String root = System.getProperty("emend.repo.root");
+        if (root == null) {
+            Path d = Files.createTempDirectory("emend-tiny-facts");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(d.getParent(), d.getFileName().toString())));
+            train(d);
+            return d;
+        }
+        Path parent = Path.of(root, ".cache", "tiny-facts");
+        Path cached = parent.resolve(recipeKey());
+        if (Files.isDirectory(cached)) {
+            return cached;
+        }
+        Files.createDirectories(parent);
+        Path scratch = Files.createTempDirectory(parent, ".training-");
+        try {
+            train(scratch);
+            Files.move(scratch, cached, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+            // another JVM finished the same recipe first: use its copy
+        } finally {
+            deleteTree(parent, scratch.getFileName().toString());
+        }
+        return cached;
+    }
+
+    private static String recipeKey() {
+        try {
+            java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+            sha.update(RECIPE.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (String line : corpus()) {
+                sha.update((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            return java.util.HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void deleteTree(Path parent, String prefix) {

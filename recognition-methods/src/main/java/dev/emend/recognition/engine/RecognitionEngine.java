@@ -101,12 +101,6 @@ public final class RecognitionEngine extends MethodPhaseEngine<RecognitionEngine
         }
     }
 
-    /** A method's descriptor by name (case-insensitive), or INVALID_ARGUMENT listing the phase's methods. */
-    public MethodDescriptor method(String name) {
-        String canonical = plugins().get(name).name();
-        return MethodDescriptor.find(methods(), canonical).orElseThrow();
-    }
-
     @Override
     protected RecognitionEngine context() {
         return this;
