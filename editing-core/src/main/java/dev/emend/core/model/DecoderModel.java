@@ -526,16 +526,25 @@ public abstract class DecoderModel {
     /**
      * {@code x Wᵀ} ({@code inOut} false, W {@code [out, in]}) or {@code x W} ({@code inOut} true, W
      * {@code [in, out]}) for a weight held in another dtype than x: W is converted in pieces of
-     * output features, each freed as soon as its product exists, and the products are joined. Each
-     * output feature is the same dot product as with the whole matrix converted at once (the
-     * contraction is not split), though a BLAS may order its sum differently for another shape.
+     * output features, each freed (or, without autograd, overwritten) as soon as its product
+     * exists, and the products are joined. Each output feature is the same dot product as with the
+     * whole matrix converted at once (the contraction is not split), though a BLAS may order its
+     * sum differently for another shape.
      */
     private static NDArray convertedProduct(NDArray x, NDArray weight, boolean inOut) {
         long out = weight.getShape().get(inOut ? 1 : 0);
         long in = weight.getShape().get(inOut ? 0 : 1);
         long step = Math.max(1, CONVERT_PIECE_ELEMENTS / in);
+        // Without autograd nothing keeps a converted piece after its product, so the pieces are
+        // converted into one float32 buffer per thread instead of fresh memory each time: a fresh
+        // 16 MB piece is new pages (page faults, system time) on every use, which made a 1B
+        // model's forward step cost 5.6 s of CPU (BENCHMARKS.md, issue 15). Under a
+        // GradientSession the product saves its piece for the backward pass, so each piece is
+        // its own array there.
+        ConversionBuffer buffer = !dev.emend.core.grad.GradientSession.heldByCurrentThread() && step * in
+                <= CONVERT_PIECE_ELEMENTS ? ConversionBuffer.of(x) : null;
         if (step >= out) {
-            NDArray converted = asActivation(weight, x);
+            NDArray converted = buffer != null ? buffer.fill(weight) : asActivation(weight, x);
             NDArray y = inOut ? x.matMul(converted) : ai.djl.nn.core.Linear.linear(x, converted, null).singletonOrThrow();
             converted.close();
             return y;
@@ -544,7 +553,7 @@ public abstract class DecoderModel {
         for (long from = 0; from < out; from += step) {
             String range = from + ":" + Math.min(out, from + step);
             try (NDArray slice = weight.get(new ai.djl.ndarray.index.NDIndex(inOut ? ":, " + range : range))) {
-                NDArray piece = asActivation(slice, x);
+                NDArray piece = buffer != null ? buffer.fill(slice) : asActivation(slice, x);
                 parts.add(inOut ? x.matMul(piece) : ai.djl.nn.core.Linear.linear(x, piece, null).singletonOrThrow());
                 piece.close();
             }
@@ -552,6 +561,46 @@ public abstract class DecoderModel {
         NDArray y = ai.djl.ndarray.NDArrays.concat(parts, -1);
         parts.close();
         return y;
+    }
+
+    /**
+     * A thread's buffer of {@link #CONVERT_PIECE_ELEMENTS} elements of the activations' dtype on
+     * their device, kept for the thread's life (16 MB per thread that ever converts a weight), into
+     * which {@link #convertedProduct} converts one piece at a time.
+     */
+    private static final class ConversionBuffer {
+        private static final ThreadLocal<ConversionBuffer> BUFFERS = new ThreadLocal<>();
+        private final NDManager manager;
+        private final NDArray flat;
+
+        private ConversionBuffer(NDArray like) {
+            this.manager = NDManager.newBaseManager(like.getDevice());
+            this.flat = manager.zeros(new Shape(CONVERT_PIECE_ELEMENTS), like.getDataType());
+            // created inside some request's NDScope, which would close it when the request ends
+            ai.djl.ndarray.NDScope.unregister(flat);
+        }
+
+        static ConversionBuffer of(NDArray x) {
+            ConversionBuffer b = BUFFERS.get();
+            if (b == null || !b.flat.getDevice().equals(x.getDevice()) || b.flat.getDataType() != x.getDataType()) {
+                if (b != null) {
+                    b.manager.close();
+                }
+                b = new ConversionBuffer(x);
+                BUFFERS.set(b);
+            }
+            return b;
+        }
+
+        /** {@code part} converted into the buffer: a view of it (closing the view frees nothing). */
+        NDArray fill(NDArray part) {
+            long n = part.getShape().size();
+            try (NDArray head = flat.get(new ai.djl.ndarray.index.NDIndex("0:" + n))) {
+                NDArray view = head.reshape(part.getShape());
+                view.set(new ai.djl.ndarray.index.NDIndex(":"), part);
+                return view;
+            }
+        }
     }
 
     /** {@code weight} in the dtype of {@code x}, a temporary owned by x's manager when converted. */
