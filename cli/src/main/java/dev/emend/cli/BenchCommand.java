@@ -91,6 +91,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--skip-fluency", description = "Skip the fluency generations (the slowest part).")
     boolean skipFluency;
 
+    @Option(names = "--health", paramLabel = "FILE",
+            description = "Also measure general health before and after the edits (batch or sequential mode): perplexity of the"
+                    + " file's texts, recall of its facts that no case names, fluency from its prompts. JSON: {\"name\", \"texts\": [...],"
+                    + " \"facts\": [{\"prompt\", \"ground_truth\": [...]}], \"fluency_prompts\": [...]}"
+                    + " (benchmarks/emend-facts/health.json for the default model).")
+    Path health;
+
     @Option(names = "--phase",
             description = "Phase of the methods given without one (default: the phase whose running service offers the"
                     + " method; the evaluation service asks each phase service's Describe).")
@@ -193,12 +200,13 @@ final class BenchCommand implements Callable<Integer> {
         }
         String table;
         if (format == Format.json) {
-            table = KnowEditTable.json(name, rows, reference) + "\n";
+            table = withHealth(KnowEditTable.json(name, rows, reference), run) + "\n";
         } else {
             StringBuilder t = new StringBuilder(KnowEditTable.markdown(name, rows, reference));
             for (TargetResult r : run.getResultsList()) {
                 t.append(String.format(Locale.ROOT, "%s: %.2f s per edit%n", r.getLabel(), r.getSecondsPerEdit()));
             }
+            t.append(healthTable(run));
             table = t.toString();
         }
         out.print(table);
@@ -253,6 +261,74 @@ final class BenchCommand implements Callable<Integer> {
         return run;
     }
 
+    /** The general-health rows of a run as Markdown ("" when it measured none): before → after per target. */
+    static String healthTable(Run run) {
+        StringBuilder t = new StringBuilder();
+        for (TargetResult r : run.getResultsList()) {
+            if (!r.hasGeneralHealth()) {
+                continue;
+            }
+            var h = r.getGeneralHealth();
+            if (t.length() == 0) {
+                t.append(String.format(Locale.ROOT, "%nGeneral health (%s; %d texts, %d untouched facts, %d fluency prompts),"
+                        + " unedited → after the edits:%n%n| method | edits | perplexity | untouched-fact recall | fluency |%n"
+                        + "|---|---:|---:|---:|---:|%n", h.getHealthSet(), h.getAfter().getTexts(), h.getAfter().getFacts(),
+                        h.getAfter().getFluencyPrompts()));
+            }
+            t.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", r.getLabel(), h.getEditsApplied(),
+                    change(h.getBefore().hasPerplexity(), h.getBefore().getPerplexity(), h.getAfter().getPerplexity(), "%.2f"),
+                    change(h.getBefore().hasFactRecall(), h.getBefore().getFactRecall(), h.getAfter().getFactRecall(), "%.1f"),
+                    change(h.getBefore().hasFluency(), h.getBefore().getFluency(), h.getAfter().getFluency(), "%.1f")));
+        }
+        return t.toString();
+    }
+
+    private static String change(boolean measured, double before, double after, String format) {
+        return measured ? String.format(Locale.ROOT, format + " → " + format, before, after) : "–";
+    }
+
+    /** The table's JSON with {@code "general_health": {label: GeneralHealth}} added when the run measured it. */
+    static String withHealth(String json, Run run) {
+        com.google.gson.JsonObject health = new com.google.gson.JsonObject();
+        for (TargetResult r : run.getResultsList()) {
+            if (r.hasGeneralHealth()) {
+                try {
+                    health.add(r.getLabel(), com.google.gson.JsonParser.parseString(com.google.protobuf.util.JsonFormat.printer()
+                            .preservingProtoFieldNames().print(r.getGeneralHealth())));
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        if (health.size() == 0) {
+            return json;
+        }
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        o.add("general_health", health);
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(o);
+    }
+
+    /** A health set file (see --health) as the request's HealthSet; its name is the file name unless it has one. */
+    static dev.emend.api.v1.HealthSet readHealth(Path file) {
+        Path f = file.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(f)) {
+            throw new IllegalArgumentException("--health: " + f + " is not a file");
+        }
+        dev.emend.api.v1.HealthSet.Builder b = dev.emend.api.v1.HealthSet.newBuilder();
+        try {
+            com.google.protobuf.util.JsonFormat.parser().merge(Files.readString(f), b);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("--health: " + f + " is not a health set (" + e.getMessage() + "); expected {\"name\","
+                    + " \"texts\": [...], \"facts\": [{\"prompt\": ..., \"ground_truth\": [...]}], \"fluency_prompts\": [...]}");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("--health: cannot read " + f, e);
+        }
+        if (b.getName().isBlank()) {
+            b.setName(f.getFileName().toString());
+        }
+        return b.build();
+    }
+
     /** The same request with the data set's bytes uploaded instead of its path. */
     static RunRequest withContent(RunRequest request, Path file) {
         try {
@@ -275,6 +351,9 @@ final class BenchCommand implements Callable<Integer> {
                 }).setBatchSize(batchSize).addAllCheckpoints(checkpoints))
                 .setProtocol(ProtocolOptions.newBuilder().setSkipFluency(skipFluency))
                 .setLimit(limit).setSeed(seed).setShuffle(shuffle);
+        if (health != null) {
+            b.setHealth(readHealth(health));
+        }
         for (String m : methods) {
             String spec = m.trim();
             if (spec.isEmpty()) {

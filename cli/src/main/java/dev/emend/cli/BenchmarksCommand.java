@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "benchmarks", mixinStandardHelpOptions = true,
         description = {"Regenerate the KnowEdit-format editing benchmarks.",
-            "Writes counterfact, recent and zsre (each with a -train split) and the world's facts.json. Deterministic in the seed."})
+            "Writes counterfact, recent and zsre (each with a -train split), health.json (the material of bench --health) and the world's facts.json. Deterministic in the seed."})
 final class BenchmarksCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: <repo>/benchmarks/emend-facts).")
     Path out;
@@ -34,7 +34,7 @@ final class BenchmarksCommand implements Callable<Integer> {
         world.writeFactsJson(dir.resolve("facts.json"));
         w.println(dir.resolve("facts.json") + ": " + world.facts().size() + " facts");
         Map<String, Integer> counts = new BenchmarkGenerator(world, seed).writeAll(dir);
-        counts.forEach((file, n) -> w.println(dir.resolve(file) + ": " + n + " cases"));
+        counts.forEach((file, n) -> w.println(dir.resolve(file) + ": " + n + (file.equals("health.json") ? " items" : " cases")));
         w.flush();
         return 0;
     }

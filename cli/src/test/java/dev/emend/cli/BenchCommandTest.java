@@ -45,6 +45,41 @@ class BenchCommandTest {
     }
 
     @Test
+    void theHealthSetFileGoesIntoTheRequestAndItsFiguresIntoTheTables() throws Exception {
+        Path health = EmendCli.repoRoot().resolve("benchmarks/emend-facts/health.json");
+        BenchCommand c = new BenchCommand();
+        new CommandLine(c).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--dataset", COUNTERFACT.toString(),
+                "--methods", "ROME", "--mode", "sequential", "--health", health.toString());
+        RunRequest r = c.request(COUNTERFACT);
+        assertEquals(200, r.getHealth().getTextsCount());
+        assertEquals(300, r.getHealth().getFactsCount());
+        assertEquals(20, r.getHealth().getFluencyPromptsCount());
+        assertTrue(r.getHealth().getName().startsWith("emend-facts/health.json"), r.getHealth().getName());
+        assertEquals(1, r.getHealth().getFacts(0).getGroundTruthCount());
+
+        Path bad = java.nio.file.Files.createTempFile("health", ".json");
+        java.nio.file.Files.writeString(bad, "{\"texts\": \"not a list\"}");
+        BenchCommand wrong = new BenchCommand();
+        new CommandLine(wrong).parseArgs("--dataset", COUNTERFACT.toString(), "--methods", "ROME", "--health", bad.toString());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> wrong.request(COUNTERFACT));
+        assertTrue(e.getMessage().startsWith("--health: ") && e.getMessage().contains("fluency_prompts"), e.getMessage());
+
+        var figures = dev.emend.api.v1.HealthFigures.newBuilder().setPerplexity(3.5).setFactRecall(98).setTexts(200).setFacts(290);
+        var result = dev.emend.api.v1.TargetResult.newBuilder().setLabel("ROME").setGeneralHealth(dev.emend.api.v1.GeneralHealth
+                .newBuilder().setBefore(figures).setAfter(figures.clone().setPerplexity(4.25).setFactRecall(91.5))
+                .setEditsApplied(100).setHealthSet("h.json")).build();
+        var run = dev.emend.api.v1.Run.newBuilder().addResults(result).build();
+        String table = BenchCommand.healthTable(run);
+        assertTrue(table.contains("| ROME | 100 | 3.50 → 4.25 | 98.0 → 91.5 | – |"), table);
+        String json = BenchCommand.withHealth("{\"dataset\": \"cf\"}", run);
+        var o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        assertEquals(4.25, o.getAsJsonObject("general_health").getAsJsonObject("ROME").getAsJsonObject("after")
+                .get("perplexity").getAsDouble());
+        assertEquals("", BenchCommand.healthTable(dev.emend.api.v1.Run.getDefaultInstance()));
+    }
+
+    @Test
     void aFileTheServiceMayNotReadIsUploadedInsteadOfItsPath() throws Exception {
         BenchCommand c = new BenchCommand();
         new CommandLine(c).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--dataset", COUNTERFACT.toString(), "--methods", "FT-M");

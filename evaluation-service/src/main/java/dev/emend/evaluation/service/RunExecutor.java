@@ -57,6 +57,9 @@ public class RunExecutor {
             Status.Code.CANCELLED, Status.Code.UNAUTHENTICATED, Status.Code.PERMISSION_DENIED, Status.Code.UNIMPLEMENTED);
 
     @Inject
+    HealthMeter health;
+
+    @Inject
     PhaseEditors phases;
     @Inject
     CaseScorer scorer;
@@ -147,6 +150,7 @@ public class RunExecutor {
         List<CheckpointMetrics> checkpoints = new ArrayList<>();
         Phase phase = t.phase();
         tracker.update(t, "loading");
+        Health h = new Health(plan, t);
 
         if (!t.appliesEdits()) {
             for (int i = 0; i < cases.size(); i++) {
@@ -160,6 +164,7 @@ public class RunExecutor {
                 save(runId, t, i, caseResult(i, c, List.of(), List.of()).setAfterOwnEdit(s), done);
                 tracker.caseDone(t, 1);
             }
+            h.after(t.space(), 0, tracker);
         } else if (plan.mode() == EditMode.EDIT_MODE_SINGLE) {
             String space = freshSpace(phase, spaceName(runId, t.index(), -1), runId);
             for (int i = 0; i < cases.size(); i++) {
@@ -230,6 +235,9 @@ public class RunExecutor {
                     finalVersion = s.getModelVersion();
                     save(runId, t, i, caseResult(i, cases.get(i), List.of(applied.getEdits(i - from)), notes(applied)).setAfterOwnEdit(s), done);
                     tracker.caseDone(t, 1);
+                }
+                if (to == cases.size()) {
+                    h.after(space, to - from, tracker);
                 }
                 cleanup(plan, phase, space, t, tracker);
             }
@@ -308,9 +316,47 @@ public class RunExecutor {
             for (int i = 0; i < results.size(); i++) {
                 save(runId, t, i, results.get(i), done);
             }
+            h.after(space, edits, tracker);
             cleanup(plan, phase, space, t, tracker);
         }
-        return summarize(plan, t, done, hparams, editSeconds, edits, finalVersion, checkpoints);
+        TargetResult result = summarize(plan, t, done, hparams, editSeconds, edits, finalVersion, checkpoints);
+        return h.result() == null ? result : result.toBuilder().setGeneralHealth(h.result()).build();
+    }
+
+    /**
+     * A target's general-health check (RunRequest.health): the unedited model measured when the
+     * target starts, the space after its edits by {@link #after}; nothing without a health set.
+     */
+    private final class Health {
+        private final RunPlan plan;
+        private final RunPlan.TargetPlan t;
+        private final List<dev.emend.api.v1.Probe> facts;
+        private dev.emend.api.v1.HealthFigures before;
+        private dev.emend.api.v1.GeneralHealth result;
+
+        Health(RunPlan plan, RunPlan.TargetPlan t) {
+            this.plan = plan;
+            this.t = t;
+            this.facts = plan.request().hasHealth() ? HealthMeter.untouched(plan.request().getHealth(), plan.cases()) : List.of();
+        }
+
+        void after(String space, int editsApplied, Tracker tracker) {
+            if (!plan.request().hasHealth()) {
+                return;
+            }
+            var set = plan.request().getHealth();
+            tracker.update(t, "general health");
+            if (before == null) {
+                before = health.measure(t.phase(), "base", set, facts, plan, plan.request().getSeed());
+            }
+            var after = health.measure(t.phase(), space, set, facts, plan, plan.request().getSeed());
+            result = dev.emend.api.v1.GeneralHealth.newBuilder().setBefore(before).setAfter(after)
+                    .setEditsApplied(editsApplied).setHealthSet(set.getName()).build();
+        }
+
+        dev.emend.api.v1.GeneralHealth result() {
+            return result;
+        }
     }
 
     /** The target's result from its finished cases. */

@@ -268,6 +268,8 @@ public class RunPlanner {
             targets.add(new RunPlan.TargetPlan(i, t, t.getPhase(), m.getName(), "", label, m, d));
         }
 
+        HealthMeter.validate(r, mode, targets.stream().anyMatch(RunPlan.TargetPlan::appliesEdits));
+
         ProtocolRecord.Builder p = ProtocolRecord.newBuilder().setMode(mode).setBatchSize(batchSize).addAllCheckpoints(checkpoints)
                 .addAllScoring(scoring).setSchedule(schedule)
                 .setHeadline(mode == EditMode.EDIT_MODE_SEQUENTIAL && (schedule != ScoreSchedule.SCORE_SCHEDULE_AFTER_EACH_EDIT)

@@ -8,13 +8,17 @@ import dev.emend.api.v1.DatasetFormat;
 import dev.emend.api.v1.EditMode;
 import dev.emend.api.v1.EvaluateEvent;
 import dev.emend.api.v1.EvaluationGrpc;
+import dev.emend.api.v1.GeneralHealth;
 import dev.emend.api.v1.GetRunRequest;
+import dev.emend.api.v1.HealthFigures;
+import dev.emend.api.v1.HealthSet;
 import dev.emend.api.v1.InlineCases;
 import dev.emend.api.v1.ListRunsRequest;
 import dev.emend.api.v1.ListRunsResponse;
 import dev.emend.api.v1.Metrics;
 import dev.emend.api.v1.ModeSpec;
 import dev.emend.api.v1.Phase;
+import dev.emend.api.v1.Probe;
 import dev.emend.api.v1.Run;
 import dev.emend.api.v1.RunRequest;
 import dev.emend.api.v1.RunStatus;
@@ -42,6 +46,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -152,6 +157,50 @@ class EvaluationServiceTest {
         assertTrue(Files.readString(dir.resolve("report.md")).contains("FT-M"));
         assertTrue(Files.readString(dir.resolve("report.json")).contains("\"edit_succ\""));
         assertTrue(Files.size(dir.resolve("chart.png")) > 1000);
+    }
+
+    @Test
+    void generalHealthIsMeasuredOnTheUneditedModelAndAfterTheEdits() throws Exception {
+        // Three sequential FT-M edits; one health fact names the first case's subject and is left out.
+        HealthSet health = HealthSet.newBuilder().setName("tiny health")
+                .addTexts("The capital of France is Paris.").addTexts("Berlin is a city in Germany.")
+                .addFacts(Probe.newBuilder().setPrompt("The capital of Kenya is").addGroundTruth("Nairobi"))
+                .addFacts(Probe.newBuilder().setPrompt("Pavel Quinn was born in").addGroundTruth("Oslo"))
+                .addFluencyPrompts("The capital of Peru is").build();
+        RunRequest req = counterfact(3, "FT-M").setMode(ModeSpec.newBuilder().setMode(EditMode.EDIT_MODE_SEQUENTIAL))
+                .setHealth(health).build();
+        Run run = null;
+        for (Iterator<EvaluateEvent> it = evaluation.evaluate(req); it.hasNext(); ) {
+            EvaluateEvent e = it.next();
+            if (e.hasResult()) {
+                run = e.getResult();
+            }
+        }
+        assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, run.getStatus(), run.getStatusReason());
+        GeneralHealth h = run.getResults(0).getGeneralHealth();
+        assertEquals("tiny health", h.getHealthSet());
+        assertEquals(3, h.getEditsApplied());
+        for (HealthFigures f : List.of(h.getBefore(), h.getAfter())) {
+            assertEquals(2, f.getTexts());
+            assertEquals(1, f.getFacts(), "the fact naming an edited subject (counterfact/0: Pavel Quinn) is left out");
+            assertEquals(1, f.getFluencyPrompts());
+            assertTrue(f.getPerplexity() > 1, "perplexity " + f.getPerplexity());
+            assertPercent("fact_recall", f.getFactRecall());
+            assertTrue(f.getFluency() > 0, "fluency " + f.getFluency());
+        }
+        assertTrue(h.getBefore().getModelVersion().getSequence() < h.getAfter().getModelVersion().getSequence()
+                || !h.getBefore().getModelVersion().getSpace().equals(h.getAfter().getModelVersion().getSpace()),
+                "before is the unedited model, after the edited space: " + h);
+        assertNotEquals(h.getBefore().getPerplexity(), h.getAfter().getPerplexity(), "three FT-M edits move the text's log-probs");
+
+        // In single mode every edit is undone: refused, naming the field and the modes to use.
+        StatusRuntimeException e = rejected(counterfact(3, "FT-M").setHealth(health).build());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("health: needs mode EDIT_MODE_BATCH or EDIT_MODE_SEQUENTIAL"),
+                e.getStatus().getDescription());
+        e = rejected(req.toBuilder().setHealth(health.toBuilder().addTexts("Paris")).build());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().startsWith("health.texts[2]: needs at least two words"), e.getStatus().getDescription());
     }
 
     @Test

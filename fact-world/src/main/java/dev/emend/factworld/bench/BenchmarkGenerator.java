@@ -74,10 +74,67 @@ public final class BenchmarkGenerator {
                         StandardCharsets.UTF_8);
                 counts.put(e.getKey(), e.getValue().size());
             }
+            JsonObject health = health(HEALTH_TEXTS, HEALTH_FACTS, HEALTH_PROMPTS);
+            Files.writeString(dir.resolve("health.json"), FactWorld.gson().toJson(health) + "\n", StandardCharsets.UTF_8);
+            counts.put("health.json", health.getAsJsonArray("texts").size() + health.getAsJsonArray("facts").size()
+                    + health.getAsJsonArray("fluency_prompts").size());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write benchmarks to " + dir, e);
         }
         return counts;
+    }
+
+    static final int HEALTH_TEXTS = 200;
+    static final int HEALTH_FACTS = 300;
+    static final int HEALTH_PROMPTS = 20;
+
+    /**
+     * The general-health set of {@code ./emend bench --health} (evaluation.proto's HealthSet):
+     * {@code texts} statements "prompt object." for perplexity, {@code facts} (prompt, ground
+     * truth) pairs for recall, {@code prompts} statement prompts for fluency, drawn from distinct
+     * facts of every relation in turn (seeded). The run leaves out the facts whose prompt names
+     * an edited subject. All of it is in the default model's training distribution: this world
+     * states every fact in every template, so it has no held-out text (issue 19 adds held-out
+     * paraphrases).
+     */
+    public JsonObject health(int texts, int facts, int prompts) {
+        List<Fact> pool = new ArrayList<>();
+        for (Fact f : world.facts()) {
+            if (world.canonical(f.subject()).equals(f.subject())) {
+                pool.add(f);
+            }
+        }
+        Collections.shuffle(pool, new Random(seed ^ 0xB3_0077L));
+        if (pool.size() < texts + facts + prompts) {
+            throw new IllegalStateException("the world has " + pool.size() + " facts; the health set needs " + (texts + facts + prompts));
+        }
+        Random rnd = new Random(seed ^ 0xB3_0078L);
+        JsonObject out = new JsonObject();
+        out.addProperty("name", "emend-facts/health.json (in-distribution: the default model saw every template of every fact)");
+        JsonArray textArray = new JsonArray();
+        JsonArray factArray = new JsonArray();
+        JsonArray promptArray = new JsonArray();
+        for (int i = 0; i < texts + facts + prompts; i++) {
+            Fact f = pool.get(i);
+            Relation r = world.relation(f.relationId());
+            String prompt = Relation.fill(r.templates().get(rnd.nextInt(r.templates().size())), f.subject());
+            if (i < texts) {
+                textArray.add(prompt + " " + f.object() + ".");
+            } else if (i < texts + facts) {
+                JsonObject p = new JsonObject();
+                p.addProperty("prompt", prompt);
+                JsonArray truth = new JsonArray();
+                truth.add(f.object());
+                p.add("ground_truth", truth);
+                factArray.add(p);
+            } else {
+                promptArray.add(prompt);
+            }
+        }
+        out.add("texts", textArray);
+        out.add("facts", factArray);
+        out.add("fluency_prompts", promptArray);
+        return out;
     }
 
     /** Subjects whose facts the training splits edit; the test splits never edit them. */
