@@ -1,5 +1,7 @@
 package dev.emend.gateway.mapping;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -46,16 +48,30 @@ public final class ExperimentJson {
                                Integer fluencyTopK, Boolean keepSpaces) {
     }
 
+    /**
+     * The general-health set of an evaluation (evaluation.proto's HealthSet): texts for perplexity,
+     * facts for recall (those naming an edited subject are left out), prompts for fluency.
+     */
+    public record HealthJson(@Schema(maxLength = 200) String name,
+                             @Schema(description = "texts of two words or more; at most 2,000") List<String> texts,
+                             @Schema(description = "at most 2,000") List<EditJson.ProbeJson> facts,
+                             @Schema(description = "at most 200") List<String> fluencyPrompts) {
+    }
+
     /** Body of POST /v1/evaluations. */
     public record EvaluationJson(String name, DatasetJson dataset, List<EditJson.EditRequestJson> cases,
                                  List<TargetJson> targets, ModeJson mode, ProtocolJson protocol, Integer limit, Long seed,
-                                 Boolean shuffle) {
+                                 Boolean shuffle,
+                                 @Schema(description = "measure general health before and after the edits (batch or sequential mode)")
+                                 HealthJson health) {
     }
 
     /** Body of POST /v1/experiments/{id}/evaluations: the arms are the targets. */
     public record ExperimentEvaluationJson(String name, DatasetJson dataset, List<EditJson.EditRequestJson> cases,
                                            ModeJson mode, ProtocolJson protocol, Integer limit, Long seed,
-                                           Boolean shuffle) {
+                                           Boolean shuffle,
+                                           @Schema(description = "measure general health before and after the edits (batch or sequential mode)")
+                                           HealthJson health) {
     }
 
     public record EvaluationStartedJson(String id, String status, String location, String experimentId) {

@@ -102,6 +102,14 @@ public class EvaluationService {
         }
     }
 
+    private static List<String> noNulls(List<String> values, String field) {
+        int i = values.indexOf(null);
+        if (i >= 0) {
+            throw ProblemException.badRequest(field + "[" + i + "]", "'" + field + "[" + i + "]' is null; give a string.");
+        }
+        return values;
+    }
+
     RunRequest request(ExperimentJson.EvaluationJson b) {
         if (b == null) {
             throw ProblemException.badRequest(null, "The body is empty; send {\"dataset\": {...} or \"cases\": [...], \"targets\": [...]}.");
@@ -195,6 +203,31 @@ public class EvaluationService {
         }
         if (b.shuffle() != null) {
             r.setShuffle(b.shuffle());
+        }
+        if (b.health() != null) {
+            var h = b.health();
+            dev.emend.api.v1.HealthSet.Builder hs = dev.emend.api.v1.HealthSet.newBuilder();
+            if (h.name() != null) {
+                hs.setName(h.name());
+            }
+            if (h.texts() != null) {
+                hs.addAllTexts(noNulls(h.texts(), "health.texts"));
+            }
+            if (h.facts() != null) {
+                for (int i = 0; i < h.facts().size(); i++) {
+                    var p = h.facts().get(i);
+                    String f = "health.facts[" + i + "]";
+                    if (p == null || p.prompt() == null) {
+                        throw ProblemException.badRequest(f + ".prompt", "'" + f + "' needs a 'prompt' and a 'ground_truth'.");
+                    }
+                    hs.addFacts(dev.emend.api.v1.Probe.newBuilder().setPrompt(p.prompt())
+                            .addAllGroundTruth(p.groundTruth() == null ? List.of() : p.groundTruth()));
+                }
+            }
+            if (h.fluencyPrompts() != null) {
+                hs.addAllFluencyPrompts(noNulls(h.fluencyPrompts(), "health.fluency_prompts"));
+            }
+            r.setHealth(hs);
         }
         return r.build();
     }

@@ -180,7 +180,7 @@ public class ExperimentService {
             targets.add(new ExperimentJson.TargetJson(arms.phases().get(i).id(), null, null, arms.spaces().get(i), arms.names().get(i)));
         }
         return evaluations.start(new ExperimentJson.EvaluationJson(body.name(), body.dataset(), body.cases(), targets, body.mode(),
-                body.protocol(), body.limit(), body.seed(), body.shuffle()), id, createdBy);
+                body.protocol(), body.limit(), body.seed(), body.shuffle(), body.health()), id, createdBy);
     }
 
     private static ExperimentJson.ExperimentOutJson out(ExperimentEntity e, Map<Long, ExperimentRepository.ArmStats> stats,

@@ -150,7 +150,11 @@ class OpenApiContractTest {
         // evaluation-service is down in this stack: the documented problem answer (503) is what comes back.
         Map<String, Object> cases = Map.of("cases", List.of(franceToBerlin()));
         call("POST", "/v1/experiments/{id}/evaluations", cases, 503, experiment);
-        call("POST", "/v1/evaluations", Map.of("cases", List.of(franceToBerlin()), "targets", List.of(Map.of("method", "FT-M"))), 503);
+        // with a general-health set: the documented body is accepted and mapped (then the same 503)
+        call("POST", "/v1/evaluations", Map.of("cases", List.of(franceToBerlin()), "targets", List.of(Map.of("method", "FT-M")),
+                "mode", Map.of("mode", "sequential"), "health", Map.of("name", "contract", "texts", List.of("Paris is in France."),
+                        "facts", List.of(Map.of("prompt", "The capital of Kenya is", "ground_truth", "Nairobi")),
+                        "fluency_prompts", List.of("The capital of Peru is"))), 503);
         call("GET", "/v1/evaluations/{id}", null, 503, "no-such-run");
 
         String key = call("POST", "/v1/keys", Map.of("name", "contract", "role", "reader"), 201).path("id");
