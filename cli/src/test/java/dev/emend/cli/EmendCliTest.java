@@ -65,7 +65,7 @@ class EmendCliTest {
         CliTestSupport.Run r = run("model-info", "--model", model.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("editing defaults"), r.out());
-        for (String m : List.of("ROME", "R-ROME", "MEMIT", "AlphaEdit", "FT-L", "FT-M", "GRACE", "WISE", "LoRA")) {
+        for (String m : List.of("ROME", "R-ROME", "MEMIT", "AlphaEdit", "FT-L", "FT-M", "GRACE", "WISE", "LoRA", "AdaLoRA")) {
             assertTrue(r.out().matches("(?s).*\\n  " + java.util.regex.Pattern.quote(m)
                     + " +nearest published model gpt2-xl \\(gpt2, 48 layers.*"), m + ": " + r.out());
         }

@@ -10,6 +10,7 @@ import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
 import dev.emend.core.edit.Progress;
 import dev.emend.core.method.EditingMethod;
+import dev.emend.core.model.Projection;
 import dev.emend.core.runtime.LanguageModel;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +59,14 @@ public abstract class AssociationMethod implements EditingMethod<AssociationEngi
 
     protected static HparamSpec s(String name, String def, List<String> allowed, String desc) {
         return new HparamSpec(name, HparamType.STRING, def, null, null, allowed, desc);
+    }
+
+    /** {@code layers} and {@code target_modules}, the targets of the adapter methods (LoRA, AdaLoRA); default: the MLP. */
+    protected static List<HparamSpec> adapterTargetSpecs(LanguageModel lm) {
+        List<String> modules = List.of(lm.model().shortModuleName(Projection.MLP_UP), lm.model().shortModuleName(Projection.MLP_DOWN));
+        return List.of(HparamSpec.of("layers", HparamType.INT_LIST, List.of(), 0.0, null, "layers to adapt; empty = all"),
+                HparamSpec.of("target_modules", HparamType.STRING_LIST, modules, null, null,
+                        "projections to adapt, in EasyEdit/PEFT module names"));
     }
 
     /** The layer of the one module {@code inner_params} names (INVALID_ARGUMENT when it names none or several). */

@@ -3,7 +3,6 @@ package dev.emend.association.engine;
 import ai.djl.ndarray.NDManager;
 import dev.emend.association.grace.GraceCodebook;
 import dev.emend.association.grace.GraceHook;
-import dev.emend.association.lora.LoraAdapter;
 import dev.emend.association.wise.WiseHook;
 import dev.emend.association.wise.WiseMemory;
 import dev.emend.core.edit.Answer;
@@ -27,7 +26,7 @@ import java.util.TreeMap;
 import java.util.function.IntFunction;
 
 /**
- * One association space: the frozen base model plus, as forward hooks, its LoRA adapters (one per
+ * One association space: the frozen base model plus, as forward hooks, its LoRA and AdaLoRA adapters (one per
  * ledger unit, in ledger order), its WISE side memories and its GRACE codebooks (one of each per
  * wrapped layer). {@link #apply} turns a committed payload into state deterministically; reads
  * run the base model with the current hooks. Native memory lives under one sub-manager of the
@@ -42,7 +41,7 @@ public final class AssociationState implements SpaceState {
     private final NDManager manager;
     private final Map<Integer, GraceCodebook> codebooks = new TreeMap<>();
     private final Map<Integer, WiseMemory> wise = new TreeMap<>();
-    private final List<LoraAdapter> adapters = new ArrayList<>();
+    private final List<Adapter> adapters = new ArrayList<>();
     private volatile Hooks hooks = Hooks.NONE;
 
     public AssociationState(LanguageModel lm, PhaseMethods<AssociationEngine, AssociationState> methods) {
@@ -78,8 +77,8 @@ public final class AssociationState implements SpaceState {
         return wise.computeIfAbsent(layer, create::apply);
     }
 
-    /** One more LoRA adapter, after the others (apply only). */
-    public synchronized void addAdapter(LoraAdapter adapter) {
+    /** One more adapter (LoRA, AdaLoRA), after the others (apply only). */
+    public synchronized void addAdapter(Adapter adapter) {
         adapters.add(adapter);
     }
 
@@ -178,7 +177,7 @@ public final class AssociationState implements SpaceState {
         for (WiseMemory m : wise.values()) {
             n += m.footprintBytes();
         }
-        for (LoraAdapter a : adapters) {
+        for (Adapter a : adapters) {
             n += a.footprintBytes();
         }
         return n;
@@ -188,7 +187,7 @@ public final class AssociationState implements SpaceState {
     public synchronized void close() {
         codebooks.values().forEach(GraceCodebook::close);
         wise.values().forEach(WiseMemory::close);
-        adapters.forEach(LoraAdapter::close);
+        adapters.forEach(Adapter::close);
         codebooks.clear();
         wise.clear();
         adapters.clear();

@@ -3,6 +3,7 @@ package dev.emend.association.engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.emend.core.edit.EditRequest;
 import dev.emend.core.model.ForwardInput;
 import dev.emend.core.runtime.LanguageModel;
 import java.util.ArrayList;
@@ -38,6 +39,15 @@ public final class TargetBatch {
         this.targets = targets;
         this.labels = labels;
         this.labelWeights = labelWeights;
+    }
+
+    /** One row per request's (prompt, target new), no context rows: what the adapter methods train on. */
+    public static TargetBatch ofRequests(LanguageModel lm, List<EditRequest> requests) {
+        List<String[]> pairs = new ArrayList<>();
+        for (EditRequest r : requests) {
+            pairs.add(new String[] {r.prompt(), r.targetNew()});
+        }
+        return of(lm, pairs, List.of());
     }
 
     /** Rows for (prompt, target) pairs, then {@code context} rows run as they are. */

@@ -2,10 +2,12 @@ package dev.emend.association.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.emend.association.engine.Adapter;
+import dev.emend.association.engine.AdapterTarget;
 import dev.emend.association.engine.TensorPack;
 import dev.emend.core.model.HookContext;
-import dev.emend.core.model.LayerHook;
 import dev.emend.core.model.Projection;
 import dev.emend.core.model.Scalars;
 import java.util.ArrayList;
@@ -17,18 +19,15 @@ import java.util.List;
  * the checkpoint's layout). Its arrays live under the state's manager; {@link #close} frees them
  * (rollback = the space is rebuilt without this adapter).
  */
-public final class LoraAdapter implements LayerHook, AutoCloseable {
-    /** One adapted projection. */
-    public record Target(int layer, Projection projection, float[] a, float[] b, int in, int out) {}
-
-    private final List<Target> targets;
+public final class LoraAdapter implements Adapter {
+    private final List<AdapterTarget> targets;
     private final int rank;
     private final double scale;
     private final NDArray[] as;
     private final NDArray[] bs;
     private final NDManager manager;
 
-    public LoraAdapter(List<Target> targets, int rank, double scale, NDManager parent) {
+    private LoraAdapter(List<AdapterTarget> targets, float[][] a, float[][] b, int rank, double scale, NDManager parent) {
         this.targets = List.copyOf(targets);
         this.rank = rank;
         this.scale = scale;
@@ -36,10 +35,10 @@ public final class LoraAdapter implements LayerHook, AutoCloseable {
         this.as = new NDArray[targets.size()];
         this.bs = new NDArray[targets.size()];
         for (int i = 0; i < targets.size(); i++) {
-            Target t = targets.get(i);
-            as[i] = manager.create(t.a(), new Shape(t.in(), rank));
-            bs[i] = manager.create(t.b(), new Shape(rank, t.out()));
-            ai.djl.ndarray.NDScope.unregister(as[i], bs[i]);
+            AdapterTarget t = targets.get(i);
+            as[i] = manager.create(a[i], new Shape(t.in(), rank));
+            bs[i] = manager.create(b[i], new Shape(rank, t.out()));
+            NDScope.unregister(as[i], bs[i]);
         }
     }
 
@@ -51,15 +50,14 @@ public final class LoraAdapter implements LayerHook, AutoCloseable {
     @Override
     public NDArray projection(int layer, Projection projection, NDArray input, NDArray output, HookContext ctx) {
         for (int i = 0; i < targets.size(); i++) {
-            Target t = targets.get(i);
-            if (t.layer() == layer && t.projection() == projection) {
+            if (targets.get(i).matches(layer, projection)) {
                 output = output.add(delta(input, as[i], bs[i], scale));
             }
         }
         return output;
     }
 
-    public List<Target> targets() {
+    public List<AdapterTarget> targets() {
         return targets;
     }
 
@@ -71,39 +69,52 @@ public final class LoraAdapter implements LayerHook, AutoCloseable {
         return scale;
     }
 
-    public long footprintBytes() {
-        long n = 0;
-        for (Target t : targets) {
-            n += (long) (t.in() + t.out()) * rank;
-        }
-        return 4 * n;
+    @Override
+    public long parameterCount() {
+        return parameterCount(targets, rank);
     }
 
-    public TensorPack toPack() {
+    /** r·(in + out) per target: the parameters of a rank-r LoRA over {@code targets}. */
+    public static long parameterCount(List<AdapterTarget> targets, int rank) {
+        long n = 0;
+        for (AdapterTarget t : targets) {
+            n += (long) (t.in() + t.out()) * rank;
+        }
+        return n;
+    }
+
+    @Override
+    public long footprintBytes() {
+        return 4 * parameterCount();
+    }
+
+    /** The ledger payload of a trained adapter (Java arrays only; no native memory). */
+    static TensorPack pack(List<AdapterTarget> targets, float[][] a, float[][] b, int rank, double scale) {
         TensorPack p = new TensorPack().put("method", "LoRA").put("rank", rank).put("scale", scale).put("targets", targets.size());
         for (int i = 0; i < targets.size(); i++) {
-            Target t = targets.get(i);
-            String k = t.layer() + "." + t.projection().name();
-            p.put("target." + i, k);
-            p.tensor(k + ".A", t.a(), t.in(), rank);
-            p.tensor(k + ".B", t.b(), rank, t.out());
+            AdapterTarget t = targets.get(i);
+            p.put("target." + i, t.key());
+            p.tensor(t.key() + ".A", a[i], t.in(), rank);
+            p.tensor(t.key() + ".B", b[i], rank, t.out());
         }
         return p;
     }
 
     public static LoraAdapter fromPack(TensorPack p, NDManager parent) {
         int rank = p.getInt("rank");
-        double scale = p.getDouble("scale");
-        List<Target> ts = new ArrayList<>();
-        for (int i = 0; i < p.getInt("targets"); i++) {
+        int n = p.getInt("targets");
+        List<AdapterTarget> ts = new ArrayList<>();
+        float[][] a = new float[n][];
+        float[][] b = new float[n][];
+        for (int i = 0; i < n; i++) {
             String k = p.get("target." + i);
-            int dot = k.indexOf('.');
-            TensorPack.Tensor a = p.tensor(k + ".A");
-            TensorPack.Tensor b = p.tensor(k + ".B");
-            ts.add(new Target(Integer.parseInt(k.substring(0, dot)), Projection.valueOf(k.substring(dot + 1)), a.values(), b.values(),
-                    a.shape()[0], b.shape()[1]));
+            TensorPack.Tensor ta = p.tensor(k + ".A");
+            TensorPack.Tensor tb = p.tensor(k + ".B");
+            ts.add(AdapterTarget.ofKey(k, ta.shape()[0], tb.shape()[1]));
+            a[i] = ta.values();
+            b[i] = tb.values();
         }
-        return new LoraAdapter(ts, rank, scale, parent);
+        return new LoraAdapter(ts, a, b, rank, p.getDouble("scale"), parent);
     }
 
     @Override

@@ -7,7 +7,6 @@ import dev.emend.core.edit.ComputedEdit;
 import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.HparamSpec;
-import dev.emend.core.edit.HparamType;
 import dev.emend.core.edit.Hparams;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.MethodDescriptor;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import dev.emend.association.engine.TensorPack;
 import dev.emend.core.edit.Note;
-import dev.emend.core.model.Projection;
 import java.util.ArrayList;
 import java.util.Map;
 
@@ -33,17 +31,15 @@ public final class LoraMethod extends AssociationMethod {
 
     @Override
     public MethodDescriptor describe(LanguageModel lm) {
-        List<String> modules = List.of(lm.model().shortModuleName(Projection.MLP_UP), lm.model().shortModuleName(Projection.MLP_DOWN));
-        List<HparamSpec> specs = List.of(
-                s("lora_type", "lora", List.of("lora"), "plain LoRA (AdaLoRA is not offered)"),
-                HparamSpec.of("layers", HparamType.INT_LIST, List.of(), 0.0, null, "layers to adapt; empty = all"),
-                HparamSpec.of("target_modules", HparamType.STRING_LIST, modules, null, null,
-                        "projections to adapt, in EasyEdit/PEFT module names"),
+        List<HparamSpec> specs = new ArrayList<>();
+        specs.add(s("lora_type", "lora", List.of("lora"), "plain LoRA (EasyEdit's adalora is the AdaLoRA method)"));
+        specs.addAll(adapterTargetSpecs(lm));
+        specs.addAll(List.of(
                 i("rank", 8, 1.0, 4096.0, "adapter rank r"),
                 f("lora_alpha", 32.0, 1e-9, null, "scale α (the update is α/r · x A B)"),
                 f("lr", 5e-3, 1e-9, 10.0, "Adam learning rate"),
                 i("num_steps", 30, 1.0, 10000.0, "maximum training steps (early stop at loss < 1e-2)"),
-                i("seed", 0, 0.0, null, "seed of the A initialisation"));
+                i("seed", 0, 0.0, null, "seed of the A initialisation")));
         return new MethodDescriptor(name(), "LoRA: a low-rank adapter per ledger unit over the frozen base, trained on the"
                 + " target tokens (FT-M objective); rollback drops it", specs,
                 Set.of(EditMode.SINGLE, EditMode.BATCH, EditMode.SEQUENTIAL), 256, false, "built-in");

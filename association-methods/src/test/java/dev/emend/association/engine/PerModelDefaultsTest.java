@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * EasyEdit's per-model defaults for GRACE, WISE and LoRA, resolved on configs of the seven models'
+ * EasyEdit's per-model defaults for GRACE, WISE, LoRA and AdaLoRA, resolved on configs of the seven models'
  * real shapes (the descriptors' specs do not depend on depth, so the default model's serve for all).
  */
 class PerModelDefaultsTest {
@@ -22,7 +22,8 @@ class PerModelDefaultsTest {
     /**
      * The values of EasyEdit's hparams/&lt;METHOD&gt;/&lt;model&gt;.yaml at zjunlp/EasyEdit@14cea824 under Emend's
      * keys: GPT-2 XL's c_fc (up-projection) inner_params become the same layer's c_proj, since Emend's
-     * GRACE and WISE wrap a down-projection; EasyEdit's adalora is Emend's plain lora.
+     * GRACE and WISE wrap a down-projection; EasyEdit's gpt2-xl LoRA file (lora_type adalora) is given to
+     * both LoRA (plain, same rank) and AdaLoRA (with PEFT's AdaLoraConfig defaults, which EasyEdit gets).
      */
     static final List<String> PUBLISHED = List.of(
             "GRACE gpt2-xl inner_params=[transformer.h[35].mlp.c_proj.weight] edit_lr=1.0 n_iter=200 eps=1.0 dist_fn=euc val_init=cold replacement=replace_last eps_expand=coverage",
@@ -42,7 +43,8 @@ class PerModelDefaultsTest {
             "LoRA llama-7b lora_type=lora layers=[] target_modules=[q_proj,v_proj] rank=8 lora_alpha=32 lr=0.005 num_steps=70",
             "LoRA llama3-8b lora_type=lora layers=[] target_modules=[q_proj,v_proj] rank=8 lora_alpha=32 lr=0.005 num_steps=70",
             "LoRA llama3.2-3b lora_type=lora layers=[] target_modules=[q_proj,v_proj] rank=8 lora_alpha=32 lr=0.005 num_steps=70",
-            "LoRA qwen2.5-7b lora_type=lora layers=[] target_modules=[q_proj,v_proj] rank=8 lora_alpha=32 lr=0.005 num_steps=60"
+            "LoRA qwen2.5-7b lora_type=lora layers=[] target_modules=[q_proj,v_proj] rank=8 lora_alpha=32 lr=0.005 num_steps=60",
+            "AdaLoRA gpt2-xl layers=[] target_modules=[c_attn] init_r=12 target_r=8 tinit=0 tfinal=0 deltaT=1 beta1=0.85 beta2=0.85 orth_reg_weight=0.5 lora_alpha=32 lr=0.005 num_steps=30"
     );
 
     private static List<MethodDescriptor> descriptors(int numLayers) {
@@ -60,7 +62,7 @@ class PerModelDefaultsTest {
                 assertTrue(layer < DefaultsTables.shapeOf(line.split(" ")[1]).numLayers(), line);
             }
         }
-        assertEquals(18, PUBLISHED.size());
+        assertEquals(19, PUBLISHED.size());
     }
 
     @Test

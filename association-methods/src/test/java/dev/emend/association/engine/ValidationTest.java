@@ -38,7 +38,7 @@ class ValidationTest {
     @Test
     void methodsAndDefaultsComeFromTheYamlFiles() {
         assertEquals(Phase.ASSOCIATION, engine.phase());
-        assertEquals(List.of("GRACE", "WISE", "LoRA"), engine.methods().stream().map(MethodDescriptor::name).toList());
+        assertEquals(List.of("GRACE", "WISE", "LoRA", "AdaLoRA"), engine.methods().stream().map(MethodDescriptor::name).toList());
         assertEquals("hparams/GRACE/emend-facts.yaml", engine.method("grace").hparamsSource());
         assertEquals("hparams/WISE/emend-facts.yaml", engine.method("WISE").hparamsSource());
         assertEquals(List.of("transformer.h[2].mlp.c_proj.weight"), Hparams.defaults(engine.method("GRACE")).getStringList("inner_params"));
@@ -64,7 +64,7 @@ class ValidationTest {
         assertEquals("requests", e.field());
         engine.validate(engine.method("LoRA"), Hparams.defaults(engine.method("LoRA")), EditMode.SINGLE, ok);
         // A subject is optional, but one that is given must occur in the prompt (as ROME requires).
-        for (String method : List.of("GRACE", "WISE", "LoRA")) {
+        for (String method : List.of("GRACE", "WISE", "LoRA", "AdaLoRA")) {
             e = reject(method, Map.of(), EditMode.SINGLE, List.of(EditRequest.of("The capital of France is", "Spain", "Berlin")));
             assertEquals("requests[0].subject", e.field());
             assertEquals(EditException.Reason.INVALID_ARGUMENT, e.reason());

@@ -10,7 +10,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.util.Optional;
 
-/** Wires the association engine (GRACE, WISE, LoRA) into the shared Editor service (module phase-service). */
+/** Wires the association engine (GRACE, WISE, LoRA, AdaLoRA and any other plug-in) into the shared Editor service (module phase-service). */
 @ApplicationScoped
 public class AssociationEngineProducer {
     @ConfigProperty(name = "emend.model.name")
