@@ -39,14 +39,19 @@ public final class MendEditorFile {
 
     /** Writes the editor with {@code info} (training notes) in its metadata. */
     public static void write(Path file, LanguageModel lm, MendNetwork net, Map<String, String> info) {
+        write(file, lm.fingerprint(), lm.directory().getFileName().toString(), net, info);
+    }
+
+    /** Writes the editor as trained for the model with {@code fingerprint} (tests write mismatched ones). */
+    static void write(Path file, String fingerprint, String modelDir, MendNetwork net, Map<String, String> info) {
         Map<String, SafetensorsWriter.FloatTensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, float[]> e : net.params().entrySet()) {
             tensors.put(e.getKey(), new SafetensorsWriter.FloatTensor(e.getValue(), net.shape(e.getKey())));
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("kind", KIND);
-        meta.put("fingerprint", lm.fingerprint());
-        meta.put("model_dir", lm.directory().getFileName().toString());
+        meta.put("fingerprint", fingerprint);
+        meta.put("model_dir", modelDir);
         meta.putAll(net.hyperParams().structure());
         meta.put("steps", Long.toString(net.steps()));
         for (int g = 0; g < net.groups(); g++) {

@@ -9,12 +9,15 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.emend.core.edit.Hparams;
+import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.ForwardInput;
 import dev.emend.core.model.ForwardResult;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
+import dev.emend.mastery.engine.MasteryEngine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,7 +56,7 @@ public final class MendTrainer {
     private static final double ADAM_EPS = 1e-8;
 
     /** One training or validation case: the edit and the locality sequences (prompt + " " + answer). */
-    public record Case(String prompt, String target, List<String> locality) {}
+    public record Case(String prompt, String subject, String target, List<String> locality) {}
 
     /** Progress of a training run. valEs/valLoc are NaN between validations. */
     public record Report(long step, long maxIters, double loss, double editNll, double kl, double valEs, double valLoc,
@@ -87,6 +90,25 @@ public final class MendTrainer {
         this.base = lm.baseView();
     }
 
+    /**
+     * MEND's hyperparameters on {@code lm} (served as {@code modelName}): the method's per-model
+     * defaults ({@code hparams/MEND/*.yaml}, as /v1/methods lists them) under {@code overrides}.
+     */
+    public static MendHyperParams hyperParams(LanguageModel lm, String modelName, Map<String, ?> overrides) {
+        MethodDescriptor d = MasteryEngine.methodsWithDefaults(lm, modelName).stream().filter(m -> m.name().equals("MEND"))
+                .findFirst().orElseThrow(() -> new IllegalStateException("MEND is not registered (META-INF/services)"));
+        return MendHyperParams.from(Hparams.resolve(d, overrides)).validate(lm.config(), lm.model().projections());
+    }
+
+    /** The last {@code fraction} of the cases (at least one when fraction > 0), held out for validation. */
+    public static List<List<Case>> holdOut(List<Case> cases, double fraction) {
+        if (!(fraction >= 0 && fraction < 1)) {
+            throw new IllegalArgumentException("validation fraction must be in [0, 1), got " + fraction);
+        }
+        int val = fraction == 0 ? 0 : Math.max(1, (int) Math.ceil(cases.size() * fraction));
+        return List.of(cases.subList(0, cases.size() - val), cases.subList(cases.size() - val, cases.size()));
+    }
+
     /** The cases of a KnowEdit JSON file (zsRE or counterfact format); records without locality keep an empty list. */
     public static List<Case> readCases(Path file) {
         JsonArray arr;
@@ -117,7 +139,8 @@ public final class MendTrainer {
                     }
                 }
             }
-            out.add(new Case(o.get("prompt").getAsString(), o.get("target_new").getAsString(), loc));
+            String subject = o.has("subject") ? o.get("subject").getAsString() : "";
+            out.add(new Case(o.get("prompt").getAsString(), subject, o.get("target_new").getAsString(), loc));
         }
         return out;
     }
