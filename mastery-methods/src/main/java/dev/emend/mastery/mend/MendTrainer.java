@@ -6,10 +6,10 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.emend.core.edit.Hparams;
+import dev.emend.core.edit.KnowEditCases;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.ForwardInput;
@@ -125,20 +125,7 @@ public final class MendTrainer {
             if (!o.has("prompt") || !o.has("target_new")) {
                 throw new IllegalArgumentException(file + " record " + i + ": needs prompt and target_new");
             }
-            List<String> loc = new ArrayList<>();
-            if (o.has("locality") && o.get("locality").isJsonObject()) {
-                for (Map.Entry<String, JsonElement> e : o.getAsJsonObject("locality").entrySet()) {
-                    if (!e.getValue().isJsonArray()) {
-                        continue;
-                    }
-                    for (JsonElement item : e.getValue().getAsJsonArray()) {
-                        JsonObject l = item.getAsJsonObject();
-                        JsonElement gt = l.get("ground_truth");
-                        String answer = gt.isJsonArray() ? gt.getAsJsonArray().get(0).getAsString() : gt.getAsString();
-                        loc.add(l.get("prompt").getAsString() + " " + answer);
-                    }
-                }
-            }
+            List<String> loc = KnowEditCases.localityPairs(o).stream().map(pair -> pair[0] + " " + pair[1]).toList();
             String subject = o.has("subject") ? o.get("subject").getAsString() : "";
             out.add(new Case(o.get("prompt").getAsString(), subject, o.get("target_new").getAsString(), loc));
         }
