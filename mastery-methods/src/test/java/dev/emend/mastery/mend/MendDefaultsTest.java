@@ -46,8 +46,8 @@ class MendDefaultsTest {
         MendHyperParams facts = on("emend-facts", new ModelDefaults.Shape("gpt2", 6, 256, 4096));
         assertEquals(List.of(3, 4, 5), facts.layers());
         assertEquals(1e-4, facts.lr());
-        assertEquals(1e-5, facts.lrLr());
-        assertEquals(1000, facts.maxIters());
+        assertEquals(1e-4, facts.lrLr());
+        assertEquals(200, facts.maxIters());
         assertEquals("default", facts.editor());
     }
 }
