@@ -45,9 +45,9 @@ class MendDefaultsTest {
         assertEquals(List.of(25, 26, 27), on("llama3.2-3b", new ModelDefaults.Shape("llama", 28, 3072, 128256)).layers());
         MendHyperParams facts = on("emend-facts", new ModelDefaults.Shape("gpt2", 6, 256, 4096));
         assertEquals(List.of(3, 4, 5), facts.layers());
-        assertEquals(1e-4, facts.lr());
+        assertEquals(1e-5, facts.lr());
         assertEquals(1e-4, facts.lrLr());
-        assertEquals(200, facts.maxIters());
+        assertEquals(300, facts.maxIters());
         assertEquals("default", facts.editor());
     }
 }
