@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * Measures single MEND edits with the model's trained editor on a KnowEdit-format file, each in a
  * fresh overlay: Edit Succ, Generalization, Locality ({@link SingleEditProbe}) and Portability
- * (teacher-forced token accuracy of each portability answer after the edit, EasyEdit's definition),
+ * (teacher-forced token accuracy of each portability answer after the edit, EasyEdit's definition;
+ * the mean over the cases that have portability pairs),
  * ×100, and seconds per edit.
  *
  * <pre>
@@ -55,7 +56,8 @@ public final class MendProbe {
             System.out.printf(Locale.ROOT, "model %s (%s), editor %s (step %d), %d cases of %s, lr_scale %g%n", modelDir,
                     lm.fingerprint(), MendEditorFile.resolve(lm, hp.editor()), net.steps(), n, pos.get(1), lrScale);
             int[] index = {0};
-            SingleEditProbe.Row r = SingleEditProbe.run(lm, cases, n, 2, (overlay, prompt, subject, target) -> {
+            double[] portability = {0, 0}; // sum of per-case means, cases with portability pairs
+            SingleEditProbe.Row r = SingleEditProbe.run(lm, cases, n, 1, (overlay, prompt, subject, target) -> {
                 MendEditor.Result res = editor.edit(new ModelView(overlay, Hooks.NONE), List.<String[]>of(new String[] {prompt, target}),
                         lrScale);
                 MemitEditor.apply(overlay, res.update());
@@ -65,12 +67,16 @@ public final class MendProbe {
                 for (String[] p : pairs) {
                     port += lm.score(new ModelView(overlay, Hooks.NONE), p[0], p[1]).tokenAccuracy();
                 }
-                return new double[] {pairs.isEmpty() ? Double.NaN : port / pairs.size(), res.update().deltaNorms()[0]};
+                if (!pairs.isEmpty()) {
+                    portability[0] += port / pairs.size();
+                    portability[1]++;
+                }
+                return new double[] {res.update().deltaNorms()[0]};
             });
             System.out.println("| method | Edit Succ | Generalization | Portability | Locality | pre-edit Succ | s/edit | mean ‖ΔW‖ |");
             System.out.println("|---|---|---|---|---|---|---|---|");
             System.out.printf(Locale.ROOT, "| MEND | %.1f | %.1f | %.1f | %.1f | %.1f | %.3f | %.2f |%n", r.editSucc(), r.generalization(),
-                    100 * r.extras()[0], r.locality(), r.preEdit(), r.secondsPerEdit(), r.extras()[1]);
+                    100 * portability[0] / portability[1], r.locality(), r.preEdit(), r.secondsPerEdit(), r.extras()[0]);
         }
     }
 
