@@ -29,6 +29,7 @@ import java.util.Map;
  * <pre>
  * MendProbe MODEL_DIR KNOWEDIT_JSON N [--editor=default] [--lr_scale=1]
  * </pre>
+ * With {@code -Dprobe.verbose=true} it prints each case's target length, Edit Succ and edit NLL before the edit.
  */
 public final class MendProbe {
     private MendProbe() {
@@ -66,6 +67,12 @@ public final class MendProbe {
                 List<String[]> pairs = portability(c);
                 for (String[] p : pairs) {
                     port += lm.score(new ModelView(overlay, Hooks.NONE), p[0], p[1]).tokenAccuracy();
+                }
+                if (Boolean.getBoolean("probe.verbose")) {
+                    dev.emend.core.runtime.ScoreResult after = lm.score(new ModelView(overlay, Hooks.NONE), prompt, target);
+                    System.out.printf(Locale.ROOT, "case %d: %s -> %s: %d target tokens, Edit Succ %.2f, edit NLL before %.2f, ‖ΔW‖ %.2f%n",
+                            index[0] - 1, prompt, target, after.targetIds().length, after.tokenAccuracy(), res.nllBefore(),
+                            res.update().deltaNorms()[0]);
                 }
                 if (!pairs.isEmpty()) {
                     portability[0] += port / pairs.size();
