@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -65,11 +65,20 @@ public final class MendEditorFile {
         meta.putAll(info);
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            SafetensorsWriter.writeFloats(tmp, tensors, meta, SafetensorsWriter.Precision.F32);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // The writer writes a temporary sibling and moves it into place (atomic where the file system allows).
+            SafetensorsWriter.writeFloats(file, tensors, meta, SafetensorsWriter.Precision.F32);
+            readableByAll(file);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write the MEND editor: " + e.getMessage(), e);
+        }
+    }
+
+    /** The temporary file is created owner-only; a service running as another user must be able to read the editor. */
+    private static void readableByAll(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its default permissions apply
         }
     }
 
