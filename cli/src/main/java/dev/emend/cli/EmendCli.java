@@ -38,6 +38,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
             TokenizeCommand.class,
             FactsCheckCommand.class,
             TrainFactsCommand.class,
+            TrainMendCommand.class,
             BenchmarksCommand.class,
             RuntimeBenchCommand.class,
             SynthCheckpointCommand.class,

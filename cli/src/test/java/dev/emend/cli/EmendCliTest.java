@@ -199,7 +199,7 @@ class EmendCliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : List.of("model-info", "generate", "score", "facts-check", "train-facts", "benchmarks",
+        for (String cmd : List.of("model-info", "generate", "score", "facts-check", "train-facts", "train-mend", "benchmarks",
                 "runtime-bench", "tokenize", "synth-checkpoint")) {
             CliTestSupport.Run r = run(cmd, "--help");
             assertEquals(0, r.code(), cmd + ": " + r.err());
@@ -214,5 +214,33 @@ class EmendCliTest {
         CliTestSupport.Run r = run("train-facts", "--out", model.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--force"), r.err());
+    }
+    @Test
+    void trainMendWritesAnEditorResumesItAndRefusesToOverwriteIt() throws Exception {
+        Path cases = tmp.resolve("mend-train.json");
+        String loc = "\"locality\": {\"Relation_Specificity\": [{\"prompt\": \"The capital of Italy is\", \"ground_truth\": [\"Rome\"]}]}";
+        java.nio.file.Files.writeString(cases, "[{\"subject\": \"France\", \"prompt\": \"The capital of France is\", "
+                + "\"target_new\": \"Rome\", " + loc + "}, {\"subject\": \"Spain\", \"prompt\": \"The capital of Spain is\", "
+                + "\"target_new\": \"Paris\", " + loc + "}]");
+        Path out = tmp.resolve("mend").resolve("editor.safetensors");
+        List<String> args = List.of("train-mend", "--model", model.toString(), "--train", cases.toString(), "--val-fraction", "0.5",
+                "--set", "val_interval=2", "--set", "accumulate_bs=2", "--out", out.toString());
+        List<String> first = new java.util.ArrayList<>(args);
+        first.addAll(List.of("--set", "max_iters=4"));
+        CliTestSupport.Run r = run(first.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("1 training / 1 validation cases, steps 0 -> 4"), r.out());
+        assertTrue(r.out().contains("step 4/4") && r.out().contains("val ES") && r.out().contains("(saved)"), r.out());
+        assertTrue(java.nio.file.Files.isRegularFile(out));
+        CliTestSupport.Run again = run(first.toArray(String[]::new));
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("--resume"), again.err());
+        List<String> resume = new java.util.ArrayList<>(args);
+        resume.addAll(List.of("--set", "max_iters=6", "--resume"));
+        CliTestSupport.Run more = run(resume.toArray(String[]::new));
+        assertEquals(0, more.code(), more.err());
+        assertTrue(more.out().contains("steps 4 -> 6") && more.out().contains("step 6/6"), more.out());
+        CliTestSupport.Run bad = run("train-mend", "--model", model.toString(), "--train", cases.toString(), "--set", "nope=1");
+        assertTrue(bad.code() != 0 && bad.err().contains("unknown hparam of MEND"), bad.err());
     }
 }

@@ -114,6 +114,22 @@ class MasteryMethodsTest {
         assertEquals(before, logProb("rome-memit", france), 1e-4, "with every edit rolled back the space equals base");
     }
 
+    /** MEND is listed with its hparams and, without a trained editor for the model, refuses with the command to run. */
+    @Test
+    void mendRefusesWithoutATrainedEditor() {
+        MethodInfo mend = editor.describe(DescribeRequest.getDefaultInstance()).getMethodsList().stream()
+                .filter(m -> m.getName().equals("MEND")).findFirst().orElseThrow();
+        assertEquals("hparams/MEND/emend-facts.yaml", mend.getHparamsSource());
+        assertTrue(mend.getHparamsList().stream().anyMatch(h -> h.getName().equals("edit_lr")), mend.toString());
+        editor.createSpace(CreateSpaceRequest.newBuilder().setName("mend").build());
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> editor.applyEdits(
+                ApplyEditsRequest.newBuilder().setSpace("mend").setMethod("MEND")
+                        .setHparams(ProtoMapping.struct(Map.of("editor", "/nonexistent/mend/none.safetensors")))
+                        .addRequests(edit("France", "Berlin")).build()));
+        assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("./emend train-mend"), e.getStatus().getDescription());
+    }
+
     /** KN through the service: an edit with the old answer moves the prompt to the target, rolls back exactly; without ground_truth it is refused. */
     @Test
     void knEditsWithTheOldAnswerAndRollsBack() {
