@@ -149,7 +149,9 @@ public class HealthMeter {
             }
             b.setFactRecall(100 * sum / facts.size()).setFacts(facts.size());
         }
-        if (plan.fluency() && h.getFluencyPromptsCount() > 0) {
+        // Measured even with skip_fluency: that option skips the cases' generations (the slow part of a
+        // run); a health set's few prompts are what its fluency figure is for.
+        if (h.getFluencyPromptsCount() > 0) {
             double sum = 0;
             for (int i = 0; i < h.getFluencyPromptsCount(); i++) {
                 String prompt = h.getFluencyPrompts(i);
