@@ -124,8 +124,10 @@ public final class MemitEditor {
         double[] residualNorms = new double[n];
         int[] steps = new int[n];
         double[] probs = new double[n];
+        List<RomeEditor.DeltaFit> fits = zStep.fitDeltas(view, requests, lastLayer, true, progress,
+                "z-step of " + n + " requests");
         for (int i = 0; i < n; i++) {
-            RomeEditor.DeltaFit fit = zStep.fitDelta(view, requests.get(i), lastLayer, true);
+            RomeEditor.DeltaFit fit = fits.get(i);
             float[] h = fit.outs()[0];
             z[i] = new double[dModel];
             for (int j = 0; j < dModel; j++) {
@@ -139,7 +141,6 @@ public final class MemitEditor {
             residualNorms[i] = Math.sqrt(hn);
             steps[i] = fit.steps();
             probs[i] = fit.targetProbability();
-            progress.report("z-step of " + n + " requests", (double) (i + 1) / n);
         }
         return new Targets(z, deltaNorms, residualNorms, steps, probs);
     }
