@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * <p>What does not depend on δ is computed once per chunk of requests, not once per step:
  * <ul>
  *   <li>every layer below the one δ enters: one clean pass keeps the residual stream there, and each
- *       step resumes from it ({@link DecoderModel#forwardFrom});</li>
+ *       step resumes from it ({@link DecoderModel#forwardFrom}); without space hooks ROME's δ, added
+ *       to the MLP output, is added to the block output instead (the same sum), so ROME's steps too
+ *       start above the edited layer;</li>
  *   <li>when the space has no hooks, also the positions before each row's lookup position in the
  *       layers δ flows through (causal attention: they cannot see δ): their keys and values are
  *       cached once ({@link KvCache#fork}), and each step runs only the positions from the lookup
@@ -113,6 +115,13 @@ final class DeltaOptimiser {
         /** Residual stream where the steps resume, {@code [batch][len][d_model]} flattened. */
         float[] start;
         final int startLayer;
+        /**
+         * Whether δ is added to the residual stream the steps start from (MEMIT; ROME without space
+         * hooks) rather than by a hook at the MLP output of {@code layer} (ROME over a space's hooks).
+         */
+        final boolean atStart;
+        /** Whether the steps run only the positions from each row's lookup on (no space hooks). */
+        final boolean split;
         float[][] klInit;
 
         Chunk(ModelView view, List<RomeRequest> requests) {
@@ -122,7 +131,13 @@ final class DeltaOptimiser {
             this.rewriting = templates.size();
             this.dModel = lm.config().hiddenSize();
             this.dff = lm.model().mlpDown(layer).inFeatures();
-            this.startLayer = residual ? layer + 1 : layer;
+            this.split = view.hooks().isEmpty();
+            // ROME adds δ to the MLP output of its layer, and the block output is the residual plus
+            // that output, so without space hooks (which might act between the two) adding δ to the
+            // block output is the same up to the order of one float addition, and the steps can start
+            // one layer higher.
+            this.atStart = residual || split;
+            this.startLayer = atStart ? layer + 1 : layer;
             List<int[]> rows = new ArrayList<>();
             List<Integer> look = new ArrayList<>();
             List<Integer> owner = new ArrayList<>();
@@ -248,7 +263,6 @@ final class DeltaOptimiser {
             boolean[] running = new boolean[n];
             Arrays.fill(running, true);
             int left = n;
-            boolean split = view.hooks().isEmpty();
             Steps s = null;
             try (GradientSession g = GradientSession.open()) {
                 for (int it = 0; it < hp.vNumGradSteps() && left > 0; it++) {
@@ -257,7 +271,7 @@ final class DeltaOptimiser {
                         if (s != null) {
                             s.close();
                         }
-                        s = new Steps(running, split);
+                        s = new Steps(running);
                     }
                     int[] members = s.members;
                     float[][] grads;
@@ -369,7 +383,7 @@ final class DeltaOptimiser {
             /** Per row: the chunk row it is. */
             final int[] source;
 
-            Steps(boolean[] running, boolean split) {
+            Steps(boolean[] running) {
                 members = java.util.stream.IntStream.range(0, n).filter(i -> running[i]).toArray();
                 List<Integer> rowList = new ArrayList<>();
                 List<Integer> memberList = new ArrayList<>();
@@ -456,8 +470,8 @@ final class DeltaOptimiser {
                         return l == layer ? out.add(injected) : out;
                     }
                 };
-                Hooks hooks = residual ? view.hooks() : view.hooks().with(Hooks.of(inject));
-                NDArray entering = residual ? h.add(injected) : h;
+                Hooks hooks = atStart ? view.hooks() : view.hooks().with(Hooks.of(inject));
+                NDArray entering = atStart ? h.add(injected) : h;
                 DecoderModel.Headless r;
                 if (prefix != null) {
                     try (KvCache fork = prefix.fork()) {
