@@ -331,7 +331,8 @@ public final class MemitEditor {
                     return hidden;
                 }
             };
-            lm.model().forward(m, view.weights(), new ForwardInput(ids, mask), view.hooks().with(Hooks.of(hook)), null);
+            // Headless: the keys and residuals are all it reads, so no logits over the vocabulary.
+            lm.model().forwardHidden(m, view.weights(), new ForwardInput(ids, mask), view.hooks().with(Hooks.of(hook)), null);
         }
     }
 
