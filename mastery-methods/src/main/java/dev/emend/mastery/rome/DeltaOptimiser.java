@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.emend.core.edit.EditException;
 import dev.emend.core.edit.Progress;
+import dev.emend.core.grad.Adam;
 import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.DecoderModel;
 import dev.emend.core.model.ForwardInput;
@@ -54,9 +55,6 @@ final class DeltaOptimiser {
     static final int CHUNK_ROWS = 512;
     /** The cached prefix is rebuilt for the still-running requests once fewer than this share of its rows run. */
     private static final double REBUILD_SHARE = 0.75;
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
-    private static final double EPS = 1e-8;
 
     private final RomeEditor editor;
     private final LanguageModel lm;
@@ -248,14 +246,14 @@ final class DeltaOptimiser {
         List<RomeEditor.DeltaFit> run(Progress perStep, Runnable finishedOne) {
             cleanPass();
             double[][] delta = new double[n][dModel];
-            double[][] m1 = new double[n][dModel];
-            double[][] m2 = new double[n][dModel];
+            Adam[] adam = new Adam[n];
             double[] wdScale = new double[n];
             double[] maxNorm = new double[n];
             for (int i = 0; i < n; i++) {
                 double v0Norm = norm(toDouble(outs[firstRow(i)]));
                 wdScale[i] = hp.vWeightDecay() / (v0Norm * v0Norm);
                 maxNorm[i] = hp.clampNormFactor() * v0Norm;
+                adam[i] = new Adam(dModel, hp.vLr());
             }
             int[] steps = new int[n];
             double[] lastLoss = new double[n];
@@ -324,7 +322,7 @@ final class DeltaOptimiser {
                     for (int k = 0; k < members.length; k++) {
                         int i = members[k];
                         if (running[i]) {
-                            adamStep(delta[i], m1[i], m2[i], grads[k], wdScale[i], maxNorm[i], it);
+                            adamStep(adam[i], delta[i], grads[k], wdScale[i], maxNorm[i]);
                         }
                     }
                 }
@@ -541,18 +539,15 @@ final class DeltaOptimiser {
         return hidden.reshape(total, d).gather(m.create(index, new Shape(flat.length, d)), 0);
     }
 
-    /** One Adam step (PyTorch's defaults, bias-corrected) with the weight-decay gradient, then the clamp. */
-    private void adamStep(double[] delta, double[] m1, double[] m2, float[] grad, double wdScale, double maxNorm, int it) {
+    /** One Adam step with the weight-decay gradient added, then the clamp to ‖δ‖ ≤ maxNorm. */
+    private static void adamStep(Adam adam, double[] delta, float[] grad, double wdScale, double maxNorm) {
         double dNorm = norm(delta);
+        double[] g = new double[delta.length];
         for (int i = 0; i < delta.length; i++) {
             // ‖δ‖ has no derivative at δ = 0 (autograd would give NaN): its gradient is added here.
-            double gi = grad[i] + (dNorm > 0 ? wdScale * delta[i] / dNorm : 0);
-            m1[i] = BETA1 * m1[i] + (1 - BETA1) * gi;
-            m2[i] = BETA2 * m2[i] + (1 - BETA2) * gi * gi;
-            double mHat = m1[i] / (1 - Math.pow(BETA1, it + 1));
-            double vHat = m2[i] / (1 - Math.pow(BETA2, it + 1));
-            delta[i] -= hp.vLr() * mHat / (Math.sqrt(vHat) + EPS);
+            g[i] = grad[i] + (dNorm > 0 ? wdScale * delta[i] / dNorm : 0);
         }
+        adam.step(delta, g);
         double after = norm(delta);
         if (after > maxNorm) {
             for (int i = 0; i < delta.length; i++) {

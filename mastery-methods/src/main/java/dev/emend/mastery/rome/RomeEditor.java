@@ -6,16 +6,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import dev.emend.core.edit.EditException;
 import dev.emend.core.grad.GradientSession;
-import dev.emend.core.model.ForwardInput;
-import dev.emend.core.model.ForwardResult;
-import dev.emend.core.model.HookContext;
 import dev.emend.core.model.Hooks;
-import dev.emend.core.model.LayerHook;
 import dev.emend.core.model.LinearRef;
 import dev.emend.core.model.OverlayWeights;
-import dev.emend.core.model.Scalars;
 import dev.emend.core.model.WeightLayout;
 import dev.emend.core.runtime.GenerationOptions;
 import dev.emend.core.runtime.LanguageModel;
@@ -28,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Rank-One Model Editing (Meng et al., 2022) of one layer's MLP down-projection W_out.
@@ -57,7 +49,6 @@ public final class RomeEditor {
     private static final long TEMPLATE_SEED = 20240917L;
     private static final Map<String, List<String>> TEMPLATE_CACHE = new ConcurrentHashMap<>();
 
-    private static final Logger LOG = LoggerFactory.getLogger(RomeEditor.class);
     private final LanguageModel lm;
     private final RomeHyperParams hp;
     private final IntFunction<SecondMoment> secondMoments;
