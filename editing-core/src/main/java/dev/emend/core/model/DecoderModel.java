@@ -231,12 +231,33 @@ public abstract class DecoderModel {
         if (layer < 0 || layer > config.numLayers()) {
             throw new IllegalArgumentException("forwardFrom: layer " + layer + " is outside 0.." + config.numLayers());
         }
+        checkHidden(in, hidden);
+        return withResume(new Resume(layer, hidden, config.numLayers()), () -> forwardPass(manager, w, in, hooks, cache));
+    }
+
+    /**
+     * Runs blocks {@code from}..{@code to}−1 only, for what {@code hooks} read on the way (editors'
+     * captures of keys and residuals), from {@code hidden} (the residual stream entering block
+     * {@code from}) or, when it is null, from the embeddings ({@code from} must then be 0). The
+     * blocks above {@code to} and the LM head are not run; nothing is returned.
+     */
+    public final void runBlocks(NDManager manager, Weights w, ForwardInput in, int from, NDArray hidden, int to, Hooks hooks) {
+        if (from < 0 || to > config.numLayers() || from >= to || (hidden == null && from != 0)) {
+            throw new IllegalArgumentException("runBlocks: blocks " + from + ".." + (to - 1) + (hidden == null ? " from the embeddings" : "")
+                    + " are not a range of this " + config.numLayers() + "-layer model");
+        }
+        if (hidden != null) {
+            checkHidden(in, hidden);
+        }
+        headless(() -> withResume(new Resume(from, hidden, to), () -> forwardPass(manager, w, in, hooks, null)));
+    }
+
+    private void checkHidden(ForwardInput in, NDArray hidden) {
         Shape s = hidden.getShape();
         if (s.dimension() != 3 || s.get(0) != in.batchSize() || s.get(1) != in.length() || s.get(2) != config.hiddenSize()) {
-            throw new IllegalArgumentException("forwardFrom: hidden states " + s + " do not match the input ["
+            throw new IllegalArgumentException("hidden states " + s + " do not match the input ["
                     + in.batchSize() + ", " + in.length() + ", " + config.hiddenSize() + "]");
         }
-        return withResume(new Resume(layer, hidden), () -> forwardPass(manager, w, in, hooks, cache));
     }
 
     /** Runs {@code pass} with {@code r} as this thread's resume point, restoring the previous one (a nested pass). */
@@ -256,8 +277,8 @@ public abstract class DecoderModel {
         return headless(() -> forwardFrom(manager, w, in, layer, hidden, hooks, cache));
     }
 
-    /** Where {@link #forwardFrom} resumes on this thread (null: a full pass). */
-    private record Resume(int layer, NDArray hidden) {}
+    /** Where {@link #forwardFrom} / {@link #runBlocks} start (hidden null: the embeddings) and end on this thread (null: a full pass). */
+    private record Resume(int layer, NDArray hidden, int end) {}
 
     private static final ThreadLocal<Resume> RESUME = new ThreadLocal<>();
 
@@ -267,13 +288,19 @@ public abstract class DecoderModel {
         return r == null ? 0 : r.layer();
     }
 
+    /** One past the last block a family's {@code run} executes: the layer count, or where {@link #runBlocks} stops. */
+    protected final int endLayer() {
+        Resume r = RESUME.get();
+        return r == null ? config.numLayers() : r.end();
+    }
+
     /**
      * The residual stream entering {@link #firstLayer()}: {@code embed} (the family's embeddings
      * with their hook) on a full pass, the given hidden states (in the compute dtype) when resuming.
      */
     protected final NDArray entering(java.util.function.Supplier<NDArray> embed) {
         Resume r = RESUME.get();
-        return r == null ? embed.get() : inType(r.hidden(), activeType());
+        return r == null || r.hidden() == null ? embed.get() : inType(r.hidden(), activeType());
     }
 
     private ForwardResult forwardPass(NDManager manager, Weights w, ForwardInput in, Hooks hooks, KvCache cache) {

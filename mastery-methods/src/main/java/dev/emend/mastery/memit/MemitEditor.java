@@ -167,11 +167,14 @@ public final class MemitEditor {
         try (OverlayWeights work = new OverlayWeights(view.weights(), lm.manager())) {
             ModelView current = new ModelView(work, view.hooks());
             List<Integer> layers = hp.layers();
+            // The updates change layers ≥ layers[0] only: the residual stream entering it is kept
+            // from the first capture, and the later captures run from there.
+            Lower lower = new Lower(layers.get(0));
             for (int li = 0; li < layers.size(); li++) {
                 int layer = layers.get(li);
                 LinearRef down = lm.model().mlpDown(layer);
                 int dff = down.inFeatures();
-                Captured c = capture(current, requests, layer, lastLayer);
+                Captured c = capture(current, requests, layer, lastLayer, lower);
                 int left = layers.size() - li;
                 // A = R (d_model × n), row-major.
                 float[] af = new float[dModel * n];
@@ -237,7 +240,7 @@ public final class MemitEditor {
      * templates, on {@code view} (AlphaEdit accumulates these after each edit).
      */
     public double[][] keys(ModelView view, List<RomeRequest> requests, int layer) {
-        return capture(view, requests, layer, -1).keys;
+        return capture(view, requests, layer, -1, null).keys;
     }
 
     /** Computes the batch update on the overlay's current weights (with {@code hooks}) and applies it. */
@@ -258,20 +261,39 @@ public final class MemitEditor {
      * {@link #CAPTURE_CHUNK} requests per forward pass: one pass over a batch of 1,000 requests
      * (× the context templates) held ~22 GB of activations and was killed by the OOM killer.
      */
-    private Captured capture(ModelView view, List<RomeRequest> requests, int layer, int zLayer) {
+    private Captured capture(ModelView view, List<RomeRequest> requests, int layer, int zLayer, Lower lower) {
         int n = requests.size();
         int dff = lm.model().mlpDown(layer).inFeatures();
         double[][] keys = new double[n][dff];
         double[][] residual = new double[n][];
-        for (int from = 0; from < n; from += CAPTURE_CHUNK) {
+        for (int from = 0, c = 0; from < n; from += CAPTURE_CHUNK, c++) {
             int to = Math.min(n, from + CAPTURE_CHUNK);
-            captureChunk(view, requests.subList(from, to), layer, zLayer, keys, residual, from);
+            captureChunk(view, requests.subList(from, to), layer, zLayer, keys, residual, from, lower, c);
+        }
+        if (lower != null) {
+            lower.filled = true;
         }
         return new Captured(keys, residual);
     }
 
+    /**
+     * The residual stream entering block {@code layer} per capture chunk (row-major
+     * {@code [rows, len, d_model]}), kept by the first capture of a batch so that the captures after
+     * it, on weights changed only at {@code layer} and above, run from there.
+     */
+    private static final class Lower {
+        final int layer;
+        final List<float[]> chunks = new ArrayList<>();
+        boolean filled;
+
+        Lower(int layer) {
+            this.layer = layer;
+        }
+    }
+
     private void captureChunk(ModelView view, List<RomeRequest> requests, int layer, int zLayer, double[][] keys,
-                              double[][] residual, int offset) {
+                              double[][] residual, int offset, Lower lowerCache, int chunk) {
+        Lower lower = lowerCache != null && lowerCache.layer > 0 ? lowerCache : null;
         List<String> templates = contextTemplates();
         int t = templates.size();
         int n = requests.size();
@@ -297,6 +319,7 @@ public final class MemitEditor {
         }
         int dff = lm.model().mlpDown(layer).inFeatures();
         int dModel = lm.config().hiddenSize();
+        boolean resume = lower != null && lower.filled;
         try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
             LayerHook hook = new LayerHook() {
                 @Override
@@ -316,6 +339,9 @@ public final class MemitEditor {
 
                 @Override
                 public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
+                    if (lower != null && !resume && l == lower.layer - 1) {
+                        lower.chunks.add(hidden.toFloatArray());
+                    }
                     if (l == zLayer) {
                         float[] hf = hidden.toFloatArray();
                         for (int i = 0; i < n; i++) {
@@ -331,8 +357,16 @@ public final class MemitEditor {
                     return hidden;
                 }
             };
-            // Headless: the keys and residuals are all it reads, so no logits over the vocabulary.
-            lm.model().forwardHidden(m, view.weights(), new ForwardInput(ids, mask), view.hooks().with(Hooks.of(hook)), null);
+            // Only the blocks up to the ones read, and from the kept lower residual stream when there is one.
+            int end = Math.max(layer, zLayer) + 1;
+            ForwardInput input = new ForwardInput(ids, mask);
+            Hooks hooks = view.hooks().with(Hooks.of(hook));
+            if (resume) {
+                NDArray start = m.create(lower.chunks.get(chunk), new Shape(batch, len, dModel));
+                lm.model().runBlocks(m, view.weights(), input, lower.layer, start, end, hooks);
+            } else {
+                lm.model().runBlocks(m, view.weights(), input, 0, null, end, hooks);
+            }
         }
     }
 

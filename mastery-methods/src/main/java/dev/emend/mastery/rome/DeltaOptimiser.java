@@ -79,16 +79,30 @@ final class DeltaOptimiser {
                                   String requestStage) {
         int perRequestRows = editor.contextTemplates().size() + 1;
         int chunk = Math.max(1, CHUNK_ROWS / perRequestRows);
-        List<RomeEditor.DeltaFit> out = new ArrayList<>();
+        // Requests are independent, so they may run in any grouping: chunks of similar target and
+        // prompt lengths pad their rows least.
+        int[] order = java.util.stream.IntStream.range(0, requests.size()).boxed()
+                .sorted(java.util.Comparator.comparingInt((Integer i) -> targetLength(requests.get(i)))
+                        .thenComparingInt(i -> requests.get(i).filledPrompt().length()))
+                .mapToInt(Integer::intValue).toArray();
+        RomeEditor.DeltaFit[] out = new RomeEditor.DeltaFit[requests.size()];
         int[] done = {0};
-        for (int from = 0; from < requests.size(); from += chunk) {
-            List<RomeRequest> part = requests.subList(from, Math.min(requests.size(), from + chunk));
-            out.addAll(new Chunk(view, part).run(perStep, () -> {
-                done[0]++;
-                perRequest.report(requestStage, (double) done[0] / requests.size());
-            }));
+        for (int from = 0; from < order.length; from += chunk) {
+            int[] part = Arrays.copyOfRange(order, from, Math.min(order.length, from + chunk));
+            List<RomeEditor.DeltaFit> fits = new Chunk(view, Arrays.stream(part).mapToObj(requests::get).toList())
+                    .run(perStep, () -> {
+                        done[0]++;
+                        perRequest.report(requestStage, (double) done[0] / requests.size());
+                    });
+            for (int k = 0; k < part.length; k++) {
+                out[part[k]] = fits.get(k);
+            }
         }
-        return out;
+        return List.of(out);
+    }
+
+    private int targetLength(RomeRequest r) {
+        return lm.tokenizer().encode(r.spacedTarget()).length;
     }
 
     /** One chunk's rows: per request its rewriting rows (one per template), then its KL row. */

@@ -159,7 +159,7 @@ public final class Gpt2Model extends DecoderModel {
         int heads = config.numHeads();
         long b = ctx.batchSize();
         long t = ctx.newTokens();
-        for (int l = firstLayer(); l < config.numLayers(); l++) {
+        for (int l = firstLayer(); l < endLayer(); l++) {
             NDArray a = layerNorm(w, x, h(l, "ln_1"));
             NDArray qkv = linear(w, linear(l, Projection.ATTN_QKV), l, Projection.ATTN_QKV, a, hooks, ctx);
             var parts = qkv.split(3, 2);

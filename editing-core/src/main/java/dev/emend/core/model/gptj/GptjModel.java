@@ -125,7 +125,7 @@ public final class GptjModel extends DecoderModel {
         });
         NDArray[] cosSin = rotary.tables(positions);
         Shape heads = new Shape(ctx.batchSize(), ctx.newTokens(), config.numHeads(), config.headDim());
-        for (int l = firstLayer(); l < config.numLayers(); l++) {
+        for (int l = firstLayer(); l < endLayer(); l++) {
             NDArray a = layerNorm(w, x, h(l, "ln_1"));
             NDArray q = rotary.apply(linear(w, linear(l, Projection.ATTN_Q), l, Projection.ATTN_Q, a, hooks, ctx).reshape(heads), cosSin);
             NDArray k = rotary.apply(linear(w, linear(l, Projection.ATTN_K), l, Projection.ATTN_K, a, hooks, ctx).reshape(heads), cosSin);

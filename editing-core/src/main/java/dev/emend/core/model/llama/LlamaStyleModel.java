@@ -138,7 +138,7 @@ public final class LlamaStyleModel extends DecoderModel {
         long b = ctx.batchSize();
         long t = ctx.newTokens();
         int dh = config.headDim();
-        for (int l = firstLayer(); l < config.numLayers(); l++) {
+        for (int l = firstLayer(); l < endLayer(); l++) {
             NDArray a = rmsNorm(w, x, layer(l, "input_layernorm.weight"));
             NDArray q = linear(w, linear(l, Projection.ATTN_Q), l, Projection.ATTN_Q, a, hooks, ctx).reshape(b, t, config.numHeads(), dh);
             NDArray k = linear(w, linear(l, Projection.ATTN_K), l, Projection.ATTN_K, a, hooks, ctx).reshape(b, t, config.numKvHeads(), dh);
