@@ -227,6 +227,44 @@ class ForwardPassTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
+    void runningSomeBlocksGivesTheFullPassesActivationsThere(String family) {
+        LanguageModel lm = MODELS.get(family);
+        int layer = lm.config().numLayers() / 2;
+        int d = lm.config().hiddenSize();
+        long[] row = ids(lm, "Ada Lovelace was a mathematician.");
+        ForwardInput in = ForwardInput.of(row);
+        float[][] seen = new float[3][];
+        int[] slot = {0};
+        int[] highest = {-1};
+        LayerHook keep = new LayerHook() {
+            @Override
+            public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
+                highest[0] = Math.max(highest[0], l);
+                if (l == layer - 1 && slot[0] == 0) {
+                    seen[2] = hidden.toFloatArray();
+                }
+                if (l == layer) {
+                    seen[slot[0]] = hidden.toFloatArray();
+                }
+                return hidden;
+            }
+        };
+        try (NDManager m = lm.manager().newSubManager()) {
+            lm.model().forward(m, lm.weights(), in, Hooks.of(keep), null);
+            slot[0] = 1;
+            highest[0] = -1;
+            lm.model().runBlocks(m, lm.weights(), in, 0, null, layer + 1, Hooks.of(keep));
+            assertEquals(layer, highest[0], family + ": no block above the last one asked for runs");
+            assertTrue(maxDiff(seen[0], seen[1]) < 1e-5f, family + ": blocks from the embeddings");
+            seen[1] = null;
+            lm.model().runBlocks(m, lm.weights(), in, layer, m.create(seen[2], new ai.djl.ndarray.types.Shape(1, row.length, d)),
+                    layer + 1, Hooks.of(keep));
+            assertTrue(maxDiff(seen[0], seen[1]) < 1e-5f, family + ": blocks from a kept residual stream");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void leftPaddedBatchWithCacheMatchesSingleRows(String family) {
         LanguageModel lm = MODELS.get(family);
         int v = vocab(lm);
