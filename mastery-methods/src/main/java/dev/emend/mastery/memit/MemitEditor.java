@@ -28,7 +28,8 @@ import java.util.function.IntFunction;
  *
  * <ol>
  *   <li>z-step, per request: δ added to the residual output of the last edited layer L at the
- *       lookup position, optimised with ROME's loss and loop ({@link RomeEditor#fitDelta}),
+ *       lookup position, optimised with ROME's loss and loop, all requests together as rows of
+ *       one batch with their own δ, Adam state and early stop ({@link RomeEditor#fitDeltas}),
  *       ‖δ‖ ≤ clamp_norm_factor·‖h‖; zᵢ = hᵢ + δᵢ with hᵢ the residual on the bare prompt.</li>
  *   <li>For each layer l ascending, on the model with the earlier layers' updates applied:
  *       K (d_ff × n) = keys at the lookup position, mean over the context templates;
@@ -78,7 +79,7 @@ public final class MemitEditor {
         return compute(view, requests, "MEMIT", this::memitRightFactor);
     }
 
-    /** As {@link #compute(ModelView, List)}, reporting the z-step's progress (one step per request). */
+    /** As {@link #compute(ModelView, List)}, reporting the z-step's progress (once per finished request). */
     public MemitUpdate compute(ModelView view, List<RomeRequest> requests, Progress progress) {
         if (requests == null || requests.isEmpty()) {
             throw new IllegalArgumentException("MEMIT needs at least one edit request");
@@ -111,9 +112,9 @@ public final class MemitEditor {
     }
 
     /**
-     * As {@link #targets(ModelView, List)}, reporting the fraction done after each request (one
-     * stage name, so a progress log can keep to its deciles): the z-step
-     * is the part of a batch that grows with its size (≈ one ROME value step per request).
+     * As {@link #targets(ModelView, List)}, reporting the fraction of requests finished each time
+     * one stops (one stage name, so a progress log can keep to its deciles): the z-step is the
+     * part of a batch that grows with its size.
      */
     public Targets targets(ModelView view, List<RomeRequest> requests, Progress progress) {
         int n = requests.size();
