@@ -138,9 +138,9 @@ public final class TinyFactModel {
     /**
      * Under Maven (property {@code emend.repo.root}) the trained checkpoint is kept in
      * {@code <repo>/.cache/tiny-facts/<hash of recipe and corpus>}, so mastery-methods' tests train
-     * it and bench's tests (and later runs) reuse it; it is trained into a scratch directory and
-     * moved into place whole, so a half-written one is never read. Elsewhere: a temporary
-     * directory per JVM.
+     * it and bench's tests (and later runs) reuse it; one JVM at a time trains (a file lock), into a
+     * scratch directory moved into place whole, so a half-written one is never read. Elsewhere: a
+     * temporary directory per JVM.
      */
     private static Path cachedOrTrained() throws IOException {
         String root = System.getProperty("emend.repo.root");
@@ -156,14 +156,21 @@ public final class TinyFactModel {
             return cached;
         }
         Files.createDirectories(parent);
-        Path scratch = Files.createTempDirectory(parent, ".training-");
-        try {
-            train(scratch);
-            Files.move(scratch, cached, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-            // another JVM finished the same recipe first: use its copy
-        } finally {
-            deleteTree(parent, scratch.getFileName().toString());
+        // Test JVMs run side by side (two forks per module): one trains while the others wait on the
+        // lock, then find the finished directory.
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(parent.resolve(".lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             java.nio.channels.FileLock ignored = ch.lock()) {
+            if (Files.isDirectory(cached)) {
+                return cached;
+            }
+            Path scratch = Files.createTempDirectory(parent, ".training-");
+            try {
+                train(scratch);
+                Files.move(scratch, cached, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                deleteTree(parent, scratch.getFileName().toString());
+            }
         }
         return cached;
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.emend.core.grad.Adam;
 import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.HookContext;
 import dev.emend.core.model.LayerHook;

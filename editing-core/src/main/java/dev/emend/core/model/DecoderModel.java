@@ -215,6 +215,95 @@ public abstract class DecoderModel {
 
     /** Runs the model on {@code in}; with a cache, appends the new positions to it. */
     public final ForwardResult forward(NDManager manager, Weights w, ForwardInput in, Hooks hooks, KvCache cache) {
+        return withResume(null, () -> forwardPass(manager, w, in, hooks, cache));
+    }
+
+    /**
+     * Runs layers {@code layer}..n−1, the final norm and the LM head on {@code hidden}, the residual
+     * stream entering block {@code layer} ({@code [batch, newTokens, d_model]}, {@code layer} = n:
+     * the output of the last block), with the masks and positions {@code in} gives (its ids are not
+     * read). Everything below {@code layer} — embeddings, their hook, the lower blocks and their
+     * hooks — is skipped: editors that optimise a vector added at {@code layer} compute the lower
+     * layers once and call this each step. With a cache, only layers ≥ {@code layer} are stored.
+     */
+    public final ForwardResult forwardFrom(NDManager manager, Weights w, ForwardInput in, int layer, NDArray hidden,
+                                           Hooks hooks, KvCache cache) {
+        if (layer < 0 || layer > config.numLayers()) {
+            throw new IllegalArgumentException("forwardFrom: layer " + layer + " is outside 0.." + config.numLayers());
+        }
+        checkHidden(in, hidden);
+        return withResume(new Resume(layer, hidden, config.numLayers()), () -> forwardPass(manager, w, in, hooks, cache));
+    }
+
+    /**
+     * Runs blocks {@code from}..{@code to}−1 only, for what {@code hooks} read on the way (editors'
+     * captures of keys and residuals), from {@code hidden} (the residual stream entering block
+     * {@code from}) or, when it is null, from the embeddings ({@code from} must then be 0). The
+     * blocks above {@code to} and the LM head are not run; nothing is returned.
+     */
+    public final void runBlocks(NDManager manager, Weights w, ForwardInput in, int from, NDArray hidden, int to, Hooks hooks) {
+        if (from < 0 || to > config.numLayers() || from >= to || (hidden == null && from != 0)) {
+            throw new IllegalArgumentException("runBlocks: blocks " + from + ".." + (to - 1) + (hidden == null ? " from the embeddings" : "")
+                    + " are not a range of this " + config.numLayers() + "-layer model");
+        }
+        if (hidden != null) {
+            checkHidden(in, hidden);
+        }
+        headless(() -> withResume(new Resume(from, hidden, to), () -> forwardPass(manager, w, in, hooks, null)));
+    }
+
+    private void checkHidden(ForwardInput in, NDArray hidden) {
+        Shape s = hidden.getShape();
+        if (s.dimension() != 3 || s.get(0) != in.batchSize() || s.get(1) != in.length() || s.get(2) != config.hiddenSize()) {
+            throw new IllegalArgumentException("hidden states " + s + " do not match the input ["
+                    + in.batchSize() + ", " + in.length() + ", " + config.hiddenSize() + "]");
+        }
+    }
+
+    /** Runs {@code pass} with {@code r} as this thread's resume point, restoring the previous one (a nested pass). */
+    private static ForwardResult withResume(Resume r, java.util.function.Supplier<ForwardResult> pass) {
+        Resume previous = RESUME.get();
+        RESUME.set(r);
+        try {
+            return pass.get();
+        } finally {
+            RESUME.set(previous);
+        }
+    }
+
+    /** {@link #forwardFrom} without the LM head, as {@link #forwardHidden} is to {@link #forward}. */
+    public final Headless forwardHiddenFrom(NDManager manager, Weights w, ForwardInput in, int layer, NDArray hidden,
+                                            Hooks hooks, KvCache cache) {
+        return headless(() -> forwardFrom(manager, w, in, layer, hidden, hooks, cache));
+    }
+
+    /** Where {@link #forwardFrom} / {@link #runBlocks} start (hidden null: the embeddings) and end on this thread (null: a full pass). */
+    private record Resume(int layer, NDArray hidden, int end) {}
+
+    private static final ThreadLocal<Resume> RESUME = new ThreadLocal<>();
+
+    /** The first block a family's {@code run} executes: 0, or the layer {@link #forwardFrom} resumes at. */
+    protected final int firstLayer() {
+        Resume r = RESUME.get();
+        return r == null ? 0 : r.layer();
+    }
+
+    /** One past the last block a family's {@code run} executes: the layer count, or where {@link #runBlocks} stops. */
+    protected final int endLayer() {
+        Resume r = RESUME.get();
+        return r == null ? config.numLayers() : r.end();
+    }
+
+    /**
+     * The residual stream entering {@link #firstLayer()}: {@code embed} (the family's embeddings
+     * with their hook) on a full pass, the given hidden states (in the compute dtype) when resuming.
+     */
+    protected final NDArray entering(java.util.function.Supplier<NDArray> embed) {
+        Resume r = RESUME.get();
+        return r == null || r.hidden() == null ? embed.get() : inType(r.hidden(), activeType());
+    }
+
+    private ForwardResult forwardPass(NDManager manager, Weights w, ForwardInput in, Hooks hooks, KvCache cache) {
         int past = cache == null ? 0 : cache.length();
         int batch = in.batchSize();
         int len = in.length();
@@ -438,12 +527,16 @@ public abstract class DecoderModel {
      * positions, the last position in generation) instead of {@code [batch, tokens, vocab]}.
      */
     public final Headless forwardHidden(NDManager manager, Weights w, ForwardInput in, Hooks hooks, KvCache cache) {
+        return headless(() -> forward(manager, w, in, hooks, cache));
+    }
+
+    private Headless headless(java.util.function.Supplier<ForwardResult> pass) {
         @SuppressWarnings("unchecked")
         UnaryOperator<NDArray>[] slot = new UnaryOperator[1];
         DEFERRED_HEAD.set(slot);
         ForwardResult r;
         try {
-            r = forward(manager, w, in, hooks, cache);
+            r = pass.get();
         } finally {
             DEFERRED_HEAD.remove();
         }

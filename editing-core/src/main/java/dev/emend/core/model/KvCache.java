@@ -14,6 +14,7 @@ public final class KvCache implements AutoCloseable {
     private final NDManager manager;
     private final NDArray[] keys;
     private final NDArray[] values;
+    private final boolean[] borrowed;
     private int[][] mask = new int[0][0];
     private int length;
 
@@ -21,6 +22,25 @@ public final class KvCache implements AutoCloseable {
         this.manager = parent.newSubManager();
         this.keys = new NDArray[numLayers];
         this.values = new NDArray[numLayers];
+        this.borrowed = new boolean[numLayers];
+    }
+
+    /**
+     * A cache that continues from this one's positions without changing it: it reads this cache's
+     * arrays and stores what a forward call appends in its own (closed with it), so one cached
+     * prefix serves many continuations (an editor's optimisation steps over a fixed prompt
+     * prefix). Close the fork before this cache.
+     */
+    public KvCache fork() {
+        KvCache f = new KvCache(manager, keys.length);
+        for (int l = 0; l < keys.length; l++) {
+            f.keys[l] = keys[l];
+            f.values[l] = values[l];
+            f.borrowed[l] = keys[l] != null;
+        }
+        f.mask = Arrays.stream(mask).map(int[]::clone).toArray(int[][]::new);
+        f.length = length;
+        return f;
     }
 
     public int length() {
@@ -45,14 +65,17 @@ public final class KvCache implements AutoCloseable {
         NDScope.unregister(k, v);
         k.attach(manager);
         v.attach(manager);
-        if (keys[layer] != null && keys[layer] != k) {
-            keys[layer].close();
-        }
-        if (values[layer] != null && values[layer] != v) {
-            values[layer].close();
+        if (!borrowed[layer]) {
+            if (keys[layer] != null && keys[layer] != k) {
+                keys[layer].close();
+            }
+            if (values[layer] != null && values[layer] != v) {
+                values[layer].close();
+            }
         }
         keys[layer] = k;
         values[layer] = v;
+        borrowed[layer] = false;
     }
 
     /** Called once per forward call after all layers stored their arrays. */

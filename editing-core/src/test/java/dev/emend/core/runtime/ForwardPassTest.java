@@ -152,6 +152,119 @@ class ForwardPassTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
+    void resumingAtALayerFromItsInputOverAForkedPrefixCacheEqualsTheFullPass(String family) {
+        LanguageModel lm = MODELS.get(family);
+        int layer = lm.config().numLayers() / 2;
+        int d = lm.config().hiddenSize();
+        int v = vocab(lm);
+        long[] longRow = ids(lm, "Ada Lovelace was a mathematician who wrote the first program.");
+        long[] shortRow = ids(lm, "The capital of Peru is Lima");
+        int len = longRow.length;
+        int[] split = {len - 3, shortRow.length - 2};
+        long[][] rows = {longRow, Arrays.copyOf(shortRow, len)};
+        int[][] mask = new int[2][len];
+        Arrays.fill(mask[0], 1);
+        Arrays.fill(mask[1], 0, shortRow.length, 1);
+        ForwardInput in = new ForwardInput(rows, mask);
+        try (NDManager m = lm.manager().newSubManager()) {
+            float[][] entering = new float[1][];
+            LayerHook keep = new LayerHook() {
+                @Override
+                public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
+                    if (l == layer - 1) {
+                        entering[0] = hidden.toFloatArray();
+                    }
+                    return hidden;
+                }
+            };
+            float[] full = lm.model().forward(m, lm.weights(), in, Hooks.of(keep), null).logits().toFloatArray();
+            // The whole rows, from the layer's input.
+            float[] resumed = lm.model().forwardFrom(m, lm.weights(), in, layer, m.create(entering[0], new ai.djl.ndarray.types.Shape(2, len, d)),
+                    Hooks.NONE, null).logits().toFloatArray();
+            assertTrue(maxDiff(full, resumed) < 1e-4f, family + ": resumed logits differ by " + maxDiff(full, resumed));
+            // Prefix (up to split[b]) cached once, then the rest of each row twice over forks of it.
+            int p = Math.max(split[0], split[1]);
+            int w = Math.max(len - split[0], shortRow.length - split[1]);
+            long[][] pIds = new long[2][p];
+            int[][] pMask = new int[2][p];
+            float[] pHidden = new float[2 * p * d];
+            long[][] sIds = new long[2][w];
+            int[][] sMask = new int[2][w];
+            float[] sHidden = new float[2 * w * d];
+            for (int b = 0; b < 2; b++) {
+                for (int t = 0; t < len && mask[b][t] == 1; t++) {
+                    if (t < split[b]) {
+                        pIds[b][t] = rows[b][t];
+                        pMask[b][t] = 1;
+                        System.arraycopy(entering[0], (b * len + t) * d, pHidden, (b * p + t) * d, d);
+                    } else {
+                        sIds[b][t - split[b]] = rows[b][t];
+                        sMask[b][t - split[b]] = 1;
+                        System.arraycopy(entering[0], (b * len + t) * d, sHidden, (b * w + t - split[b]) * d, d);
+                    }
+                }
+            }
+            try (KvCache prefix = new KvCache(m, lm.config().numLayers())) {
+                lm.model().forwardFrom(m, lm.weights(), new ForwardInput(pIds, pMask), layer,
+                        m.create(pHidden, new ai.djl.ndarray.types.Shape(2, p, d)), Hooks.NONE, prefix);
+                for (int repeat = 0; repeat < 2; repeat++) {
+                    try (KvCache fork = prefix.fork()) {
+                        float[] rest = lm.model().forwardFrom(m, lm.weights(), new ForwardInput(sIds, sMask), layer,
+                                m.create(sHidden, new ai.djl.ndarray.types.Shape(2, w, d)), Hooks.NONE, fork).logits().toFloatArray();
+                        for (int b = 0; b < 2; b++) {
+                            for (int t = split[b]; t < len && mask[b][t] == 1; t++) {
+                                float diff = maxDiff(row(full, v, len, b, t), row(rest, v, w, b, t - split[b]));
+                                assertTrue(diff < 1e-4f, family + " row " + b + " position " + t + " (repeat " + repeat
+                                        + ") differs by " + diff);
+                            }
+                        }
+                    }
+                    assertEquals(p, prefix.length(), "a fork leaves the prefix cache as it was");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
+    void runningSomeBlocksGivesTheFullPassesActivationsThere(String family) {
+        LanguageModel lm = MODELS.get(family);
+        int layer = lm.config().numLayers() / 2;
+        int d = lm.config().hiddenSize();
+        long[] row = ids(lm, "Ada Lovelace was a mathematician.");
+        ForwardInput in = ForwardInput.of(row);
+        float[][] seen = new float[3][];
+        int[] slot = {0};
+        int[] highest = {-1};
+        LayerHook keep = new LayerHook() {
+            @Override
+            public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
+                highest[0] = Math.max(highest[0], l);
+                if (l == layer - 1 && slot[0] == 0) {
+                    seen[2] = hidden.toFloatArray();
+                }
+                if (l == layer) {
+                    seen[slot[0]] = hidden.toFloatArray();
+                }
+                return hidden;
+            }
+        };
+        try (NDManager m = lm.manager().newSubManager()) {
+            lm.model().forward(m, lm.weights(), in, Hooks.of(keep), null);
+            slot[0] = 1;
+            highest[0] = -1;
+            lm.model().runBlocks(m, lm.weights(), in, 0, null, layer + 1, Hooks.of(keep));
+            assertEquals(layer, highest[0], family + ": no block above the last one asked for runs");
+            assertTrue(maxDiff(seen[0], seen[1]) < 1e-5f, family + ": blocks from the embeddings");
+            seen[1] = null;
+            lm.model().runBlocks(m, lm.weights(), in, layer, m.create(seen[2], new ai.djl.ndarray.types.Shape(1, row.length, d)),
+                    layer + 1, Hooks.of(keep));
+            assertTrue(maxDiff(seen[0], seen[1]) < 1e-5f, family + ": blocks from a kept residual stream");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void leftPaddedBatchWithCacheMatchesSingleRows(String family) {
         LanguageModel lm = MODELS.get(family);
         int v = vocab(lm);

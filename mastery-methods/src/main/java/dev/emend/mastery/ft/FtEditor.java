@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.emend.core.grad.Adam;
 import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.ForwardInput;
 import dev.emend.core.model.ForwardResult;
@@ -48,9 +49,6 @@ import org.slf4j.LoggerFactory;
 public final class FtEditor {
     private Progress progress = Progress.NONE;
     private static final Logger LOG = LoggerFactory.getLogger(FtEditor.class);
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
-    private static final double ADAM_EPS = 1e-8;
 
     private final LanguageModel lm;
     private final FtHyperParams hp;
@@ -168,8 +166,7 @@ public final class FtEditor {
         Shape[] shapes = new Shape[nl];
         float[][] w0 = new float[nl][];
         float[][] w = new float[nl][];
-        double[][] m1 = new double[nl][];
-        double[][] m2 = new double[nl][];
+        Adam[] adam = new Adam[nl];
         for (int i = 0; i < nl; i++) {
             LinearRef down = lm.model().mlpDown(layers.get(i));
             names[i] = down.weight();
@@ -177,8 +174,7 @@ public final class FtEditor {
             shapes[i] = base.getShape();
             w0[i] = base.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
             w[i] = w0[i].clone();
-            m1[i] = new double[w0[i].length];
-            m2[i] = new double[w0[i].length];
+            adam[i] = new Adam(w0[i].length, hp.lr());
         }
         float eps = (float) hp.normConstraint();
         int adamSteps = 0;
@@ -219,22 +215,14 @@ public final class FtEditor {
                         }
                     }
                     adamSteps++;
-                    double c1 = 1 - Math.pow(BETA1, adamSteps);
-                    double c2 = 1 - Math.pow(BETA2, adamSteps);
                     for (int i = 0; i < nl; i++) {
                         float[] wi = w[i];
-                        float[] gi = grads[i];
-                        double[] a = m1[i];
-                        double[] b = m2[i];
-                        float[] base = w0[i];
-                        for (int k = 0; k < wi.length; k++) {
-                            a[k] = BETA1 * a[k] + (1 - BETA1) * gi[k];
-                            b[k] = BETA2 * b[k] + (1 - BETA2) * gi[k] * gi[k];
-                            float next = (float) (wi[k] - hp.lr() * (a[k] / c1) / (Math.sqrt(b[k] / c2) + ADAM_EPS));
-                            if (eps > 0) {
-                                next = Math.min(Math.max(next, base[k] - eps), base[k] + eps);
+                        adam[i].step(wi, grads[i]);
+                        if (eps > 0) {
+                            float[] base = w0[i];
+                            for (int k = 0; k < wi.length; k++) {
+                                wi[k] = Math.min(Math.max(wi[k], base[k] - eps), base[k] + eps);
                             }
-                            wi[k] = next;
                         }
                     }
                 }

@@ -28,7 +28,8 @@ import java.util.function.IntFunction;
  *
  * <ol>
  *   <li>z-step, per request: δ added to the residual output of the last edited layer L at the
- *       lookup position, optimised with ROME's loss and loop ({@link RomeEditor#fitDelta}),
+ *       lookup position, optimised with ROME's loss and loop, all requests together as rows of
+ *       one batch with their own δ, Adam state and early stop ({@link RomeEditor#fitDeltas}),
  *       ‖δ‖ ≤ clamp_norm_factor·‖h‖; zᵢ = hᵢ + δᵢ with hᵢ the residual on the bare prompt.</li>
  *   <li>For each layer l ascending, on the model with the earlier layers' updates applied:
  *       K (d_ff × n) = keys at the lookup position, mean over the context templates;
@@ -78,7 +79,7 @@ public final class MemitEditor {
         return compute(view, requests, "MEMIT", this::memitRightFactor);
     }
 
-    /** As {@link #compute(ModelView, List)}, reporting the z-step's progress (one step per request). */
+    /** As {@link #compute(ModelView, List)}, reporting the z-step's progress (once per finished request). */
     public MemitUpdate compute(ModelView view, List<RomeRequest> requests, Progress progress) {
         if (requests == null || requests.isEmpty()) {
             throw new IllegalArgumentException("MEMIT needs at least one edit request");
@@ -111,9 +112,9 @@ public final class MemitEditor {
     }
 
     /**
-     * As {@link #targets(ModelView, List)}, reporting the fraction done after each request (one
-     * stage name, so a progress log can keep to its deciles): the z-step
-     * is the part of a batch that grows with its size (≈ one ROME value step per request).
+     * As {@link #targets(ModelView, List)}, reporting the fraction of requests finished each time
+     * one stops (one stage name, so a progress log can keep to its deciles): the z-step is the
+     * part of a batch that grows with its size.
      */
     public Targets targets(ModelView view, List<RomeRequest> requests, Progress progress) {
         int n = requests.size();
@@ -124,8 +125,10 @@ public final class MemitEditor {
         double[] residualNorms = new double[n];
         int[] steps = new int[n];
         double[] probs = new double[n];
+        List<RomeEditor.DeltaFit> fits = zStep.fitDeltas(view, requests, lastLayer, true, progress,
+                "z-step of " + n + " requests");
         for (int i = 0; i < n; i++) {
-            RomeEditor.DeltaFit fit = zStep.fitDelta(view, requests.get(i), lastLayer, true);
+            RomeEditor.DeltaFit fit = fits.get(i);
             float[] h = fit.outs()[0];
             z[i] = new double[dModel];
             for (int j = 0; j < dModel; j++) {
@@ -139,7 +142,6 @@ public final class MemitEditor {
             residualNorms[i] = Math.sqrt(hn);
             steps[i] = fit.steps();
             probs[i] = fit.targetProbability();
-            progress.report("z-step of " + n + " requests", (double) (i + 1) / n);
         }
         return new Targets(z, deltaNorms, residualNorms, steps, probs);
     }
@@ -166,11 +168,14 @@ public final class MemitEditor {
         try (OverlayWeights work = new OverlayWeights(view.weights(), lm.manager())) {
             ModelView current = new ModelView(work, view.hooks());
             List<Integer> layers = hp.layers();
+            // The updates change layers ≥ layers[0] only: the residual stream entering it is kept
+            // from the first capture, and the later captures run from there.
+            Lower lower = new Lower(layers.get(0));
             for (int li = 0; li < layers.size(); li++) {
                 int layer = layers.get(li);
                 LinearRef down = lm.model().mlpDown(layer);
                 int dff = down.inFeatures();
-                Captured c = capture(current, requests, layer, lastLayer);
+                Captured c = capture(current, requests, layer, lastLayer, lower);
                 int left = layers.size() - li;
                 // A = R (d_model × n), row-major.
                 float[] af = new float[dModel * n];
@@ -236,7 +241,7 @@ public final class MemitEditor {
      * templates, on {@code view} (AlphaEdit accumulates these after each edit).
      */
     public double[][] keys(ModelView view, List<RomeRequest> requests, int layer) {
-        return capture(view, requests, layer, -1).keys;
+        return capture(view, requests, layer, -1, null).keys;
     }
 
     /** Computes the batch update on the overlay's current weights (with {@code hooks}) and applies it. */
@@ -257,20 +262,39 @@ public final class MemitEditor {
      * {@link #CAPTURE_CHUNK} requests per forward pass: one pass over a batch of 1,000 requests
      * (× the context templates) held ~22 GB of activations and was killed by the OOM killer.
      */
-    private Captured capture(ModelView view, List<RomeRequest> requests, int layer, int zLayer) {
+    private Captured capture(ModelView view, List<RomeRequest> requests, int layer, int zLayer, Lower lower) {
         int n = requests.size();
         int dff = lm.model().mlpDown(layer).inFeatures();
         double[][] keys = new double[n][dff];
         double[][] residual = new double[n][];
-        for (int from = 0; from < n; from += CAPTURE_CHUNK) {
+        for (int from = 0, c = 0; from < n; from += CAPTURE_CHUNK, c++) {
             int to = Math.min(n, from + CAPTURE_CHUNK);
-            captureChunk(view, requests.subList(from, to), layer, zLayer, keys, residual, from);
+            captureChunk(view, requests.subList(from, to), layer, zLayer, keys, residual, from, lower, c);
+        }
+        if (lower != null) {
+            lower.filled = true;
         }
         return new Captured(keys, residual);
     }
 
+    /**
+     * The residual stream entering block {@code layer} per capture chunk (row-major
+     * {@code [rows, len, d_model]}), kept by the first capture of a batch so that the captures after
+     * it, on weights changed only at {@code layer} and above, run from there.
+     */
+    private static final class Lower {
+        final int layer;
+        final List<float[]> chunks = new ArrayList<>();
+        boolean filled;
+
+        Lower(int layer) {
+            this.layer = layer;
+        }
+    }
+
     private void captureChunk(ModelView view, List<RomeRequest> requests, int layer, int zLayer, double[][] keys,
-                              double[][] residual, int offset) {
+                              double[][] residual, int offset, Lower lowerCache, int chunk) {
+        Lower lower = lowerCache != null && lowerCache.layer > 0 ? lowerCache : null;
         List<String> templates = contextTemplates();
         int t = templates.size();
         int n = requests.size();
@@ -296,6 +320,7 @@ public final class MemitEditor {
         }
         int dff = lm.model().mlpDown(layer).inFeatures();
         int dModel = lm.config().hiddenSize();
+        boolean resume = lower != null && lower.filled;
         try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
             LayerHook hook = new LayerHook() {
                 @Override
@@ -315,6 +340,9 @@ public final class MemitEditor {
 
                 @Override
                 public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
+                    if (lower != null && !resume && l == lower.layer - 1) {
+                        lower.chunks.add(hidden.toFloatArray());
+                    }
                     if (l == zLayer) {
                         float[] hf = hidden.toFloatArray();
                         for (int i = 0; i < n; i++) {
@@ -330,7 +358,16 @@ public final class MemitEditor {
                     return hidden;
                 }
             };
-            lm.model().forward(m, view.weights(), new ForwardInput(ids, mask), view.hooks().with(Hooks.of(hook)), null);
+            // Only the blocks up to the ones read, and from the kept lower residual stream when there is one.
+            int end = Math.max(layer, zLayer) + 1;
+            ForwardInput input = new ForwardInput(ids, mask);
+            Hooks hooks = view.hooks().with(Hooks.of(hook));
+            if (resume) {
+                NDArray start = m.create(lower.chunks.get(chunk), new Shape(batch, len, dModel));
+                lm.model().runBlocks(m, view.weights(), input, lower.layer, start, end, hooks);
+            } else {
+                lm.model().runBlocks(m, view.weights(), input, 0, null, end, hooks);
+            }
         }
     }
 

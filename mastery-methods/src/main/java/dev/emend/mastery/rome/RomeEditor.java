@@ -6,16 +6,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import dev.emend.core.edit.EditException;
 import dev.emend.core.grad.GradientSession;
-import dev.emend.core.model.ForwardInput;
-import dev.emend.core.model.ForwardResult;
-import dev.emend.core.model.HookContext;
 import dev.emend.core.model.Hooks;
-import dev.emend.core.model.LayerHook;
 import dev.emend.core.model.LinearRef;
 import dev.emend.core.model.OverlayWeights;
-import dev.emend.core.model.Scalars;
 import dev.emend.core.model.WeightLayout;
 import dev.emend.core.runtime.GenerationOptions;
 import dev.emend.core.runtime.LanguageModel;
@@ -28,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Rank-One Model Editing (Meng et al., 2022) of one layer's MLP down-projection W_out.
@@ -57,7 +49,6 @@ public final class RomeEditor {
     private static final long TEMPLATE_SEED = 20240917L;
     private static final Map<String, List<String>> TEMPLATE_CACHE = new ConcurrentHashMap<>();
 
-    private static final Logger LOG = LoggerFactory.getLogger(RomeEditor.class);
     private final LanguageModel lm;
     private final RomeHyperParams hp;
     private final IntFunction<SecondMoment> secondMoments;
@@ -244,192 +235,18 @@ public final class RomeEditor {
      * to clamp_norm_factor times the norm of the hooked vector on the bare prompt.
      */
     public DeltaFit fitDelta(ModelView view, RomeRequest request, int layer, boolean residual) {
-        LinearRef down = lm.model().mlpDown(layer);
-        int dff = down.inFeatures();
-        int dModel = lm.config().hiddenSize();
-        String promptTemplate = request.promptTemplate();
-        int[] target = lm.tokenizer().encode(request.spacedTarget());
-        if (target.length == 0) {
-            throw new IllegalArgumentException("target_new '" + request.targetNew() + "' tokenizes to nothing");
-        }
-        List<String> templates = contextTemplates();
-        int rewriting = templates.size();
+        return new DeltaOptimiser(this, lm, hp, layer, residual).fit(view, List.of(request), progress, Progress.NONE, "").get(0);
+    }
 
-        // Rows: one rewriting prompt per template (template + prompt + target[:-1]), then "{} is a".
-        List<int[]> rows = new ArrayList<>();
-        List<Integer> lookup = new ArrayList<>();
-        List<Integer> promptLengths = new ArrayList<>();
-        for (String t : templates) {
-            Located loc = locate(t.replace("{}", promptTemplate), request.subject());
-            int[] ids = Arrays.copyOf(loc.ids(), loc.ids().length + target.length - 1);
-            System.arraycopy(target, 0, ids, loc.ids().length, target.length - 1);
-            rows.add(ids);
-            lookup.add(loc.index());
-            promptLengths.add(loc.ids().length);
-        }
-        Located kl = locate("{} is a", request.subject());
-        rows.add(kl.ids());
-        lookup.add(kl.index());
-        int klRow = rows.size() - 1;
-
-        int batch = rows.size();
-        int len = rows.stream().mapToInt(a -> a.length).max().orElseThrow();
-        long[][] ids = new long[batch][len];
-        int[][] mask = new int[batch][len];
-        float[] select = new float[batch * len];
-        float[] klSelect = new float[batch * len];
-        long[] labels = new long[batch * len];
-        float[] nllWeights = new float[batch * len];
-        for (int b = 0; b < batch; b++) {
-            int[] r = rows.get(b);
-            for (int t = 0; t < r.length; t++) {
-                ids[b][t] = r[t];
-                mask[b][t] = 1;
-            }
-            select[b * len + lookup.get(b)] = 1f;
-        }
-        klSelect[klRow * len + lookup.get(klRow)] = 1f;
-        for (int b = 0; b < rewriting; b++) {
-            for (int j = 0; j < target.length; j++) {
-                int pos = promptLengths.get(b) - 1 + j;
-                labels[b * len + pos] = target[j];
-                nllWeights[b * len + pos] = 1f / (target.length * rewriting);
-            }
-        }
-        ForwardInput input = new ForwardInput(ids, mask);
-        Hooks baseHooks = view.hooks();
-
-        // Clean pass: keys and MLP outputs at the lookup positions, and P₀ for the KL term.
-        float[][] keys = new float[batch][];
-        float[][] outs = new float[batch][];
-        float[] klInit;
-        try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
-            LayerHook capture = new LayerHook() {
-                @Override
-                public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
-                    if (l == layer) {
-                        float[] kf = k.toFloatArray();
-                        for (int b = 0; b < batch; b++) {
-                            int pos = lookup.get(b);
-                            keys[b] = Arrays.copyOfRange(kf, (b * len + pos) * dff, (b * len + pos + 1) * dff);
-                        }
-                        if (!residual) {
-                            capture(out);
-                        }
-                    }
-                    return out;
-                }
-
-                @Override
-                public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
-                    if (l == layer && residual) {
-                        capture(hidden);
-                    }
-                    return hidden;
-                }
-
-                private void capture(NDArray v) {
-                    float[] of = v.toFloatArray();
-                    for (int b = 0; b < batch; b++) {
-                        int pos = lookup.get(b);
-                        outs[b] = Arrays.copyOfRange(of, (b * len + pos) * dModel, (b * len + pos + 1) * dModel);
-                    }
-                }
-            };
-            ForwardResult r = lm.model().forward(m, view.weights(), input, baseHooks.with(Hooks.of(capture)), null);
-            NDArray klSel = m.create(klSelect, new Shape(batch, len, 1));
-            klInit = r.logits().logSoftmax(-1).mul(klSel).sum(new int[] {0, 1}).toFloatArray();
-        }
-        double[] v0 = toDouble(outs[0]);
-        double v0Norm = norm(v0);
-
-        // δ optimisation. The weight-decay term's gradient is added analytically (‖δ‖ has no
-        // derivative at δ = 0, where autograd would produce NaN) and Adam runs on the Java side;
-        // each step builds a fresh leaf, so nothing is updated in place under the collector.
-        double[] delta = new double[dModel];
-        double[] m1 = new double[dModel];
-        double[] m2 = new double[dModel];
-        final double beta1 = 0.9;
-        final double beta2 = 0.999;
-        final double eps = 1e-8;
-        double wdScale = hp.vWeightDecay() / (v0Norm * v0Norm);
-        double maxNorm = hp.clampNormFactor() * v0Norm;
-        int steps = 0;
-        double lastLoss = Double.NaN;
-        double lastProb = 0;
-        try (GradientSession g = GradientSession.open()) {
-            for (int it = 0; it < hp.vNumGradSteps(); it++) {
-                progress.report("v optimisation", (double) it / hp.vNumGradSteps());
-                steps = it + 1;
-                float[] grad;
-                try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
-                    NDArray d = m.create(toFloat(delta));
-                    d.setRequiresGradient(true);
-                    NDArray sel = m.create(select, new Shape(batch, len, 1));
-                    LayerHook inject = new LayerHook() {
-                        @Override
-                        public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
-                            return l == layer && !residual ? out.add(sel.mul(d)) : out;
-                        }
-
-                        @Override
-                        public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
-                            return l == layer && residual ? hidden.add(sel.mul(d)) : hidden;
-                        }
-                    };
-                    ForwardResult r = lm.model().forward(m, view.weights(), input, baseHooks.with(Hooks.of(inject)), null);
-                    NDArray logp = r.logits().logSoftmax(-1);
-                    NDArray gathered = logp.gather(m.create(labels, new Shape(batch, len, 1)), 2).reshape(batch, len);
-                    NDArray nll = gathered.mul(m.create(nllWeights, new Shape(batch, len))).sum().neg();
-                    NDArray klLogp = logp.mul(m.create(klSelect, new Shape(batch, len, 1))).sum(new int[] {0, 1});
-                    NDArray klDiv = klLogp.exp().mul(klLogp.sub(m.create(klInit))).sum();
-                    NDArray loss = nll.add(Scalars.mul(klDiv, hp.klFactor()));
-                    double nllValue = nll.getFloat();
-                    double dNorm = norm(delta);
-                    lastLoss = loss.getFloat() + wdScale * dNorm;
-                    lastProb = Math.exp(-nllValue);
-                    if (LOG.isDebugEnabled()) {
-                        LOG.debug("δ step {}: nll {} kl {} weight decay {} |δ| {}", it, nllValue, klDiv.getFloat(),
-                                wdScale * dNorm, dNorm);
-                    }
-                    if (!Double.isFinite(lastLoss)) {
-                        String name = residual ? "MEMIT" : "ROME";
-                        if (it == 0) {
-                            // Nothing has been optimised yet: the space's weights themselves give a
-                            // non-finite loss (measured: MEMIT's 361st sequential edit on the default
-                            // model), so a smaller v_lr cannot help.
-                            throw EditException.precondition("space", name + " cannot edit this space: its current weights give a"
-                                    + " non-finite loss (" + lastLoss + ") on the edit prompts before any optimisation step, as"
-                                    + " happens after many sequential weight edits; roll back recent edits or edit a new space");
-                        }
-                        throw EditException.invalid("v_lr", name + " δ optimisation diverged at step " + it + " (loss " + lastLoss
-                                + "); lower v_lr");
-                    }
-                    if (lastLoss < STOP_LOSS || it == hp.vNumGradSteps() - 1) {
-                        break;
-                    }
-                    g.backward(loss);
-                    grad = d.getGradient().toFloatArray();
-                }
-                double dNorm = norm(delta);
-                for (int i = 0; i < dModel; i++) {
-                    double gi = grad[i] + (dNorm > 0 ? wdScale * delta[i] / dNorm : 0);
-                    m1[i] = beta1 * m1[i] + (1 - beta1) * gi;
-                    m2[i] = beta2 * m2[i] + (1 - beta2) * gi * gi;
-                    double mHat = m1[i] / (1 - Math.pow(beta1, it + 1));
-                    double vHat = m2[i] / (1 - Math.pow(beta2, it + 1));
-                    delta[i] -= hp.vLr() * mHat / (Math.sqrt(vHat) + eps);
-                }
-                double after = norm(delta);
-                if (after > maxNorm) {
-                    for (int i = 0; i < dModel; i++) {
-                        delta[i] *= maxNorm / after;
-                    }
-                }
-            }
-        }
-
-        return new DeltaFit(delta, keys, outs, rewriting, steps, lastLoss, lastProb);
+    /**
+     * {@link #fitDelta} for many requests at once (MEMIT's and AlphaEdit's z-step): each request
+     * keeps its own δ, Adam state, clamp and early stop, and they run as rows of one batch
+     * ({@link DeltaOptimiser}); {@code progress} hears {@code stage} with the fraction of requests
+     * finished, once per request.
+     */
+    public List<DeltaFit> fitDeltas(ModelView view, List<RomeRequest> requests, int layer, boolean residual,
+                                    Progress progress, String stage) {
+        return new DeltaOptimiser(this, lm, hp, layer, residual).fit(view, requests, Progress.NONE, progress, stage);
     }
 
     /** Computes the update on the overlay's current weights (with {@code hooks}) and applies it. */

@@ -80,6 +80,26 @@ class MemitEditorTest {
     }
 
     @Test
+    void aRequestsTargetDoesNotDependOnItsBatchMates() {
+        // The z-step optimises all requests of a batch as rows of one forward pass, each with its own
+        // δ, Adam state and early stop: alone or together, a request must get the same z.
+        int n = lm.config().numLayers();
+        MemitEditor ed = new MemitEditor(lm, hp(List.of(n - 2, n - 1)), MemitEditorTest::stats);
+        MemitEditor.Targets together = ed.targets(lm.baseView(), BATCH);
+        for (int i = 0; i < BATCH.size(); i++) {
+            MemitEditor.Targets alone = ed.targets(lm.baseView(), List.of(BATCH.get(i)));
+            assertEquals(alone.steps()[0], together.steps()[i], "request " + i + " steps");
+            double diff = 0;
+            double norm = 0;
+            for (int j = 0; j < alone.z()[0].length; j++) {
+                diff += Math.pow(alone.z()[0][j] - together.z()[i][j], 2);
+                norm += Math.pow(alone.z()[0][j], 2);
+            }
+            assertTrue(Math.sqrt(diff / norm) < 1e-5, "request " + i + ": z differs by " + Math.sqrt(diff / norm));
+        }
+    }
+
+    @Test
     void theZStepReportsItsProgressOncePerRequest() {
         int n = lm.config().numLayers();
         MemitEditor ed = new MemitEditor(lm, hp(List.of(n - 1)).withOptimisation(3, 0.5, 1e-3, 4.0, 0.0625),

@@ -76,6 +76,32 @@ class RomeEditorTest {
     }
 
     @Test
+    void theValueStepOverASpaceWithHooksEqualsTheCachedPrefixPath() {
+        // Without space hooks δ enters the block output over a cached prompt prefix; with hooks (here
+        // one that changes nothing) it is added by a hook at the MLP output over the whole rows. Both
+        // are the same optimisation, so they must give the same update up to float rounding, for a
+        // key inside the prompt (subject_last) and at its end (last).
+        for (String factToken : new String[] {"subject_last", "last"}) {
+            RomeHyperParams hp = new RomeHyperParams(List.of(1), factToken, 12, 0.5, lm.config().numLayers() - 1, 1e-3, 8, 0.0625,
+                    true, 15000, 100_000, List.of(List.of(5, 10)), false);
+            RomeEditor ed = editor(hp);
+            RomeRequest r = new RomeRequest("Clara Lund was born in", "Clara Lund", "Athens");
+            RomeUpdate cached = ed.compute(lm.baseView(), r);
+            Hooks identity = Hooks.of(new dev.emend.core.model.LayerHook() { });
+            RomeUpdate hooked = ed.compute(new ModelView(lm.weights(), identity), r);
+            assertEquals(cached.steps(), hooked.steps(), factToken);
+            double diff = 0;
+            double norm = 0;
+            for (int j = 0; j < cached.right().length; j++) {
+                diff += Math.pow(cached.right()[j] - hooked.right()[j], 2);
+                norm += Math.pow(hooked.right()[j], 2);
+            }
+            assertTrue(Math.sqrt(diff / norm) < 1e-4, factToken + ": right vectors differ by " + Math.sqrt(diff / norm));
+            assertArrayEquals(hooked.left(), cached.left(), 1e-6f, factToken);
+        }
+    }
+
+    @Test
     void rankOneUpdateMapsTheKeyToTheTargetValue() {
         for (boolean rRome : new boolean[] {false, true}) {
             RomeHyperParams hp = RomeHyperParams.smallModel(0, lm.config().numLayers()).withRRome(rRome)

@@ -152,12 +152,14 @@ public final class Gpt2Model extends DecoderModel {
     @Override
     protected ForwardResult run(Weights w, NDArray ids, NDArray positions, NDArray mask, Hooks hooks,
                                 KvCache cache, HookContext ctx) {
-        NDArray x = embedding(w, PREFIX + "wte.weight", ids).add(embedding(w, PREFIX + "wpe.weight", positions));
-        x = hooks.isEmpty() ? x : hooks.embeddings(x, ctx);
+        NDArray x = entering(() -> {
+            NDArray e = embedding(w, PREFIX + "wte.weight", ids).add(embedding(w, PREFIX + "wpe.weight", positions));
+            return hooks.isEmpty() ? e : hooks.embeddings(e, ctx);
+        });
         int heads = config.numHeads();
         long b = ctx.batchSize();
         long t = ctx.newTokens();
-        for (int l = 0; l < config.numLayers(); l++) {
+        for (int l = firstLayer(); l < endLayer(); l++) {
             NDArray a = layerNorm(w, x, h(l, "ln_1"));
             NDArray qkv = linear(w, linear(l, Projection.ATTN_QKV), l, Projection.ATTN_QKV, a, hooks, ctx);
             var parts = qkv.split(3, 2);

@@ -119,11 +119,13 @@ public final class GptjModel extends DecoderModel {
     @Override
     protected ForwardResult run(Weights w, NDArray ids, NDArray positions, NDArray mask, Hooks hooks,
                                 KvCache cache, HookContext ctx) {
-        NDArray x = embedding(w, tokenEmbeddingName(), ids);
-        x = hooks.isEmpty() ? x : hooks.embeddings(x, ctx);
+        NDArray x = entering(() -> {
+            NDArray e = embedding(w, tokenEmbeddingName(), ids);
+            return hooks.isEmpty() ? e : hooks.embeddings(e, ctx);
+        });
         NDArray[] cosSin = rotary.tables(positions);
         Shape heads = new Shape(ctx.batchSize(), ctx.newTokens(), config.numHeads(), config.headDim());
-        for (int l = 0; l < config.numLayers(); l++) {
+        for (int l = firstLayer(); l < endLayer(); l++) {
             NDArray a = layerNorm(w, x, h(l, "ln_1"));
             NDArray q = rotary.apply(linear(w, linear(l, Projection.ATTN_Q), l, Projection.ATTN_Q, a, hooks, ctx).reshape(heads), cosSin);
             NDArray k = rotary.apply(linear(w, linear(l, Projection.ATTN_K), l, Projection.ATTN_K, a, hooks, ctx).reshape(heads), cosSin);

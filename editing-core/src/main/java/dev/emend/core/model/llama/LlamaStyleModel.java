@@ -130,13 +130,15 @@ public final class LlamaStyleModel extends DecoderModel {
     @Override
     protected ForwardResult run(Weights w, NDArray ids, NDArray positions, NDArray mask, Hooks hooks,
                                 KvCache cache, HookContext ctx) {
-        NDArray x = embedding(w, tokenEmbeddingName(), ids);
-        x = hooks.isEmpty() ? x : hooks.embeddings(x, ctx);
+        NDArray x = entering(() -> {
+            NDArray e = embedding(w, tokenEmbeddingName(), ids);
+            return hooks.isEmpty() ? e : hooks.embeddings(e, ctx);
+        });
         NDArray[] cosSin = rotary.tables(positions);
         long b = ctx.batchSize();
         long t = ctx.newTokens();
         int dh = config.headDim();
-        for (int l = 0; l < config.numLayers(); l++) {
+        for (int l = firstLayer(); l < endLayer(); l++) {
             NDArray a = rmsNorm(w, x, layer(l, "input_layernorm.weight"));
             NDArray q = linear(w, linear(l, Projection.ATTN_Q), l, Projection.ATTN_Q, a, hooks, ctx).reshape(b, t, config.numHeads(), dh);
             NDArray k = linear(w, linear(l, Projection.ATTN_K), l, Projection.ATTN_K, a, hooks, ctx).reshape(b, t, config.numKvHeads(), dh);
