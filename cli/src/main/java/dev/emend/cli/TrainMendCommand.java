@@ -2,16 +2,10 @@ package dev.emend.cli;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import dev.emend.core.runtime.Checkpoints;
-import dev.emend.core.runtime.LanguageModel;
-import dev.emend.mastery.mend.MendEditorFile;
-import dev.emend.mastery.mend.MendHyperParams;
-import dev.emend.mastery.mend.MendNetwork;
-import dev.emend.mastery.mend.MendTrainer;
+import dev.emend.core.method.MethodRegistry;
+import dev.emend.core.method.TrainableMethod;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,8 +19,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code ./emend train-mend}: trains MEND's editor network for a model, in this process
- * ({@link MendTrainer}), and writes it where the MEND method reads it.
+ * {@code ./emend train-mend}: trains MEND's editor network for a model, in this process, through
+ * the method's {@link TrainableMethod} (found in the registry), and writes it where MEND reads it.
  */
 @Command(name = "train-mend", mixinStandardHelpOptions = true,
         description = {"Train the MEND editor network for a model on KnowEdit training splits (in-process).",
@@ -64,57 +58,23 @@ final class TrainMendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Path dir = modelOption.dir();
         Map<String, Object> overrides = new LinkedHashMap<>();
         set.forEach((k, v) -> overrides.put(k, value(v)));
         List<Path> files = train.isEmpty() ? List.of(EmendCli.repoRoot().resolve("benchmarks/emend-facts/zsre-train.json"),
                 EmendCli.repoRoot().resolve("benchmarks/emend-facts/counterfact-train.json")) : train;
-        List<MendTrainer.Case> trainCases = new ArrayList<>();
-        List<MendTrainer.Case> valCases = new ArrayList<>();
-        for (Path f : files) {
-            if (!Files.isRegularFile(f)) {
-                throw new IllegalArgumentException("--train " + f + ": no such file");
-            }
-            List<List<MendTrainer.Case>> split = MendTrainer.holdOut(MendTrainer.readCases(f), valFraction);
-            trainCases.addAll(split.get(0));
-            valCases.addAll(split.get(1));
-        }
+        // The method is found through the registry like every other: this command knows MEND only by name.
+        TrainableMethod mend = MethodRegistry.load().find("MEND").filter(TrainableMethod.class::isInstance)
+                .map(TrainableMethod.class::cast).orElseThrow(() -> new IllegalStateException(
+                        "no trainable method MEND on the classpath (mastery-methods is missing from this build)"));
         PrintWriter w = spec.commandLine().getOut();
-        try (LanguageModel lm = Checkpoints.load(dir)) {
-            MendHyperParams hp = MendTrainer.hyperParams(lm, dir.getFileName().toString(), overrides);
-            Path file = out != null ? out.toAbsolutePath().normalize() : MendEditorFile.resolve(lm, hp.editor());
-            MendNetwork net;
-            if (resume) {
-                net = MendEditorFile.read(file, lm, hp);
-            } else {
-                if (Files.exists(file) && !force) {
-                    throw new IllegalArgumentException(file + " already holds an editor: --resume to continue it, --force to "
-                            + "train a new one over it");
-                }
-                net = MendNetwork.initial(lm.model(), hp);
-            }
-            Map<String, String> info = new LinkedHashMap<>();
-            info.put("train_files", files.stream().map(p -> p.getFileName().toString()).toList().toString());
-            info.put("train_cases", Integer.toString(trainCases.size()));
-            info.put("val_cases", Integer.toString(valCases.size()));
-            info.put("written", Instant.now().toString());
-            info.put("training", String.format(Locale.ROOT, "lr=%g lr_lr=%g edit_lr=%g cedit=%g cloc=%g max_iters=%d accumulate_bs=%d "
-                    + "grad_clip=%g seed=%d", hp.lr(), hp.lrLr(), hp.editLr(), hp.cedit(), hp.cloc(), hp.maxIters(),
-                    hp.accumulateBs(), hp.gradClip(), hp.seed()));
-            w.printf(Locale.ROOT, "MEND editor for %s (%s): %d trainable values, %d targets %s, %d training / %d validation cases, "
-                            + "steps %d -> %d, writing %s%n", dir, lm.fingerprint(), net.size(), net.targets().size(),
-                    hp.structure(), trainCases.size(), valCases.size(), net.steps(), hp.maxIters(), file);
-            w.flush();
-            long t0 = System.nanoTime();
-            new MendTrainer(lm).train(net, trainCases, valCases, file, info, r -> {
-                if (r.step() % 10 == 0 || !Double.isNaN(r.valEs()) || r.saved()) {
-                    w.println(r.line());
+        long t0 = System.nanoTime();
+        Path file = mend.train(new TrainableMethod.TrainingRequest(modelOption.dir(), files, valFraction, overrides, out, resume,
+                force), line -> {
+                    w.println(line);
                     w.flush();
-                }
-            });
-            w.printf(Locale.ROOT, "done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, file);
-            w.flush();
-        }
+                });
+        w.printf(Locale.ROOT, "done in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9, file);
+        w.flush();
         return 0;
     }
 

@@ -38,7 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * changes (a retrained editor is picked up without a restart). The payload is a {@link MemitUpdate}
  * (method "MEND", rank ≤ tokens per matrix) that the overlay applies and the ledger replays.
  */
-public final class MendMethod extends MasteryMethod {
+public final class MendMethod extends MasteryMethod implements dev.emend.core.method.TrainableMethod {
     private record Cached(FileTime modified, String fingerprint, Map<String, String> structure, MendNetwork net) {}
 
     private static final Map<Path, Cached> EDITORS = new ConcurrentHashMap<>();
@@ -153,4 +153,10 @@ public final class MendMethod extends MasteryMethod {
         EDITORS.clear();
     }
 
+
+    /** Trains the editor network ({@code ./emend train-mend}); see {@link MendTraining}. */
+    @Override
+    public Path train(TrainingRequest request, java.util.function.Consumer<String> progress) {
+        return MendTraining.run(request, progress);
+    }
 }
