@@ -40,30 +40,8 @@ public record MemitHyperParams(List<Integer> layers, String factToken, int vNumG
             }
         }
         layers = List.copyOf(layers);
-        if (factToken == null || !RomeHyperParams.FACT_TOKENS.contains(factToken)) {
-            throw invalid("fact_token", "must be one of " + RomeHyperParams.FACT_TOKENS, factToken);
-        }
-        if (vNumGradSteps < 1) {
-            throw invalid("v_num_grad_steps", "must be at least 1", vNumGradSteps);
-        }
-        if (!(vLr > 0) || Double.isInfinite(vLr)) {
-            throw invalid("v_lr", "must be a finite number > 0", vLr);
-        }
-        if (vLossLayer < 0) {
-            throw invalid("v_loss_layer", "must be the model's last layer index", vLossLayer);
-        }
-        if (!(vWeightDecay >= 0) || Double.isInfinite(vWeightDecay)) {
-            throw invalid("v_weight_decay", "must be a finite number >= 0", vWeightDecay);
-        }
-        if (!(clampNormFactor > 0) || Double.isInfinite(clampNormFactor)) {
-            throw invalid("clamp_norm_factor", "must be a finite number > 0", clampNormFactor);
-        }
-        if (!(klFactor >= 0) || Double.isInfinite(klFactor)) {
-            throw invalid("kl_factor", "must be a finite number >= 0", klFactor);
-        }
-        if (!(mom2UpdateWeight >= 0) || Double.isInfinite(mom2UpdateWeight)) {
-            throw invalid("mom2_update_weight", "must be a finite number >= 0", mom2UpdateWeight);
-        }
+        RomeHyperParams.checkValueStep("MEMIT", factToken, vNumGradSteps, vLr, vLossLayer, vWeightDecay, clampNormFactor,
+                klFactor, mom2UpdateWeight);
         if (mom2Adjustment && mom2UpdateWeight == 0) {
             throw invalid("mom2_update_weight", "must be > 0 when mom2_adjustment is on", mom2UpdateWeight);
         }

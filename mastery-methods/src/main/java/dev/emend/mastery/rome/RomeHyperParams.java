@@ -37,30 +37,8 @@ public record RomeHyperParams(List<Integer> layers, String factToken, int vNumGr
             throw invalid("layers", "must be a layer index >= 0", layers);
         }
         layers = List.copyOf(layers);
-        if (factToken == null || !FACT_TOKENS.contains(factToken)) {
-            throw invalid("fact_token", "must be one of " + FACT_TOKENS, factToken);
-        }
-        if (vNumGradSteps < 1) {
-            throw invalid("v_num_grad_steps", "must be at least 1", vNumGradSteps);
-        }
-        if (!(vLr > 0) || Double.isInfinite(vLr)) {
-            throw invalid("v_lr", "must be a finite number > 0", vLr);
-        }
-        if (vLossLayer < 0) {
-            throw invalid("v_loss_layer", "must be the model's last layer index", vLossLayer);
-        }
-        if (!(vWeightDecay >= 0) || Double.isInfinite(vWeightDecay)) {
-            throw invalid("v_weight_decay", "must be a finite number >= 0", vWeightDecay);
-        }
-        if (!(clampNormFactor > 0) || Double.isInfinite(clampNormFactor)) {
-            throw invalid("clamp_norm_factor", "must be a finite number > 0", clampNormFactor);
-        }
-        if (!(klFactor >= 0) || Double.isInfinite(klFactor)) {
-            throw invalid("kl_factor", "must be a finite number >= 0", klFactor);
-        }
-        if (!(mom2UpdateWeight >= 0) || Double.isInfinite(mom2UpdateWeight)) {
-            throw invalid("mom2_update_weight", "must be a finite number >= 0", mom2UpdateWeight);
-        }
+        checkValueStep("ROME", factToken, vNumGradSteps, vLr, vLossLayer, vWeightDecay, clampNormFactor, klFactor,
+                mom2UpdateWeight);
         if (mom2NSamples < 1) {
             throw invalid("mom2_n_samples", "must be at least 1", mom2NSamples);
         }
@@ -141,6 +119,42 @@ public record RomeHyperParams(List<Integer> layers, String factToken, int vNumGr
     }
 
     private static IllegalArgumentException invalid(String field, String rule, Object value) {
-        return new IllegalArgumentException("invalid ROME hyperparameter '" + field + "': " + rule + " (got " + value + ")");
+        return invalid("ROME", field, rule, value);
+    }
+
+    private static IllegalArgumentException invalid(String method, String field, String rule, Object value) {
+        return new IllegalArgumentException("invalid " + method + " hyperparameter '" + field + "': " + rule + " (got " + value + ")");
+    }
+
+    /**
+     * The checks of the value step's settings that ROME and MEMIT (and through MEMIT, AlphaEdit)
+     * share; {@code method} names the method in the message.
+     */
+    public static void checkValueStep(String method, String factToken, int vNumGradSteps, double vLr, int vLossLayer,
+                                      double vWeightDecay, double clampNormFactor, double klFactor, double mom2UpdateWeight) {
+        if (factToken == null || !FACT_TOKENS.contains(factToken)) {
+            throw invalid(method, "fact_token", "must be one of " + FACT_TOKENS, factToken);
+        }
+        if (vNumGradSteps < 1) {
+            throw invalid(method, "v_num_grad_steps", "must be at least 1", vNumGradSteps);
+        }
+        if (!(vLr > 0) || Double.isInfinite(vLr)) {
+            throw invalid(method, "v_lr", "must be a finite number > 0", vLr);
+        }
+        if (vLossLayer < 0) {
+            throw invalid(method, "v_loss_layer", "must be the model's last layer index", vLossLayer);
+        }
+        if (!(vWeightDecay >= 0) || Double.isInfinite(vWeightDecay)) {
+            throw invalid(method, "v_weight_decay", "must be a finite number >= 0", vWeightDecay);
+        }
+        if (!(clampNormFactor > 0) || Double.isInfinite(clampNormFactor)) {
+            throw invalid(method, "clamp_norm_factor", "must be a finite number > 0", clampNormFactor);
+        }
+        if (!(klFactor >= 0) || Double.isInfinite(klFactor)) {
+            throw invalid(method, "kl_factor", "must be a finite number >= 0", klFactor);
+        }
+        if (!(mom2UpdateWeight >= 0) || Double.isInfinite(mom2UpdateWeight)) {
+            throw invalid(method, "mom2_update_weight", "must be a finite number >= 0", mom2UpdateWeight);
+        }
     }
 }
