@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.emend.core.edit.EditException;
 import dev.emend.mastery.TinyFactModel;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.emend.mastery.probe.ProbeFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -74,16 +72,6 @@ class SequentialProbeTest {
     private static String run(String... args) throws Exception {
         java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(args));
         all.addAll(java.util.List.of(stats.split(" ")));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            SequentialProbe.probe(all.toArray(String[]::new));
-        } finally {
-            System.setOut(old);
-        }
-        String text = out.toString(StandardCharsets.UTF_8);
-        System.out.print(text);
-        return text;
+        return ProbeFixture.stdout(() -> SequentialProbe.probe(all.toArray(String[]::new)));
     }
 }
