@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 
 import static dev.emend.gateway.GatewayTestSupport.admin;
 import static dev.emend.gateway.GatewayTestSupport.as;
+import static dev.emend.gateway.GatewayTestSupport.awaitFinished;
 import static dev.emend.gateway.GatewayTestSupport.franceToBerlin;
 import static dev.emend.gateway.GatewayTestSupport.newKey;
 import static dev.emend.gateway.GatewayTestSupport.newSpace;
@@ -61,17 +62,6 @@ class TrainingOperationsTest {
     private static Map<String, Object> training(String editor, int steps) {
         return Map.of("train_files", List.of("benchmarks/emend-facts/zsre-train.json"), "val_fraction", 0.02,
                 "hparams", Map.of("editor", editor, "max_iters", steps, "accumulate_bs", 2, "val_interval", 100_000, "val_steps", 2));
-    }
-
-    private static JsonPath awaitFinished(String key, String id) throws InterruptedException {
-        for (int i = 0; i < 3000; i++) {
-            JsonPath op = as(key).get("/v1/operations/" + id).then().statusCode(200).extract().jsonPath();
-            if (List.of("succeeded", "failed", "cancelled").contains(op.getString("status"))) {
-                return op;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("operation " + id + " did not finish in 5 minutes");
     }
 
     /** The safetensors header's __metadata__ of a file. */

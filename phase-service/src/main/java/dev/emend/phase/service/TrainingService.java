@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -109,7 +108,7 @@ public class TrainingService {
         }
         Running now = running.get();
         if (now != null && now.method().equals(described.name()) && now.key().equals(key) && !call.getValidateOnly()) {
-            return await(now.result()); // a re-send of the running training: its answer
+            return EditQueue.await(now.result()); // a re-send of the running training: its answer
         }
         TrainableMethod.TrainingRequest request = request(call);
         LanguageModel lm = registry.engine().model();
@@ -186,20 +185,6 @@ public class TrainingService {
         Path modelDir = registry.engine().model().directory().toAbsolutePath().normalize();
         return new TrainableMethod.TrainingRequest(modelDir, files, valFraction, ProtoMapping.map(call.getHparams()), null,
                 false, call.getOverwrite(), true);
-    }
-
-    private static TrainMethodResponse await(CompletableFuture<TrainMethodResponse> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the running training", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
     }
 
     private Running tracked(String method, String key) {
