@@ -137,7 +137,8 @@ public class TrainingService {
                 long t0 = System.nanoTime();
                 String[] last = {""};
                 String what = "training " + described.name() + " (" + key + ")";
-                method.train(request, mine.tracker().progress(EditService.progressLog(what)), line -> {
+                // the method's own lines (every few steps, validations) are the log; the per-step progress only feeds the tracker
+                method.train(request, mine.tracker().progress(dev.emend.core.edit.Progress.NONE), line -> {
                     last[0] = line;
                     Log.infof("%s: %s", what, line);
                 });
