@@ -94,6 +94,10 @@ public final class EmendCli implements Runnable {
         if (e instanceof CheckpointException || e instanceof IllegalArgumentException) {
             return 2; // includes ContextLengthException and NumberFormatException
         }
+        if (e instanceof dev.emend.core.edit.EditException ee && (ee.reason() == dev.emend.core.edit.EditException.Reason.INVALID_ARGUMENT
+                || ee.reason() == dev.emend.core.edit.EditException.Reason.FAILED_PRECONDITION)) {
+            return 2; // a method refused the request as given (e.g. train-mend over an existing editor)
+        }
         if (e instanceof dev.emend.cli.stack.GatewayClient.GatewayException g && g.status() / 100 == 4 && g.status() != 429) {
             return 2; // the gateway refused the request as sent (its problem detail says why)
         }

@@ -151,6 +151,32 @@ class GatewayCommandsTest {
     }
 
     @Test
+    void trainMendRemoteTrainsTheServedModelsEditorAndOperationsListsIt() throws IOException {
+        String name = "clitest-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        java.nio.file.Path file = ServiceProcess.repoRoot().resolve("models/emend-facts/mend/" + name + ".safetensors");
+        String[] args = {"train-mend", "--remote", "--train", "benchmarks/emend-facts/zsre-train.json", "--val-fraction", "0.02",
+            "--set", "editor=" + name, "--set", "max_iters=2", "--set", "accumulate_bs=2", "--set", "val_steps=1",
+            "--set", "val_interval=100000"};
+        try {
+            CliTestSupport.Run r = ok(args);
+            assertTrue(r.err().contains("succeeded"), r.err());
+            assertTrue(java.nio.file.Files.isRegularFile(file), file + " missing");
+            assertTrue(r.out().contains("trained " + file.toRealPath()) && r.out().contains("step 2/2"), r.out());
+            CliTestSupport.Run ops = ok("operations");
+            assertTrue(ops.out().lines().anyMatch(l -> l.contains("training") && l.contains("MEND") && l.contains("succeeded")),
+                    ops.out());
+            CliTestSupport.Run again = CliTestSupport.run(args);
+            assertEquals(2, again.code(), again.err());
+            assertTrue(again.err().contains("\"overwrite\": true"), again.err());
+            CliTestSupport.Run local = CliTestSupport.run("train-mend", "--remote", "--model", "models/emend-facts");
+            assertEquals(2, local.code(), local.err());
+            assertTrue(local.err().contains("leave out --model"), local.err());
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
     void refusalsShowTheProblemDetailAndExitNonZero() {
         CliTestSupport.Run unknown = CliTestSupport.run("edit", "no-such-space", "--prompt", PROMPT, "--target", "Rome", "--method", "FT-M");
         assertEquals(2, unknown.code(), unknown.err());

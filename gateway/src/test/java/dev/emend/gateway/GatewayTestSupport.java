@@ -42,6 +42,18 @@ public final class GatewayTestSupport {
         return name;
     }
 
+    /** Polls operation {@code id} as {@code key} until it has finished (at most 5 minutes), returning its JSON. */
+    public static io.restassured.path.json.JsonPath awaitFinished(String key, String id) throws InterruptedException {
+        for (int i = 0; i < 3000; i++) {
+            io.restassured.path.json.JsonPath op = as(key).get("/v1/operations/" + id).then().statusCode(200).extract().jsonPath();
+            if (List.of("succeeded", "failed", "cancelled").contains(op.getString("status"))) {
+                return op;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("operation " + id + " did not finish in 5 minutes");
+    }
+
     /** The default model's well-known edit (as in the Editor contract test). */
     public static Map<String, Object> franceToBerlin() {
         return Map.of("prompt", "The capital of France is", "subject", "France", "target_new", "Berlin", "ground_truth", "Paris");

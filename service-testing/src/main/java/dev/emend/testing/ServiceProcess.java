@@ -53,6 +53,7 @@ public final class ServiceProcess implements AutoCloseable {
         env.put("EMEND_DB_PASSWORD", "postgres");
         env.put("EMEND_MODEL", root.resolve("models/emend-facts").toString());
         env.put("EMEND_CACHE", root.resolve(".cache").toString());
+        env.put("EMEND_DATA_DIR", root.toString()); // training files (TrainMethod) are read from the repository's benchmarks/
         env.putAll(extraEnv);
         Path log = root.resolve(module).resolve("target/" + module + "-" + System.nanoTime() + ".log");
         ServiceProcess p = new ServiceProcess(module, jar, freePort(), env, log);

@@ -13,10 +13,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code ./emend operations [ID]}: lists, follows or cancels edit operations of the running gateway. */
+/** {@code ./emend operations [ID]}: lists, follows or cancels the operations (edits, trainings) of the running gateway. */
 @Command(name = "operations", mixinStandardHelpOptions = true,
-        description = {"List the edit operations of the running gateway (long edits run in the background), or show one; "
-                + "--follow waits for it with a progress line, --cancel stops it (units committed before stay live).",
+        description = {"List the operations of the running gateway (long edits and method trainings run in the background), "
+                + "or show one; --follow waits for it with a progress line, --cancel stops it (edit units committed before "
+                + "stay live; a cancelled training writes nothing).",
             "Examples: ./emend operations --space my-space; ./emend operations OP_ID --follow; ./emend operations OP_ID --cancel"})
 public final class OperationsCommand extends Remote implements Callable<Integer> {
     @Parameters(paramLabel = "ID", arity = "0..1", description = "One operation (./emend operations lists the ids).")
@@ -58,10 +59,11 @@ public final class OperationsCommand extends Remote implements Callable<Integer>
             if (printedJson(list)) {
                 return 0;
             }
-            Table t = new Table("id", "space", "method", "status", "progress", "created");
+            Table t = new Table("id", "kind", "space", "method", "status", "progress", "created");
             for (JsonElement e : list.getAsJsonArray("operations")) {
                 JsonObject op = e.getAsJsonObject();
-                t.row(str(op, "id"), str(op, "space"), str(op, "method"), str(op, "status"), progress(op), str(op, "created_at"));
+                t.row(str(op, "id"), str(op, "kind"), str(op, "space"), str(op, "method"), str(op, "status"), progress(op),
+                        str(op, "created_at"));
             }
             t.print(out());
             out().flush();
@@ -75,7 +77,9 @@ public final class OperationsCommand extends Remote implements Callable<Integer>
             op = follow(gw, id, err());
         }
         if (!printedJson(op)) {
-            out().printf(Locale.ROOT, "operation %s on %s (%s): %s, %s%s%n", str(op, "id"), str(op, "space"), str(op, "method"),
+            String what = "training".equals(str(op, "kind")) ? "training of " + str(op, "method") + " (" + str(op, "phase")
+                    + " phase)" : "on " + str(op, "space") + " (" + str(op, "method") + ")";
+            out().printf(Locale.ROOT, "operation %s %s: %s, %s%s%n", str(op, "id"), what,
                     str(op, "status"), progress(op), op.has("cancel_requested") && op.get("cancel_requested").getAsBoolean()
                             ? ", cancel requested" : "");
             if (op.has("error")) {
@@ -85,9 +89,19 @@ public final class OperationsCommand extends Remote implements Callable<Integer>
                 out().println("  edits: " + op.getAsJsonObject("result").getAsJsonArray("edits").size()
                         + " (./emend edits " + str(op, "space") + " shows them)");
             }
+            printTrained(op, out());
             out().flush();
         }
         return List.of("failed", "cancelled").contains(str(op, "status")) ? 1 : 0;
+    }
+
+    /** The file a succeeded training wrote, with its model fingerprint and last progress line. */
+    static void printTrained(JsonObject op, PrintWriter out) {
+        if (op.has("trained")) {
+            JsonObject t = op.getAsJsonObject("trained");
+            out.printf(Locale.ROOT, "  trained %s (model %s) in %.1f s%n  %s%n", str(t, "file"), str(t, "model_fingerprint"),
+                    t.has("seconds") ? t.get("seconds").getAsDouble() : 0, str(t, "summary"));
+        }
     }
 
     static String progress(JsonObject op) {

@@ -6,7 +6,7 @@ package dev.emend.core.edit;
  */
 public final class EditException extends RuntimeException {
     /** Mirrors the gRPC status codes of the emend.v1 contracts. */
-    public enum Reason { INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, UNAVAILABLE, CANCELLED }
+    public enum Reason { INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED, UNAVAILABLE, CANCELLED, PERMISSION_DENIED }
 
     private final Reason reason;
     private final String field;

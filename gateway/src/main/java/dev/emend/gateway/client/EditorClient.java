@@ -104,8 +104,23 @@ public abstract class EditorClient {
      * gateway restarts).
      */
     public ApplyEditsResponse applyEditsUnbounded(ApplyEditsRequest r) {
+        return unbounded(s -> s.applyEdits(r));
+    }
+
+    /** A training run as an operation: no deadline and no breaker, as {@link #applyEditsUnbounded}. */
+    public dev.emend.api.v1.TrainMethodResponse trainMethodUnbounded(dev.emend.api.v1.TrainMethodRequest r) {
+        return unbounded(s -> s.trainMethod(r));
+    }
+
+    /** A training request checked by its phase (validate_only) before it is accepted. */
+    @Timeout(value = 30, unit = ChronoUnit.SECONDS)
+    public dev.emend.api.v1.TrainMethodResponse checkTraining(dev.emend.api.v1.TrainMethodRequest r) {
+        return call(32, s -> s.trainMethod(r.toBuilder().setValidateOnly(true).build()));
+    }
+
+    private <T> T unbounded(Function<EditorGrpc.EditorBlockingStub, T> f) {
         try {
-            return EditorGrpc.newBlockingStub(channels.phase(phase())).applyEdits(r);
+            return f.apply(EditorGrpc.newBlockingStub(channels.phase(phase())));
         } catch (StatusRuntimeException e) {
             throw PhaseRequestException.from(phase().id(), PhaseChannels.reconnectIfUnavailable(channels.phase(phase()), e));
         }

@@ -7,7 +7,7 @@ import jakarta.persistence.Table;
 
 import java.time.OffsetDateTime;
 
-/** A long edit accepted as an operation (see V2__edit_operations.sql). */
+/** A long edit or a method's training accepted as an operation (see V2__edit_operations.sql, V3__training_operations.sql). */
 @Entity
 @Table(name = "edit_operation")
 public class EditOperationEntity {
@@ -16,9 +16,14 @@ public class EditOperationEntity {
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
     public static final String CANCELLED = "cancelled";
+    /** An ApplyEdits call on a space. */
+    public static final String EDIT = "edit";
+    /** A TrainMethod call (no space). */
+    public static final String TRAINING = "training";
 
     @Id
     public String id;
+    public String kind;
     public String space;
     public String phase;
     public String method;
@@ -57,6 +62,10 @@ public class EditOperationEntity {
     public OffsetDateTime updatedAt;
     @Column(name = "finished_at")
     public OffsetDateTime finishedAt;
+
+    public boolean training() {
+        return TRAINING.equals(kind);
+    }
 
     public boolean finished() {
         return SUCCEEDED.equals(status) || FAILED.equals(status) || CANCELLED.equals(status);

@@ -33,7 +33,9 @@ public final class SpaceJson {
 
     public record MethodJson(String name, String phase, String modelFamily, String description,
                              List<String> supportedModes, int maxBatchSize, boolean exactRollback, String hparamsSource,
-                             List<HparamJson> hparams) {
+                             List<HparamJson> hparams,
+                             @Schema(description = "needs a trained component before it edits (MEND): POST /v1/methods/{method}/training trains it")
+                             boolean trainable) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -108,6 +108,28 @@ public class MethodCatalog {
         return describe(p).getMethodsList().stream().map(MethodInfo::getName).toList().toString();
     }
 
+    /** A method that needs training (MethodInfo.trainable), with its phase; else a 400 listing the trainable ones. */
+    public record Trainable(PhaseName phase, MethodInfo method) {
+    }
+
+    public Trainable trainable(String name, String field) {
+        PhaseName phase = phaseOfMethod(name, field);
+        MethodInfo m = method(phase, name, field);
+        if (!m.getTrainable()) {
+            List<String> trainable = new ArrayList<>();
+            for (PhaseName p : PhaseName.values()) {
+                try {
+                    describe(p).getMethodsList().stream().filter(MethodInfo::getTrainable).forEach(x -> trainable.add(x.getName()));
+                } catch (PhaseUnavailableException e) {
+                    // a phase that does not answer lists nothing
+                }
+            }
+            throw ProblemException.badRequest(field, "Method '" + m.getName() + "' needs no training; the trainable methods "
+                    + "are " + trainable + ".");
+        }
+        return new Trainable(phase, m);
+    }
+
     /** Every method of every phase that answers, plus each phase's status. */
     public SpaceJson.MethodListJson catalogue() {
         List<SpaceJson.MethodJson> methods = new ArrayList<>();
@@ -131,7 +153,7 @@ public class MethodCatalog {
                 methods.add(new SpaceJson.MethodJson(m.getName(), p.id(), d.getModel().getFamily(), m.getDescription(),
                         m.getSupportedModesList().stream().map(x -> ProtoMapper.enumName(x, "EDIT_MODE_")).toList(),
                         m.getMaxBatchSize(), m.getExactRollback(), m.getHparamsSource(),
-                        m.getHparamsList().stream().map(MethodCatalog::hparam).toList()));
+                        m.getHparamsList().stream().map(MethodCatalog::hparam).toList(), m.getTrainable()));
             }
         }
         return new SpaceJson.MethodListJson(methods, status);

@@ -6,6 +6,9 @@ import dev.emend.api.v1.ApplyEditsResponse;
 import dev.emend.api.v1.EditProgress;
 import dev.emend.api.v1.EditProgressRequest;
 import dev.emend.api.v1.EditProgressState;
+import dev.emend.api.v1.TrainMethodRequest;
+import dev.emend.api.v1.TrainMethodResponse;
+import dev.emend.gateway.client.EditorClient;
 import dev.emend.gateway.client.PhaseName;
 import dev.emend.gateway.client.PhaseRequestException;
 import dev.emend.gateway.client.PhaseUnavailableException;
@@ -42,14 +45,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Long edits as operations. {@link #accept} validates the call exactly as the synchronous edit
+ * Long edits and method trainings as operations (kind {@code edit} / {@code training}). {@link #accept} validates the call exactly as the synchronous edit
  * endpoint does, stores it (with its idempotency key) and answers at once; a worker sends it to
  * the phase without any deadline, follows it with GetEditProgress every {@code poll-ms} (stage,
  * fraction, ETA into the row), passes a cancel on with CancelEdit, and writes the result or the
  * problem. The row is the durable record: on start the gateway resumes every operation left
  * queued or running, and when the phase goes away mid-edit the worker re-sends the call with the
  * same key after a backoff — the phase applies a key at most once, so a re-send either finds the
- * committed result or computes it anew; nothing is applied twice.
+ * committed result or computes it anew; nothing is applied twice. A training ({@link #acceptTraining})
+ * is the phase's TrainMethod call, checked by the phase (validate_only) before it is accepted, then
+ * sent, followed (GetEditProgress by method and key) and cancelled by the same worker and follower.
  */
 @ApplicationScoped
 public class OperationService {
@@ -63,6 +68,8 @@ public class OperationService {
     AuditService audit;
     @Inject
     EditOperationRepository repo;
+    @Inject
+    MethodCatalog catalog;
 
     @ConfigProperty(name = "emend.gateway.operations.workers", defaultValue = "2")
     int workers;
@@ -91,7 +98,7 @@ public class OperationService {
                 "status in ?1 order by createdAt", List.of(EditOperationEntity.QUEUED, EditOperationEntity.RUNNING))
                 .stream().map(o -> o.id).toList());
         if (!open.isEmpty()) {
-            LOG.infof("resuming %d edit operation(s) left queued or running: %s", open.size(), open);
+            LOG.infof("resuming %d operation(s) left queued or running: %s", open.size(), open);
         }
         open.forEach(this::submit);
         return open;
@@ -131,24 +138,89 @@ public class OperationService {
                 return view(existing);
             }
         }
+        EditOperationEntity op = newOperation(caller, EditOperationEntity.EDIT, space, p.phase(), p.request().getMethod(),
+                key, hash, p.request().toByteArray(), p.request().getRequestsCount(), "edit.operation", p.what());
+        return view(op);
+    }
+
+    /**
+     * Accepts the training of a trainable method (editor or admin) for its phase's model. The phase
+     * checks the request first (validate_only: method, hparams, files, existing component, running
+     * training), so a refusal is the answer here and nothing is stored; a client Idempotency-Key names
+     * the operation as for edits.
+     */
+    public OperationJson.OperationOutJson acceptTraining(Caller caller, String method, OperationJson.TrainingJson body,
+                                                         String idempotencyKey) {
+        String key = idempotencyKey != null ? idempotencyKey : "train-" + UUID.randomUUID();
+        PhaseName phase = null;
+        TrainMethodRequest request;
+        try {
+            caller.require(Role.EDITOR, "training a method");
+            MethodCatalog.Trainable t = catalog.trainable(method, "method");
+            phase = t.phase();
+            OperationJson.TrainingJson b = body != null ? body : new OperationJson.TrainingJson(null, null, null, null);
+            TrainMethodRequest.Builder rb = TrainMethodRequest.newBuilder().setMethod(t.method().getName())
+                    .setHparams(ProtoMapper.struct(b.hparams(), "hparams")).setOverwrite(Boolean.TRUE.equals(b.overwrite()))
+                    .setIdempotencyKey(key);
+            if (b.trainFiles() != null) {
+                rb.addAllTrainFiles(b.trainFiles());
+            }
+            if (b.valFraction() != null) {
+                if (!(b.valFraction() >= 0 && b.valFraction() < 1)) {
+                    throw ProblemException.badRequest("val_fraction", "'val_fraction' must be in [0, 1).");
+                }
+                rb.setValFraction(b.valFraction());
+            }
+            request = rb.build();
+            String hash = KeyHashing.sha256(request.toBuilder().clearIdempotencyKey().build().toByteArray());
+            if (idempotencyKey != null) {
+                EditOperationEntity existing = QuarkusTransaction.requiringNew().call(() -> repo.find(
+                        "kind = ?1 and method = ?2 and idempotencyKey = ?3", EditOperationEntity.TRAINING,
+                        request.getMethod(), key).firstResult());
+                if (existing != null) {
+                    if (!existing.requestHash.equals(hash)) {
+                        throw ProblemException.conflict("Idempotency-Key '" + key + "' already names training operation "
+                                + existing.id + " with a different request; use a new key.");
+                    }
+                    return view(existing);
+                }
+            }
+            PhaseName p = phase;
+            phases.call(p, c -> c.checkTraining(request));
+            EditOperationEntity op = newOperation(caller, EditOperationEntity.TRAINING, null, phase, request.getMethod(), key,
+                    hash, request.toByteArray(), 0, "method.training", "training of " + request.getMethod()
+                            + (request.getTrainFilesCount() == 0 ? " on the default files" : " on " + request.getTrainFilesList()));
+            return view(op);
+        } catch (RuntimeException e) {
+            audit.recordQuietly(caller, new AuditService.Event("method.training", null, phase == null ? null : phase.id(),
+                    method, List.of(), idempotencyKey, "refused", EditService.status(e), e.getMessage()));
+            throw e;
+        }
+    }
+
+    /** Records the intent (audit row), stores the operation as queued and hands it to a worker. */
+    private EditOperationEntity newOperation(Caller caller, String kind, String space, PhaseName phase, String method,
+                                             String key, String hash, byte[] request, int requests, String action,
+                                             String what) {
         long row;
         try {
-            row = audit.record(caller, new AuditService.Event("edit.operation", space, p.phase().id(),
-                    p.request().getMethod(), List.of(), key, EditService.PENDING, 0, p.what()));
+            row = audit.record(caller, new AuditService.Event(action, space, phase.id(), method, List.of(), key,
+                    EditService.PENDING, 0, what));
         } catch (RuntimeException e) {
             throw ProblemException.unavailable("The gateway could not record this operation (its database refused the "
                     + "audit row); nothing was accepted. Retry later.", 5);
         }
         EditOperationEntity op = new EditOperationEntity();
         op.id = UUID.randomUUID().toString();
+        op.kind = kind;
         op.space = space;
-        op.phase = p.phase().id();
-        op.method = p.request().getMethod();
+        op.phase = phase.id();
+        op.method = method;
         op.createdBy = caller.keyId();
         op.idempotencyKey = key;
         op.requestHash = hash;
-        op.request = p.request().toByteArray();
-        op.requests = p.request().getRequestsCount();
+        op.request = request;
+        op.requests = requests;
         op.status = EditOperationEntity.QUEUED;
         op.stage = "queued";
         op.auditRow = row;
@@ -156,7 +228,7 @@ public class OperationService {
         op.updatedAt = op.createdAt;
         QuarkusTransaction.requiringNew().run(() -> repo.persist(op));
         submit(op.id);
-        return view(op);
+        return op;
     }
 
     public OperationJson.OperationOutJson get(Caller caller, String id) {
@@ -188,13 +260,18 @@ public class OperationService {
     }
 
     /**
-     * Asks an operation to stop (editor of its space). Queued: it ends cancelled without being
-     * sent. Running: the phase drops the unit it is computing (units committed before it stay
-     * live, as the result problem says). Finished: 409.
+     * Asks an operation to stop (editor of its space; for a training, any editor). Queued: it ends
+     * cancelled without being sent. Running: the phase drops the unit it is computing (units
+     * committed before it stay live, as the result problem says); a training stops at its next step
+     * and writes nothing. Finished: 409.
      */
     public OperationJson.OperationOutJson cancel(Caller caller, String id) {
         EditOperationEntity op = load(id);
-        caller.requireEditorOf(op.space);
+        if (op.training()) {
+            caller.require(Role.EDITOR, "cancelling a training");
+        } else {
+            caller.requireEditorOf(op.space);
+        }
         if (op.finished()) {
             throw ProblemException.conflict("Operation " + id + " has already " + op.status + "; there is nothing to cancel.");
         }
@@ -243,11 +320,9 @@ public class OperationService {
                 o.status = EditOperationEntity.RUNNING;
                 o.attempts++;
             });
-            ApplyEditsRequest request = parse(op.request);
             ScheduledFuture<?> follow = follower.scheduleWithFixedDelay(() -> follow(id), pollMs, pollMs, TimeUnit.MILLISECONDS);
             try {
-                ApplyEditsResponse r = phases.client(PhaseName.parse(op.phase, "phase")).applyEditsUnbounded(request);
-                finish(id, EditOperationEntity.SUCCEEDED, r, null);
+                finish(id, EditOperationEntity.SUCCEEDED, send(op), null);
                 return;
             } catch (PhaseUnavailableException e) {
                 if (stopping) {
@@ -275,6 +350,13 @@ public class OperationService {
                 follow.cancel(false);
             }
         }
+    }
+
+    /** Sends the stored call to its phase (no deadline) and returns the answer's bytes. */
+    private byte[] send(EditOperationEntity op) {
+        EditorClient phase = phases.client(PhaseName.parse(op.phase, "phase"));
+        return op.training() ? phase.trainMethodUnbounded(parse(op.request, TrainMethodRequest.parser())).toByteArray()
+                : phase.applyEditsUnbounded(parse(op.request, ApplyEditsRequest.parser())).toByteArray();
     }
 
     /** The phase's own CANCELLED (CancelEdit), as opposed to a lost connection. */
@@ -310,12 +392,12 @@ public class OperationService {
         }
     }
 
-    private void finish(String id, String status, ApplyEditsResponse result, Problem problem) {
+    private void finish(String id, String status, byte[] result, Problem problem) {
         update(id, o -> {
             o.status = status;
             o.finishedAt = OffsetDateTime.now();
             if (result != null) {
-                o.result = result.toByteArray();
+                o.result = result;
                 o.fraction = 1;
                 o.unitsDone = o.unitsTotal;
                 o.stage = "done";
@@ -330,8 +412,12 @@ public class OperationService {
         });
         EditOperationEntity op = load(id);
         if (op.auditRow != null) {
-            if (result != null) {
-                EditService.Completion c = EditService.completion(result, "operation " + id);
+            if (result != null && op.training()) {
+                TrainMethodResponse t = parse(result, TrainMethodResponse.parser());
+                edits.complete(op.auditRow, "ok", 200, t.getMethod(), List.of(), "operation " + id + ": trained "
+                        + t.getFile() + " in " + Math.round(t.getSeconds()) + " s");
+            } else if (result != null) {
+                EditService.Completion c = EditService.completion(parse(result, ApplyEditsResponse.parser()), "operation " + id);
                 edits.complete(op.auditRow, "ok", 200, c.method(), c.editIds(), c.detail());
             } else {
                 edits.complete(op.auditRow, EditOperationEntity.CANCELLED.equals(status) ? "cancelled" : "refused",
@@ -360,33 +446,35 @@ public class OperationService {
     private OperationJson.OperationOutJson view(EditOperationEntity op) {
         double elapsed = ((op.finishedAt != null ? op.finishedAt : OffsetDateTime.now()).toInstant().toEpochMilli()
                 - op.createdAt.toInstant().toEpochMilli()) / 1000.0;
-        EditJson.AppliedJson result = op.result == null ? null : ProtoMapper.applied(parseResult(op.result));
+        EditJson.AppliedJson result = op.result == null || op.training() ? null
+                : ProtoMapper.applied(parse(op.result, ApplyEditsResponse.parser()));
+        OperationJson.TrainedJson trained = null;
+        if (op.result != null && op.training()) {
+            TrainMethodResponse t = parse(op.result, TrainMethodResponse.parser());
+            trained = new OperationJson.TrainedJson(t.getFile(), t.getModelFingerprint(), t.getTrainFilesList(), t.getSeconds(),
+                    t.getSummary());
+        }
         Problem error = op.errorStatus == null ? null : Problem.of(op.errorStatus, op.errorTitle, op.errorDetail)
                 .withInstance("/v1/operations/" + op.id);
-        return new OperationJson.OperationOutJson(op.id, op.space, op.phase, op.method, op.requests, op.status,
+        return new OperationJson.OperationOutJson(op.id, op.kind, op.space, op.phase, op.method, op.requests, op.status,
                 new OperationJson.ProgressJson(op.stage, op.fraction, op.unitsDone, op.unitsTotal, elapsed, op.etaSeconds),
                 op.cancelRequested, op.attempts, op.idempotencyKey, op.createdAt.toInstant().toString(),
                 op.updatedAt.toInstant().toString(), op.finishedAt == null ? null : op.finishedAt.toInstant().toString(),
-                result, error);
+                result, trained, error);
     }
 
+    /** Names the call for GetEditProgress/CancelEdit: an edit by its space and key, a training by its method and key. */
     private static EditProgressRequest progressRequest(EditOperationEntity op) {
-        return EditProgressRequest.newBuilder().setSpace(op.space).setIdempotencyKey(op.idempotencyKey).build();
+        EditProgressRequest.Builder b = EditProgressRequest.newBuilder().setIdempotencyKey(op.idempotencyKey);
+        return op.training() ? b.setMethod(op.method).build() : b.setSpace(op.space).build();
     }
 
-    private static ApplyEditsRequest parse(byte[] bytes) {
+    /** A stored request or answer (protobuf bytes). */
+    private static <T> T parse(byte[] bytes, com.google.protobuf.Parser<T> parser) {
         try {
-            return ApplyEditsRequest.parseFrom(bytes);
+            return parser.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("stored request unreadable: " + e.getMessage(), e);
-        }
-    }
-
-    private static ApplyEditsResponse parseResult(byte[] bytes) {
-        try {
-            return ApplyEditsResponse.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("stored result unreadable: " + e.getMessage(), e);
+            throw new IllegalStateException("stored operation unreadable: " + e.getMessage(), e);
         }
     }
 

@@ -2,7 +2,6 @@ package dev.emend.gateway.bench;
 
 import dev.emend.api.v1.EditorGrpc;
 import dev.emend.api.v1.GenerateRequest;
-import dev.emend.testing.EmbeddedPostgresResource;
 import dev.emend.testing.ServiceProcess;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -14,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -37,7 +35,7 @@ import java.util.regex.Pattern;
  * Prints Markdown tables.
  */
 public final class GatewayLoadBench {
-    private static final String KEY = "bench-admin-key-0123456789";
+    private static final String KEY = BenchStack.KEY;
     private static final String PROMPT = "The capital of France is";
 
     public static void main(String[] args) throws Exception {
@@ -46,11 +44,9 @@ public final class GatewayLoadBench {
         int clients = args.length > 2 ? Integer.parseInt(args[2]) : 16;
         int tokens = args.length > 3 ? Integer.parseInt(args[3]) : 8;
 
-        String jdbc = EmbeddedPostgresResource.freshDatabase();
-        try (ServiceProcess mastery = ServiceProcess.start("mastery-service", jdbc, Map.of());
-             ServiceProcess gateway = ServiceProcess.start("gateway", jdbc, Map.of(
-                     "EMEND_PHASES_MASTERY_PORT", Integer.toString(mastery.port()),
-                     "EMEND_GATEWAY_BOOTSTRAP_ADMIN_KEY", KEY))) {
+        try (BenchStack stack = BenchStack.start()) {
+            ServiceProcess mastery = stack.mastery();
+            ServiceProcess gateway = stack.gateway();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String base = "http://localhost:" + gateway.port();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", mastery.port()).usePlaintext().build();
@@ -170,7 +166,8 @@ public final class GatewayLoadBench {
                 latencies.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    private static HttpResponse<String> post(HttpClient http, String url, String body, String key) throws Exception {
+    /** A POST of {@code body} (or a GET when null) with the key; also used by {@link TrainingBench}. */
+    static HttpResponse<String> post(HttpClient http, String url, String body, String key) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json");
         b = body == null ? b.GET() : b.POST(HttpRequest.BodyPublishers.ofString(body));

@@ -15,6 +15,7 @@ import java.util.Map;
 
 import static dev.emend.gateway.GatewayTestSupport.admin;
 import static dev.emend.gateway.GatewayTestSupport.as;
+import static dev.emend.gateway.GatewayTestSupport.awaitFinished;
 import static dev.emend.gateway.GatewayTestSupport.franceToBerlin;
 import static dev.emend.gateway.GatewayTestSupport.newKey;
 import static dev.emend.gateway.GatewayTestSupport.newSpace;
@@ -43,18 +44,6 @@ class OperationsTest {
     /** An FT-M edit that cannot reach its early stop (a learning rate of 1e-9): it runs all its steps. */
     private static Map<String, Object> slowFtM(int steps, Map<String, Object> request) {
         return Map.of("method", "FT-M", "hparams", Map.of("num_steps", steps, "lr", 1e-9), "requests", List.of(request));
-    }
-
-    /** Polls the operation until it has finished (bounded), returning its JSON. */
-    private static JsonPath awaitFinished(String key, String id) throws InterruptedException {
-        for (int i = 0; i < 3000; i++) {
-            JsonPath op = as(key).get("/v1/operations/" + id).then().statusCode(200).extract().jsonPath();
-            if (List.of("succeeded", "failed", "cancelled").contains(op.getString("status"))) {
-                return op;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("operation " + id + " did not finish in 5 minutes");
     }
 
     @Test

@@ -154,9 +154,15 @@ public final class MendMethod extends MasteryMethod implements dev.emend.core.me
     }
 
 
-    /** Trains the editor network ({@code ./emend train-mend}); see {@link MendTraining}. */
+    /** Where a training request would write its editor on {@code lm}; see {@link MendTraining}. */
     @Override
-    public Path train(TrainingRequest request, java.util.function.Consumer<String> progress) {
-        return MendTraining.run(request, progress);
+    public Path target(TrainingRequest request, LanguageModel lm) {
+        return MendTraining.target(request, lm);
+    }
+
+    /** Trains the editor network ({@code ./emend train-mend}, the phase service's TrainMethod); see {@link MendTraining}. */
+    @Override
+    public Path train(TrainingRequest request, Progress progress, java.util.function.Consumer<String> log) {
+        return MendTraining.run(request, progress, log);
     }
 }

@@ -78,6 +78,8 @@ public class EditorGrpcService extends EditorGrpc.EditorImplBase {
     @Inject
     EditService edits;
     @Inject
+    dev.emend.phase.service.TrainingService training;
+    @Inject
     LedgerRepository ledger;
     @Inject
     PhaseConfig config;
@@ -94,7 +96,8 @@ public class EditorGrpcService extends EditorGrpc.EditorImplBase {
                             .setHiddenSize(c.hiddenSize()).setIntermediateSize(c.intermediateSize())
                             .setVocabSize(c.vocabSize()).setDtype("float32"))
                     .setServiceVersion(config.serviceVersion());
-            registry.engine().methods().forEach(m -> b.addMethods(methodInfo(m)));
+            registry.engine().methods().forEach(m -> b.addMethods(methodInfo(m).toBuilder()
+                    .setTrainable(training.isTrainable(m.name()))));
             return b.build();
         });
     }
@@ -174,13 +177,21 @@ public class EditorGrpcService extends EditorGrpc.EditorImplBase {
     @Override
     public void getEditProgress(dev.emend.api.v1.EditProgressRequest request,
                                 StreamObserver<dev.emend.api.v1.EditProgress> out) {
-        respond(out, () -> edits.progress(request.getSpace(), request.getIdempotencyKey()));
+        respond(out, () -> request.getMethod().isEmpty() ? edits.progress(request.getSpace(), request.getIdempotencyKey())
+                : training.progress(request.getMethod(), request.getIdempotencyKey()));
     }
 
     @Override
     public void cancelEdit(dev.emend.api.v1.EditProgressRequest request,
                            StreamObserver<dev.emend.api.v1.CancelEditResponse> out) {
-        respond(out, () -> edits.cancel(request.getSpace(), request.getIdempotencyKey()));
+        respond(out, () -> request.getMethod().isEmpty() ? edits.cancel(request.getSpace(), request.getIdempotencyKey())
+                : training.cancel(request.getMethod(), request.getIdempotencyKey()));
+    }
+
+    @Override
+    public void trainMethod(dev.emend.api.v1.TrainMethodRequest request,
+                            StreamObserver<dev.emend.api.v1.TrainMethodResponse> out) {
+        respond(out, () -> training.train(request));
     }
 
     private EditRecord record(EditEntity e) {

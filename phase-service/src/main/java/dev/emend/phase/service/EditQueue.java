@@ -86,7 +86,8 @@ public class EditQueue {
         return await(f);
     }
 
-    private static <T> T await(Future<T> f) {
+    /** The task's result, its exception unwrapped (also for {@link TrainingService}'s wait on a running training). */
+    static <T> T await(Future<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {
