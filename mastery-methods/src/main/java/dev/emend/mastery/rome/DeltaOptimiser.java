@@ -304,8 +304,23 @@ final class DeltaOptimiser {
                         return hidden;
                     }
                 };
-                DecoderModel.Headless r = lm.model().forwardHidden(m, view.weights(), new ForwardInput(ids, mask),
-                        view.hooks().with(Hooks.of(capture)), null);
+                // One block at a time, each block's activations freed before the next: a whole pass
+                // keeps every layer's until it ends (measured on a Llama-3.2-1B-shaped checkpoint,
+                // 6 rows: +550 MB, the edit's peak before this). Same operations, same numbers.
+                ForwardInput in = new ForwardInput(ids, mask);
+                Hooks hooks = view.hooks().with(Hooks.of(capture));
+                NDArray x = null;
+                for (int l = 0; l < lm.config().numLayers(); l++) {
+                    try (NDManager block = m.newSubManager()) {
+                        if (x != null) {
+                            x.attach(block);
+                        }
+                        x = lm.model().blockOutputs(block, view.weights(), in, l, x, l + 1, hooks, null)[0];
+                        x.attach(m);
+                    }
+                }
+                DecoderModel.Headless r = lm.model().forwardHiddenFrom(m, view.weights(), in, lm.config().numLayers(), x,
+                        hooks, null);
                 if (start == null) {
                     throw new IllegalStateException("the residual stream entering layer " + startLayer + " was not captured");
                 }
