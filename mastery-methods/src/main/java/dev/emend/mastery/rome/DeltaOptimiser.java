@@ -65,8 +65,9 @@ import org.slf4j.LoggerFactory;
  *       surrogate loss (out · g_out).sum()), so at most one block's converted weights are alive.</li>
  * </ul>
  * The layer-wise path runs whenever a weight is held in half precision (that memory is the
- * problem it solves); float32 weights keep the graph path, which is faster (each step would
- * otherwise run the blocks above δ twice forward and pay a Java round trip per block). The system
+ * problem it solves); float32 weights keep the graph path, which is faster there (the layer-wise
+ * one runs the blocks above δ twice forward and pays a Java round trip per block: 15–47 % more CPU
+ * per step on the default model, BENCHMARKS.md, issue 15). The system
  * property {@value #BACKWARD_PROPERTY} = {@code auto} | {@code graph} | {@code layerwise} overrides
  * the choice (tests and benchmarks).
  */
