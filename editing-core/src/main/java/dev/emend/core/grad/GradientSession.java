@@ -64,6 +64,32 @@ public final class GradientSession implements AutoCloseable {
         return LOCK.isHeldByCurrentThread();
     }
 
+    private static final ThreadLocal<Boolean> UNTRACKED = ThreadLocal.withInitial(() -> false);
+
+    /**
+     * Runs {@code work} on this thread as part of a gradient computation that records nothing for
+     * it: the caller promises that no array {@code work} computes from requires a gradient
+     * (detached inputs, weights that are not trained), so autograd keeps nothing of it and
+     * {@link #recordingOnCurrentThread()} is false inside (the model then converts half-precision
+     * weights into its reused buffer). Breaking the promise is caught by PyTorch at the backward
+     * ("modified by an inplace operation"), not silently. DJL 0.36 has no engine-independent
+     * no-grad mode, and {@code NDArray.hasGradient()} is false for every array autograd computes.
+     */
+    public static <T> T untracked(java.util.function.Supplier<T> work) {
+        boolean previous = UNTRACKED.get();
+        UNTRACKED.set(true);
+        try {
+            return work.get();
+        } finally {
+            UNTRACKED.set(previous);
+        }
+    }
+
+    /** Whether autograd may record what this thread computes: it holds a session and is not inside {@link #untracked}. */
+    public static boolean recordingOnCurrentThread() {
+        return heldByCurrentThread() && !UNTRACKED.get();
+    }
+
     /** True while some thread holds a session (for health and queue reporting). */
     public static boolean busy() {
         return LOCK.isLocked();

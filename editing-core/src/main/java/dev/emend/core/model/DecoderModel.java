@@ -242,14 +242,44 @@ public abstract class DecoderModel {
      * blocks above {@code to} and the LM head are not run; nothing is returned.
      */
     public final void runBlocks(NDManager manager, Weights w, ForwardInput in, int from, NDArray hidden, int to, Hooks hooks) {
+        checkBlocks("runBlocks", in, from, hidden, to);
+        headless(() -> withResume(new Resume(from, hidden, to), () -> forwardPass(manager, w, in, hooks, null)));
+    }
+
+    /**
+     * Runs blocks {@code from}..{@code to}−1 on {@code hidden} (the residual stream entering block
+     * {@code from}) and returns the residual stream leaving each of them, in float32: element
+     * {@code i} is the output of block {@code from + i}, before any final norm. With a cache, the
+     * blocks' keys and values are appended to it as in {@link #forwardFrom}. The LM head is not run.
+     * A hand-written gradient checkpoint (DeltaOptimiser's layer-wise backward) runs the blocks once
+     * without autograd for these boundaries, then each block again, from its boundary, with it.
+     */
+    public final NDArray[] blockOutputs(NDManager manager, Weights w, ForwardInput in, int from, NDArray hidden, int to,
+                                        Hooks hooks, KvCache cache) {
+        checkBlocks("blockOutputs", in, from, hidden, to);
+        NDArray[] out = new NDArray[to - from];
+        LayerHook keep = new LayerHook() {
+            @Override
+            public NDArray blockOutput(int layer, NDArray x, HookContext ctx) {
+                out[layer - from] = x;
+                return x;
+            }
+        };
+        headless(() -> withResume(new Resume(from, hidden, to), () -> forwardPass(manager, w, in, hooks.with(keep), cache)));
+        for (int i = 0; i < out.length; i++) {
+            out[i] = inType(out[i], DataType.FLOAT32);
+        }
+        return out;
+    }
+
+    private void checkBlocks(String what, ForwardInput in, int from, NDArray hidden, int to) {
         if (from < 0 || to > config.numLayers() || from >= to || (hidden == null && from != 0)) {
-            throw new IllegalArgumentException("runBlocks: blocks " + from + ".." + (to - 1) + (hidden == null ? " from the embeddings" : "")
+            throw new IllegalArgumentException(what + ": blocks " + from + ".." + (to - 1) + (hidden == null ? " from the embeddings" : "")
                     + " are not a range of this " + config.numLayers() + "-layer model");
         }
         if (hidden != null) {
             checkHidden(in, hidden);
         }
-        headless(() -> withResume(new Resume(from, hidden, to), () -> forwardPass(manager, w, in, hooks, null)));
     }
 
     private void checkHidden(ForwardInput in, NDArray hidden) {
@@ -506,6 +536,12 @@ public abstract class DecoderModel {
         UnaryOperator<NDArray>[] deferred = DEFERRED_HEAD.get();
         if (deferred != null) {
             deferred[0] = head;
+            deferred[1] = g -> {
+                // dL/dh = dL/dlogits · W (W is [vocab, d_model]): the head's transpose, converted in
+                // pieces of d_model columns like the head itself, so no whole float32 copy exists.
+                NDArray weight = w.get(name);
+                return weight.getDataType() == g.getDataType() ? g.matMul(weight) : convertedProduct(g, weight, true);
+            };
             return null;
         }
         return head.apply(hidden);
@@ -518,8 +554,13 @@ public abstract class DecoderModel {
      */
     private static final ThreadLocal<UnaryOperator<NDArray>[]> DEFERRED_HEAD = new ThreadLocal<>();
 
-    /** Final hidden states {@code [batch, newTokens, d_model]} and the LM head to apply to any rows of them. */
-    public record Headless(NDArray hidden, UnaryOperator<NDArray> head) {}
+    /**
+     * Final hidden states {@code [batch, newTokens, d_model]}, the LM head to apply to any rows of
+     * them, and the head's input gradient: given dL/dlogits {@code [rows, vocab]} of rows to which
+     * {@code head} was applied, dL/d(those rows) {@code [rows, d_model]}, computed without autograd
+     * (a hand-written backward through the head that keeps no float32 copy of its weight).
+     */
+    public record Headless(NDArray hidden, UnaryOperator<NDArray> head, UnaryOperator<NDArray> inputGradient) {}
 
     /**
      * {@link #forward} without the LM head: returns the final hidden states and the head as a
@@ -532,7 +573,7 @@ public abstract class DecoderModel {
 
     private Headless headless(java.util.function.Supplier<ForwardResult> pass) {
         @SuppressWarnings("unchecked")
-        UnaryOperator<NDArray>[] slot = new UnaryOperator[1];
+        UnaryOperator<NDArray>[] slot = new UnaryOperator[2];
         DEFERRED_HEAD.set(slot);
         ForwardResult r;
         try {
@@ -543,7 +584,7 @@ public abstract class DecoderModel {
         if (slot[0] == null) {
             throw new IllegalStateException(getClass().getSimpleName() + " computes its LM head without DecoderModel.lmHead");
         }
-        return new Headless(r.hidden(), slot[0]);
+        return new Headless(r.hidden(), slot[0], slot[1]);
     }
 
     // ----------------------------------------------------------------------------------------------
@@ -632,9 +673,10 @@ public abstract class DecoderModel {
         // converted into one float32 buffer per thread instead of fresh memory each time: a fresh
         // 16 MB piece is new pages (page faults, system time) on every use, which made a 1B
         // model's forward step cost 5.6 s of CPU (BENCHMARKS.md, issue 15). Under a
-        // GradientSession the product saves its piece for the backward pass, so each piece is
-        // its own array there.
-        ConversionBuffer buffer = !dev.emend.core.grad.GradientSession.heldByCurrentThread() && step * in
+        // GradientSession the product saves its piece for the backward pass, so each piece is its
+        // own array there, except inside GradientSession.untracked (a value step's passes on
+        // arrays that need no gradient, which autograd does not record).
+        ConversionBuffer buffer = !dev.emend.core.grad.GradientSession.recordingOnCurrentThread() && step * in
                 <= CONVERT_PIECE_ELEMENTS ? ConversionBuffer.of(x) : null;
         if (step >= out) {
             NDArray converted = buffer != null ? buffer.fill(weight) : asActivation(weight, x);

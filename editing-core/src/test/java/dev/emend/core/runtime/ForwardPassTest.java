@@ -150,6 +150,65 @@ class ForwardPassTest {
         }
     }
 
+    /**
+     * The pieces of DeltaOptimiser's layer-wise backward: {@code blockOutputs} from a block's input
+     * gives the full pass's block outputs, and the head's {@code inputGradient} is autograd's
+     * gradient through the head.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
+    void blockOutputsAndTheHeadsInputGradientMatchTheFullPassAndAutograd(String family) {
+        LanguageModel lm = MODELS.get(family);
+        int n = lm.config().numLayers();
+        int d = lm.config().hiddenSize();
+        long[] row = ids(lm, "Ada Lovelace was a mathematician who wrote the first program.");
+        ForwardInput in = new ForwardInput(new long[][] {row}, new int[][] {ones(row.length)});
+        ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(1, row.length, d);
+        try (NDManager m = lm.manager().newSubManager()) {
+            float[][] full = new float[n][];
+            LayerHook keep = new LayerHook() {
+                @Override
+                public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
+                    full[l] = hidden.toFloatArray();
+                    return hidden;
+                }
+            };
+            lm.model().forward(m, lm.weights(), in, Hooks.of(keep), null);
+            NDArray[] outs = lm.model().blockOutputs(m, lm.weights(), in, 1, m.create(full[0], shape), n, Hooks.NONE, null);
+            assertEquals(n - 1, outs.length);
+            for (int l = 1; l < n; l++) {
+                float diff = maxDiff(full[l], outs[l - 1].toFloatArray());
+                assertTrue(diff < 1e-5f, family + ": block " + l + " output differs by " + diff);
+                float one = maxDiff(full[l], lm.model().blockOutputs(m, lm.weights(), in, l, m.create(full[l - 1], shape), l + 1,
+                        Hooks.NONE, null)[0].toFloatArray());
+                assertTrue(one < 1e-5f, family + ": block " + l + " alone differs by " + one);
+            }
+            float[] g = new float[2 * vocab(lm)];
+            java.util.Random rnd = new java.util.Random(3);
+            for (int i = 0; i < g.length; i++) {
+                g[i] = (float) rnd.nextGaussian();
+            }
+            try (dev.emend.core.grad.GradientSession session = dev.emend.core.grad.GradientSession.open()) {
+                dev.emend.core.model.DecoderModel.Headless r = lm.model().forwardHidden(m, lm.weights(), in, Hooks.NONE, null);
+                NDArray rows = r.hidden().reshape(row.length, d).get(new NDIndex("0:2")).stopGradient();
+                rows.setRequiresGradient(true);
+                NDArray gArr = m.create(g, new ai.djl.ndarray.types.Shape(2, vocab(lm)));
+                session.backward(r.head().apply(rows).mul(gArr).sum());
+                float[] byAutograd = rows.getGradient().toFloatArray();
+                float[] byHand = r.inputGradient().apply(gArr).toFloatArray();
+                float diff = maxDiff(byAutograd, byHand);
+                assertTrue(diff < 1e-5f * (1 + maxDiff(byAutograd, new float[byAutograd.length])),
+                        family + ": the head's input gradient differs from autograd's by " + diff);
+            }
+        }
+    }
+
+    private static int[] ones(int n) {
+        int[] a = new int[n];
+        Arrays.fill(a, 1);
+        return a;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"gpt2", "gptj", "llama", "mistral", "qwen2", "qwen3"})
     void resumingAtALayerFromItsInputOverAForkedPrefixCacheEqualsTheFullPass(String family) {

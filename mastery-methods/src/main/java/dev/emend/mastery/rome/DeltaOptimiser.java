@@ -48,6 +48,28 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * The numbers are those of the plain per-request loop up to float rounding (GoldenDeltasTest
  * holds them to EasyEdit's deltas within 1e-4).
+ *
+ * <p>Two ways to get dLoss/dδ, the same numbers up to float rounding (DeltaBackwardTest):
+ * <ul>
+ *   <li><b>graph</b>: one forward pass under autograd from the layer δ enters to the logits, one
+ *       backward. Autograd keeps what the backward needs until it is done, including the float32
+ *       copy of every half-precision weight each block and the LM head convert per use: about
+ *       3 GB for a Llama-3.2-1B-shaped bf16 checkpoint edited at layer 8 (BENCHMARKS.md, issue 15).</li>
+ *   <li><b>layer-wise</b> (gradient checkpointing by hand: DJL 0.36 cannot express a custom
+ *       autograd function that would re-convert a weight in its backward): the blocks run once
+ *       without autograd, keeping only the residual stream at each block boundary; the logits of
+ *       the read rows are computed without autograd too and made a leaf, the loss's backward gives
+ *       dLoss/dlogits, and dLoss/dh = dLoss/dlogits · W_head is computed in pieces of the head
+ *       ({@link DecoderModel.Headless#inputGradient}); then the final norm and each block from the
+ *       top down are recomputed from their boundary under autograd and backpropagated alone (a
+ *       surrogate loss (out · g_out).sum()), so at most one block's converted weights are alive.</li>
+ * </ul>
+ * The layer-wise path runs whenever a weight is held in half precision (that memory is the
+ * problem it solves); float32 weights keep the graph path, which is faster there (the layer-wise
+ * one runs the blocks above δ twice forward and pays a Java round trip per block: 15–47 % more CPU
+ * per step on the default model, BENCHMARKS.md, issue 15). The system
+ * property {@value #BACKWARD_PROPERTY} = {@code auto} | {@code graph} | {@code layerwise} overrides
+ * the choice (tests and benchmarks).
  */
 final class DeltaOptimiser {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaOptimiser.class);
@@ -55,6 +77,8 @@ final class DeltaOptimiser {
     static final int CHUNK_ROWS = 512;
     /** The cached prefix is rebuilt for the still-running requests once fewer than this share of its rows run. */
     private static final double REBUILD_SHARE = 0.75;
+    /** Overrides the choice of backward: {@code auto} (default), {@code graph} or {@code layerwise}. */
+    static final String BACKWARD_PROPERTY = "emend.valueStepBackward";
 
     private final RomeEditor editor;
     private final LanguageModel lm;
@@ -85,11 +109,12 @@ final class DeltaOptimiser {
                 .sorted(java.util.Comparator.comparingInt((Integer i) -> targetLength(requests.get(i)))
                         .thenComparingInt(i -> requests.get(i).filledPrompt().length()))
                 .mapToInt(Integer::intValue).toArray();
+        boolean layerwise = layerwise(view);
         RomeEditor.DeltaFit[] out = new RomeEditor.DeltaFit[requests.size()];
         int[] done = {0};
         for (int from = 0; from < order.length; from += chunk) {
             int[] part = Arrays.copyOfRange(order, from, Math.min(order.length, from + chunk));
-            List<RomeEditor.DeltaFit> fits = new Chunk(view, Arrays.stream(part).mapToObj(requests::get).toList())
+            List<RomeEditor.DeltaFit> fits = new Chunk(view, Arrays.stream(part).mapToObj(requests::get).toList(), layerwise)
                     .run(perStep, () -> {
                         done[0]++;
                         perRequest.report(requestStage, (double) done[0] / requests.size());
@@ -99,6 +124,51 @@ final class DeltaOptimiser {
             }
         }
         return List.of(out);
+    }
+
+    /**
+     * dLoss/dδ (without the weight-decay term, which {@link #adamStep} adds) for one request at δ =
+     * {@code delta}, by the layer-wise backward or by one autograd graph: what every step computes,
+     * exposed so that DeltaBackwardTest can hold the two to each other.
+     */
+    float[] gradient(ModelView view, RomeRequest request, double[] delta, boolean layerwise) {
+        Chunk c = new Chunk(view, List.of(request), layerwise);
+        c.cleanPass();
+        float[] d = new float[delta.length];
+        for (int j = 0; j < d.length; j++) {
+            d[j] = (float) delta[j];
+        }
+        try (GradientSession g = GradientSession.open(); Chunk.Steps s = c.new Steps(new boolean[] {true});
+             NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
+            NDArray dArr = m.create(d, new Shape(1, d.length));
+            dArr.setRequiresGradient(true);
+            Chunk.Steps.Pass pass = layerwise ? s.new Layerwise(m, dArr) : s.new Graph(m, dArr);
+            return pass.gradient(g).toFloatArray();
+        }
+    }
+
+    /**
+     * Whether the steps use the layer-wise backward: with {@value #BACKWARD_PROPERTY} unset or
+     * {@code auto}, when any weight of the model is held in another dtype than float32.
+     */
+    boolean layerwise(ModelView view) {
+        String mode = System.getProperty(BACKWARD_PROPERTY, "auto").trim();
+        switch (mode) {
+            case "graph":
+                return false;
+            case "layerwise":
+                return true;
+            case "auto":
+                for (String name : lm.model().parameterShapes().keySet()) {
+                    if (view.weights().has(name) && view.weights().get(name).getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+                        return true;
+                    }
+                }
+                return false;
+            default:
+                throw new IllegalArgumentException("system property " + BACKWARD_PROPERTY + "='" + mode
+                        + "' is not a value-step backward; use auto (the default), graph or layerwise");
+        }
     }
 
     private int targetLength(RomeRequest r) {
@@ -134,10 +204,13 @@ final class DeltaOptimiser {
         final boolean atStart;
         /** Whether the steps run only the positions from each row's lookup on (no space hooks). */
         final boolean split;
+        /** Whether each step's gradient comes from the layer-wise backward rather than one autograd graph. */
+        final boolean layerwise;
         float[][] klInit;
 
-        Chunk(ModelView view, List<RomeRequest> requests) {
+        Chunk(ModelView view, List<RomeRequest> requests, boolean layerwise) {
             this.view = view;
+            this.layerwise = layerwise;
             this.n = requests.size();
             List<String> templates = editor.contextTemplates();
             this.rewriting = templates.size();
@@ -232,8 +305,23 @@ final class DeltaOptimiser {
                         return hidden;
                     }
                 };
-                DecoderModel.Headless r = lm.model().forwardHidden(m, view.weights(), new ForwardInput(ids, mask),
-                        view.hooks().with(Hooks.of(capture)), null);
+                // One block at a time, each block's activations freed before the next: a whole pass
+                // keeps every layer's until it ends (measured on a Llama-3.2-1B-shaped checkpoint,
+                // 6 rows: +550 MB, the edit's peak before this). Same operations, same numbers.
+                ForwardInput in = new ForwardInput(ids, mask);
+                Hooks hooks = view.hooks().with(Hooks.of(capture));
+                NDArray x = null;
+                for (int l = 0; l < lm.config().numLayers(); l++) {
+                    try (NDManager block = m.newSubManager()) {
+                        if (x != null) {
+                            x.attach(block);
+                        }
+                        x = lm.model().blockOutputs(block, view.weights(), in, l, x, l + 1, hooks, null)[0];
+                        x.attach(m);
+                    }
+                }
+                DecoderModel.Headless r = lm.model().forwardHiddenFrom(m, view.weights(), in, lm.config().numLayers(), x,
+                        hooks, null);
                 if (start == null) {
                     throw new IllegalStateException("the residual stream entering layer " + startLayer + " was not captured");
                 }
@@ -298,7 +386,8 @@ final class DeltaOptimiser {
                         }
                         NDArray dArr = m.create(d, new Shape(members.length, dModel));
                         dArr.setRequiresGradient(true);
-                        NDArray[] loss = s.losses(m, dArr);
+                        Steps.Pass pass = layerwise ? s.new Layerwise(m, dArr) : s.new Graph(m, dArr);
+                        NDArray[] loss = pass.losses;
                         losses = loss[0].toFloatArray();
                         nlls = loss[1].toFloatArray();
                         boolean backward = false;
@@ -326,8 +415,7 @@ final class DeltaOptimiser {
                         if (!backward) {
                             continue;
                         }
-                        g.backward(loss[0].sum());
-                        float[] all = dArr.getGradient().toFloatArray();
+                        float[] all = pass.gradient(g).toFloatArray();
                         grads = new float[members.length][];
                         for (int k = 0; k < members.length; k++) {
                             grads[k] = Arrays.copyOfRange(all, k * dModel, (k + 1) * dModel);
@@ -394,6 +482,17 @@ final class DeltaOptimiser {
             final int[] offset;
             /** Per row: the chunk row it is. */
             final int[] source;
+            /**
+             * The positions whose logits the loss reads, as rows of the flattened step positions:
+             * every target token of every rewriting row ({@link #labelled} of them), then each
+             * member's KL position; their labels, each label's weight per member, and the KL rows'
+             * unedited log-probabilities.
+             */
+            final int[] flat;
+            final int labelled;
+            final long[] labels;
+            final float[] labelWeights;
+            final float[] klStart;
 
             Steps(boolean[] running) {
                 members = java.util.stream.IntStream.range(0, n).filter(i -> running[i]).toArray();
@@ -449,54 +548,6 @@ final class DeltaOptimiser {
                     }
                 }
                 input = new ForwardInput(sIds, sMask);
-                if (prefixLen > 0) {
-                    prefix = new KvCache(manager, lm.config().numLayers());
-                    try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
-                        lm.model().forwardHiddenFrom(m, view.weights(), new ForwardInput(pIds, pMask), startLayer,
-                                m.create(pHidden, new Shape(rows, prefixLen, dModel)), Hooks.NONE, prefix);
-                    }
-                } else {
-                    prefix = null;
-                }
-            }
-
-            /**
-             * Per member: the loss without the weight-decay term (NLL + kl_factor·KL, which autograd
-             * differentiates) and the NLL alone, for δ {@code d} ({@code [members, d_model]}).
-             */
-            NDArray[] losses(NDManager m, NDArray d) {
-                // Row r's δ: one-hot row selection, exact (1·δ plus zeros).
-                float[] own = new float[rows * members.length];
-                float[] sel = new float[rows * width];
-                for (int r = 0; r < rows; r++) {
-                    own[r * members.length + member[r]] = 1f;
-                    int b = source[r];
-                    sel[r * width + lookup[b] - offset[r]] = 1f;
-                }
-                NDArray injected = m.create(sel, new Shape(rows, width, 1))
-                        .mul(m.create(own, new Shape(rows, members.length)).matMul(d).expandDims(1));
-                NDArray h = m.create(hidden, new Shape(rows, width, dModel));
-                LayerHook inject = new LayerHook() {
-                    @Override
-                    public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
-                        return l == layer ? out.add(injected) : out;
-                    }
-                };
-                Hooks hooks = atStart ? view.hooks() : view.hooks().with(Hooks.of(inject));
-                NDArray entering = atStart ? h.add(injected) : h;
-                DecoderModel.Headless r;
-                if (prefix != null) {
-                    try (KvCache fork = prefix.fork()) {
-                        r = lm.model().forwardHiddenFrom(m, view.weights(), input, startLayer, entering, hooks, fork);
-                        return lossesAt(m, r, d);
-                    }
-                }
-                r = lm.model().forwardHiddenFrom(m, view.weights(), input, startLayer, entering, hooks, null);
-                return lossesAt(m, r, d);
-            }
-
-            private NDArray[] lossesAt(NDManager m, DecoderModel.Headless r, NDArray d) {
-                // Positions read: every target token of every rewriting row, then each member's KL position.
                 List<int[]> read = new ArrayList<>();
                 for (int k = 0; k < members.length; k++) {
                     int i = members[k];
@@ -505,29 +556,213 @@ final class DeltaOptimiser {
                         read.add(new int[] {row * width + at[1] - offset[row], at[2], k});
                     }
                 }
-                int labelled = read.size();
+                labelled = read.size();
                 for (int k = 0; k < members.length; k++) {
                     int row = rowIndex(k, rewriting);
                     read.add(new int[] {row * width + lookup[klRow[members[k]]] - offset[row], 0, k});
                 }
-                int[] flat = read.stream().mapToInt(a -> a[0]).toArray();
-                NDArray logp = r.head().apply(rowsOf(m, r.hidden(), rows * width, flat)).logSoftmax(-1);
-                long[] labels = new long[labelled];
-                float[] weights = new float[members.length * labelled];
+                flat = read.stream().mapToInt(a -> a[0]).toArray();
+                labels = new long[labelled];
+                labelWeights = new float[members.length * labelled];
                 for (int q = 0; q < labelled; q++) {
                     int[] a = read.get(q);
                     labels[q] = a[1];
-                    weights[a[2] * labelled + q] = 1f / (targets[members[a[2]]].length * rewriting);
+                    labelWeights[a[2] * labelled + q] = 1f / (targets[members[a[2]]].length * rewriting);
                 }
+                int vocab = klInit[0].length;
+                klStart = new float[members.length * vocab];
+                for (int k = 0; k < members.length; k++) {
+                    System.arraycopy(klInit[members[k]], 0, klStart, k * vocab, vocab);
+                }
+                if (prefixLen > 0) {
+                    prefix = new KvCache(manager, lm.config().numLayers());
+                    ForwardInput prefixInput = new ForwardInput(pIds, pMask);
+                    Shape prefixShape = new Shape(rows, prefixLen, dModel);
+                    try (NDManager m = manager.newSubManager(); NDScope scope = new NDScope()) {
+                        // Nothing here needs a gradient (the prefix cannot see δ).
+                        GradientSession.untracked(() -> lm.model().forwardHiddenFrom(m, view.weights(), prefixInput,
+                                startLayer, m.create(pHidden, prefixShape), Hooks.NONE, prefix));
+                    }
+                } else {
+                    prefix = null;
+                }
+            }
+
+            /** Row r's δ at its lookup position, zeros elsewhere ({@code [rows, width, d_model]}): a one-hot selection, exact. */
+            private NDArray injected(NDManager m, NDArray d) {
+                float[] own = new float[rows * members.length];
+                float[] sel = new float[rows * width];
+                for (int r = 0; r < rows; r++) {
+                    own[r * members.length + member[r]] = 1f;
+                    int b = source[r];
+                    sel[r * width + lookup[b] - offset[r]] = 1f;
+                }
+                return m.create(sel, new Shape(rows, width, 1))
+                        .mul(m.create(own, new Shape(rows, members.length)).matMul(d).expandDims(1));
+            }
+
+            /** The space's hooks, plus (unless δ enters at the start) the hook adding {@code injected} to the MLP output of {@code layer}. */
+            private Hooks hooks(NDArray injected) {
+                if (atStart) {
+                    return view.hooks();
+                }
+                LayerHook inject = new LayerHook() {
+                    @Override
+                    public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
+                        return l == layer ? out.add(injected) : out;
+                    }
+                };
+                return view.hooks().with(Hooks.of(inject));
+            }
+
+            /** The residual stream entering {@code startLayer}: the clean one, plus δ when it enters there. */
+            private NDArray entering(NDManager m, NDArray injected) {
+                NDArray h = m.create(hidden, new Shape(rows, width, dModel));
+                return atStart ? h.add(injected) : h;
+            }
+
+            /** Rows {@code flat} of the final hidden states {@code r}, as {@code [read, d_model]}. */
+            private NDArray read(NDManager m, DecoderModel.Headless r) {
+                return rowsOf(m, r.hidden(), rows * width, flat);
+            }
+
+            /**
+             * One step for δ {@code d} ({@code [members, d_model]}, requiring a gradient): per member,
+             * {@code losses[0]} the loss without the weight-decay term (NLL + kl_factor·KL, which is
+             * differentiated) and {@code losses[1]} the NLL alone; {@link #gradient} gives dLoss/dδ.
+             */
+            abstract class Pass {
+                NDArray[] losses;
+
+                /** dΣlosses[0]/dδ, {@code [members, d_model]}. */
+                abstract NDArray gradient(GradientSession g);
+            }
+
+            /** The whole step under autograd: one graph from δ to the loss, one backward. */
+            final class Graph extends Pass {
+                private final NDArray d;
+
+                Graph(NDManager m, NDArray d) {
+                    this.d = d;
+                    NDArray injected = injected(m, d);
+                    try (KvCache fork = prefix == null ? null : prefix.fork()) {
+                        DecoderModel.Headless r = lm.model().forwardHiddenFrom(m, view.weights(), input, startLayer,
+                                entering(m, injected), hooks(injected), fork);
+                        losses = lossesAt(m, r.head().apply(read(m, r)));
+                    }
+                }
+
+                @Override
+                NDArray gradient(GradientSession g) {
+                    g.backward(losses[0].sum());
+                    return d.getGradient();
+                }
+            }
+
+            /**
+             * The layer-wise backward (see the class comment): the forward runs without autograd and
+             * keeps the residual stream at each block boundary; {@link #gradient} recomputes the
+             * final norm and then one block at a time from the top, each under its own short graph.
+             */
+            final class Layerwise extends Pass {
+                private final NDManager m;
+                private final NDArray d;
+                /** [i]: the residual stream entering block startLayer + i; the last one leaves the top block. */
+                private final NDArray[] boundary;
+                /** The logits of the read rows: a leaf, so the loss's backward stops at them. */
+                private final NDArray logits;
+
+                Layerwise(NDManager m, NDArray d) {
+                    this.m = m;
+                    this.d = d;
+                    int top = lm.config().numLayers();
+                    boundary = new NDArray[top - startLayer + 1];
+                    NDArray plain = d.stopGradient();
+                    try (NDManager pass = m.newSubManager()) {
+                        logits = GradientSession.untracked(() -> {
+                            NDArray injected = injected(pass, plain);
+                            boundary[0] = entering(pass, injected);
+                            if (startLayer < top) {
+                                try (KvCache fork = prefix == null ? null : prefix.fork()) {
+                                    NDArray[] out = lm.model().blockOutputs(pass, view.weights(), input, startLayer,
+                                            boundary[0], top, hooks(injected), fork);
+                                    System.arraycopy(out, 0, boundary, 1, out.length);
+                                }
+                            }
+                            DecoderModel.Headless r = lm.model().forwardHiddenFrom(pass, view.weights(), input, top,
+                                    boundary[top - startLayer], view.hooks(), null);
+                            return r.head().apply(read(pass, r));
+                        });
+                        for (NDArray b : boundary) {
+                            b.attach(m);
+                        }
+                        logits.attach(m);
+                    }
+                    logits.setRequiresGradient(true);
+                    losses = lossesAt(m, logits);
+                }
+
+                @Override
+                NDArray gradient(GradientSession g) {
+                    g.backward(losses[0].sum());
+                    int top = lm.config().numLayers();
+                    // The final norm and the head: dL/dh from dL/dlogits without autograd, then the norm's graph.
+                    NDArray grad;
+                    try (NDManager bm = m.newSubManager()) {
+                        NDArray leaf = leaf(bm, boundary[top - startLayer]);
+                        DecoderModel.Headless r = lm.model().forwardHiddenFrom(bm, view.weights(), input, top, leaf,
+                                view.hooks(), null);
+                        NDArray dh = GradientSession.untracked(() -> r.inputGradient().apply(logits.getGradient()));
+                        g.backward(read(bm, r).mul(dh).sum());
+                        grad = kept(leaf.getGradient());
+                    }
+                    for (int l = top - 1; l >= startLayer; l--) {
+                        // Where δ enters by a hook (over a space's hooks), the bottom block's input
+                        // does not depend on δ: its graph starts at δ itself.
+                        boolean enters = !atStart && l == layer;
+                        try (NDManager bm = m.newSubManager();
+                             KvCache fork = prefix == null ? null : prefix.fork()) {
+                            NDArray in = enters ? bm.create(hidden, new Shape(rows, width, dModel)) : leaf(bm, boundary[l - startLayer]);
+                            NDArray out = lm.model().blockOutputs(bm, view.weights(), input, l, in, l + 1,
+                                    enters ? hooks(injected(bm, d)) : view.hooks(), fork)[0];
+                            g.backward(out.mul(grad).sum());
+                            if (!enters) {
+                                grad = kept(in.getGradient());
+                            }
+                        }
+                    }
+                    if (atStart) {
+                        try (NDManager bm = m.newSubManager()) {
+                            g.backward(injected(bm, d).mul(grad).sum());
+                        }
+                    }
+                    return d.getGradient();
+                }
+
+                /** {@code boundary} as a leaf requiring a gradient, owned by {@code bm}. */
+                private NDArray leaf(NDManager bm, NDArray boundary) {
+                    NDArray leaf = boundary.stopGradient();
+                    leaf.attach(bm);
+                    leaf.setRequiresGradient(true);
+                    return leaf;
+                }
+
+                /** A copy of {@code gradient} owned by the step, outliving the block it came from. */
+                private NDArray kept(NDArray gradient) {
+                    NDArray copy = gradient.duplicate();
+                    copy.attach(m);
+                    return copy;
+                }
+            }
+
+            /** Per member: NLL + kl_factor·KL and the NLL, from the logits of the read rows ({@link #flat} order). */
+            private NDArray[] lossesAt(NDManager m, NDArray logits) {
+                NDArray logp = logits.logSoftmax(-1);
                 NDArray picked = logp.get(new NDIndex("0:" + labelled))
                         .gather(m.create(labels, new Shape(labelled, 1)), 1).reshape(labelled, 1);
-                NDArray nll = m.create(weights, new Shape(members.length, labelled)).matMul(picked).reshape(members.length).neg();
+                NDArray nll = m.create(labelWeights, new Shape(members.length, labelled)).matMul(picked).reshape(members.length).neg();
                 NDArray klLogp = logp.get(new NDIndex(labelled + ":"));
-                float[] init = new float[members.length * klInit[0].length];
-                for (int k = 0; k < members.length; k++) {
-                    System.arraycopy(klInit[members[k]], 0, init, k * klInit[0].length, klInit[0].length);
-                }
-                NDArray kl = klLogp.exp().mul(klLogp.sub(m.create(init, klLogp.getShape()))).sum(new int[] {1});
+                NDArray kl = klLogp.exp().mul(klLogp.sub(m.create(klStart, klLogp.getShape()))).sum(new int[] {1});
                 return new NDArray[] {nll.add(Scalars.mul(kl, hp.klFactor())), nll};
             }
 
