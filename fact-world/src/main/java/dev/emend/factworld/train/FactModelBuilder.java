@@ -161,11 +161,11 @@ public final class FactModelBuilder {
         if (epoch == 1 && spec.contextRepeats() == 1 && spec.initFrom() == null) {
             return base.documents();
         }
-        List<String> docs = new ArrayList<>(base.documents().subList(0, base.factSentences()));
+        List<String> docs = new ArrayList<>(base.documents().subList(0, base.fixedDocuments()));
         for (int r = 0; r < spec.contextRepeats(); r++) {
             long seed = spec.initFrom() == null && r == 0 ? spec.seed() * 1000 + epoch : spec.seed() * 100_000 + epoch * 100L + r;
             List<String> all = world.trainingCorpus(seed).documents();
-            docs.addAll(all.subList(base.factSentences(), all.size()));
+            docs.addAll(all.subList(base.fixedDocuments(), all.size()));
         }
         return docs;
     }
