@@ -295,6 +295,52 @@ class EvaluationServiceTest {
                 "the same bytes by path and by upload");
     }
 
+    /** A small FT-M run over a generation-2 task file; returns its one target's metrics. */
+    Metrics taskRun(String file, DatasetFormat format) {
+        RunRequest r = RunRequest.newBuilder().setName("task").setLimit(2).setSeed(7)
+                .setDataset(Dataset.newBuilder().setPath("benchmarks/emend-facts/" + file).setFormat(format))
+                .setProtocol(dev.emend.api.v1.ProtocolOptions.newBuilder().setSkipFluency(true))
+                .addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY).setMethod("FT-M")).build();
+        Run run = null;
+        for (Iterator<EvaluateEvent> it = evaluation.evaluate(r); it.hasNext(); ) {
+            EvaluateEvent e = it.next();
+            if (e.hasResult()) {
+                run = e.getResult();
+            }
+        }
+        assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, run.getStatus(), run.getStatusReason());
+        Metrics m = run.getResults(0).getMetrics();
+        assertEquals(2, m.getCases(), m.toString());
+        return m;
+    }
+
+    /**
+     * Erasure, sentiment and long-form runs on the default (first-generation) model, which never saw
+     * this material: a pipeline check of the task metrics, not a measurement.
+     */
+    @Test
+    void taskDatasetsRunWithTheirMetrics() {
+        Metrics erasure = taskRun("erasure.json", DatasetFormat.DATASET_FORMAT_SANITATION);
+        for (String k : List.of("refusal_generated", "truth_absent_greedy", "truth_absent_sampled")) {
+            assertPercent(k, erasure.getExtraOrThrow(k));
+        }
+        assertTrue(erasure.containsLocalityByKey("Retain"), erasure.toString());
+        // FT-M trains the refusal on the question itself
+        assertTrue(erasure.getEditSucc() > 50, erasure.toString());
+
+        Metrics sentiment = taskRun("sentiment.json", DatasetFormat.DATASET_FORMAT_CONVSENT);
+        assertPercent("sentiment_greedy", sentiment.getExtraOrThrow("sentiment_greedy"));
+        assertPercent("sentiment_sampled", sentiment.getExtraOrThrow("sentiment_sampled"));
+        assertTrue(sentiment.containsLocalityByKey("Other_Topics"), sentiment.toString());
+
+        Metrics longform = taskRun("longform.json", DatasetFormat.DATASET_FORMAT_WIKIBIO);
+        assertTrue(longform.containsLocalityByKey("Rest_Of_Biography") && longform.containsLocalityByKey("Other_Biographies"),
+                longform.toString());
+        // fine-tuning on the corrected sentence makes it less surprising
+        assertTrue(longform.getExtraOrThrow("ppl_after") < longform.getExtraOrThrow("ppl_before"), longform.toString());
+        assertFalse(longform.containsExtra("truth_absent_greedy"));
+    }
+
     @Test
     void badRequestsAreRejectedWithTheFieldAndWhatToDo() throws Exception {
         StatusRuntimeException e = rejected(counterfact(3, "FT-M").setDataset(Dataset.newBuilder()
