@@ -169,14 +169,7 @@ class EvaluationServiceTest {
                 .addFluencyPrompts("The capital of Peru is").build();
         RunRequest req = counterfact(3, "FT-M").setMode(ModeSpec.newBuilder().setMode(EditMode.EDIT_MODE_SEQUENTIAL))
                 .setHealth(health).build();
-        Run run = null;
-        for (Iterator<EvaluateEvent> it = evaluation.evaluate(req); it.hasNext(); ) {
-            EvaluateEvent e = it.next();
-            if (e.hasResult()) {
-                run = e.getResult();
-            }
-        }
-        assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, run.getStatus(), run.getStatusReason());
+        Run run = succeeded(req);
         GeneralHealth h = run.getResults(0).getGeneralHealth();
         assertEquals("tiny health", h.getHealthSet());
         assertEquals(3, h.getEditsApplied());
@@ -295,12 +288,8 @@ class EvaluationServiceTest {
                 "the same bytes by path and by upload");
     }
 
-    /** A small FT-M run over a generation-2 task file; returns its one target's metrics. */
-    Metrics taskRun(String file, DatasetFormat format) {
-        RunRequest r = RunRequest.newBuilder().setName("task").setLimit(2).setSeed(7)
-                .setDataset(Dataset.newBuilder().setPath("benchmarks/emend-facts/" + file).setFormat(format))
-                .setProtocol(dev.emend.api.v1.ProtocolOptions.newBuilder().setSkipFluency(true))
-                .addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY).setMethod("FT-M")).build();
+    /** Runs the request to its end over the streaming call; the run, asserted SUCCEEDED. */
+    Run succeeded(RunRequest r) {
         Run run = null;
         for (Iterator<EvaluateEvent> it = evaluation.evaluate(r); it.hasNext(); ) {
             EvaluateEvent e = it.next();
@@ -308,8 +297,18 @@ class EvaluationServiceTest {
                 run = e.getResult();
             }
         }
+        assertTrue(run != null, "the stream ended without a result");
         assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, run.getStatus(), run.getStatusReason());
-        Metrics m = run.getResults(0).getMetrics();
+        return run;
+    }
+
+    /** A small FT-M run over a generation-2 task file; returns its one target's metrics. */
+    Metrics taskRun(String file, DatasetFormat format) {
+        RunRequest r = RunRequest.newBuilder().setName("task").setLimit(2).setSeed(7)
+                .setDataset(Dataset.newBuilder().setPath("benchmarks/emend-facts/" + file).setFormat(format))
+                .setProtocol(dev.emend.api.v1.ProtocolOptions.newBuilder().setSkipFluency(true))
+                .addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY).setMethod("FT-M")).build();
+        Metrics m = succeeded(r).getResults(0).getMetrics();
         assertEquals(2, m.getCases(), m.toString());
         return m;
     }

@@ -34,7 +34,7 @@ import java.util.Random;
  *       records alternate negative and positive topics, so that the target sentiment knowedit's
  *       reader assigns (even index: positive, odd: negative) always flips the world's opinion.</li>
  *   <li>{@code longform.json} / {@code -train}: records {@code {text, labels, concept, locality,
- *       ground_truth}}: text = "This is a biography of P." and the sentences before the edited one,
+ *       ground_truth}}: text = "This is a biography of P." and (at most two of) the sentences before the edited one,
  *       labels = the corrected sentence (the occupation or employer sentence with another object,
  *       same template), ground_truth = the sentence the biography had; locality
  *       {@code Rest_Of_Biography} (each other sentence after the corrected prefix) and
@@ -51,6 +51,8 @@ public final class TaskBenchmarkGenerator {
     static final int SENTIMENT_TRAIN = 20;
     static final int LONGFORM_TEST = 60;
     static final int LONGFORM_TRAIN = 30;
+    /** Sentences of the biography before the one asked for that a long-form prompt carries. */
+    static final int PREFIX_SENTENCES = 2;
 
     private static final long SALT = 0x7A5C_2020L;
     private static final List<String> SENSITIVE = List.of(Relations2.PHONE, Relations2.HOME_STREET, Relations2.MEDICAL_CONDITION);
@@ -234,10 +236,15 @@ public final class TaskBenchmarkGenerator {
         return people.get(edited + k % (people.size() - edited));
     }
 
+    /**
+     * The text before sentence {@code upTo}: the opening line and at most {@link #PREFIX_SENTENCES}
+     * sentences before it. KnowEdit's WikiBio text is the whole passage so far; a window keeps every
+     * prompt and its sentence within a small model's context (the default model's 128 tokens).
+     */
     private static String prefix(String person, List<String> bio, int upTo) {
         var parts = new ArrayList<String>();
         parts.add(String.format(BIOGRAPHY_INTRO, person));
-        parts.addAll(bio.subList(0, upTo));
+        parts.addAll(bio.subList(Math.max(0, upTo - PREFIX_SENTENCES), upTo));
         return String.join(" ", parts);
     }
 
