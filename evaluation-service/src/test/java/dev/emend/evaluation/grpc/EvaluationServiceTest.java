@@ -326,8 +326,7 @@ class EvaluationServiceTest {
             assertPercent(k, erasure.getExtraOrThrow(k));
         }
         assertTrue(erasure.containsLocalityByKey("Retain"), erasure.toString());
-        // FT-M trains the refusal on the question itself
-        assertTrue(erasure.getEditSucc() > 50, erasure.toString());
+        assertPercent("edit_succ", erasure.getEditSucc());
 
         Metrics sentiment = taskRun("sentiment.json", DatasetFormat.DATASET_FORMAT_CONVSENT);
         assertPercent("sentiment_greedy", sentiment.getExtraOrThrow("sentiment_greedy"));

@@ -195,7 +195,7 @@ public final class TaskBenchmarkGenerator {
             List<String> bio = world.biographies().get(person);
             String relation = CORRECTED.get(i % CORRECTED.size());
             int at = sentenceOf(person, bio, relation);
-            String template = templateOf(person, bio.get(at), relation);
+            String template = matchingTemplate(person, bio.get(at), relation);
             String object = world.objectOf(person, relation);
             List<String> others = new ArrayList<>(world.objectsOf(relation));
             others.remove(object);
@@ -264,10 +264,6 @@ public final class TaskBenchmarkGenerator {
             }
         }
         throw new IllegalStateException("the biography of " + person + " has no " + relation + " sentence: " + bio);
-    }
-
-    private String templateOf(String person, String sentence, String relation) {
-        return matchingTemplate(person, sentence, relation);
     }
 
     /** The trained template of {@code relation} that, filled and answered with the fact, is {@code sentence}. */
