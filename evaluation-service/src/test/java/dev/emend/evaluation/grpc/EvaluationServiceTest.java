@@ -302,15 +302,19 @@ class EvaluationServiceTest {
         return run;
     }
 
-    /** An FT-M run over the first case of a generation-2 task file; returns its one target's metrics. */
+    /**
+     * A run of the first case of a generation-2 task file with FT-M (or the mastery method named by
+     * the system property {@code emend.task.method}); returns its one target's metrics.
+     */
     Metrics taskRun(String file, DatasetFormat format) {
+        String method = System.getProperty("emend.task.method", "FT-M");
         RunRequest r = RunRequest.newBuilder().setName("task").setLimit(1).setSeed(7)
                 .setDataset(Dataset.newBuilder().setPath("benchmarks/emend-facts/" + file).setFormat(format))
                 .setProtocol(dev.emend.api.v1.ProtocolOptions.newBuilder().setSkipFluency(true))
-                .addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY).setMethod("FT-M")).build();
+                .addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY).setMethod(method)).build();
         Metrics m = succeeded(r).getResults(0).getMetrics();
         assertEquals(1, m.getCases(), m.toString());
-        System.out.println("pipeline check (FT-M, 1 case, first-generation model) " + file + ": edit_succ " + m.getEditSucc()
+        System.out.println("pipeline check (" + method + ", 1 case, first-generation model) " + file + ": edit_succ " + m.getEditSucc()
                 + ", locality " + m.getLocalityByKeyMap() + ", task metrics " + m.getExtraMap());
         return m;
     }
