@@ -3,7 +3,7 @@ package dev.emend.cli;
 import dev.emend.factworld.bench.BenchmarkGenerator;
 import dev.emend.factworld.bench.TaskBenchmarkGenerator;
 import dev.emend.factworld.world.FactWorld;
-import dev.emend.factworld.world.WorldSize;
+import dev.emend.factworld.train.FactModelBuilder;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -40,7 +40,8 @@ final class BenchmarksCommand implements Callable<Integer> {
                 : EmendCli.repoRoot().resolve("benchmarks").resolve("emend-facts");
         PrintWriter w = spec.commandLine().getOut();
         if (generation == 2) {
-            Map<String, Integer> counts = new TaskBenchmarkGenerator(FactWorld.build(seed, WorldSize.DEFAULT, 2), seed).writeAll(dir);
+            Map<String, Integer> counts = new TaskBenchmarkGenerator(
+                    FactWorld.build(seed, FactModelBuilder.GENERATION_2_DEFAULT, 2), seed).writeAll(dir);
             counts.forEach((file, n) -> w.println(dir.resolve(file) + ": " + n + " cases"));
             w.flush();
             return 0;

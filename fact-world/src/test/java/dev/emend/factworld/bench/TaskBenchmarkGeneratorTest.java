@@ -4,7 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.emend.factworld.world.FactWorld;
-import dev.emend.factworld.world.WorldSize;
+import dev.emend.factworld.train.FactModelBuilder;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,13 +26,13 @@ class TaskBenchmarkGeneratorTest {
 
     @BeforeAll
     static void build() {
-        world = FactWorld.build(1, WorldSize.DEFAULT, 2);
+        world = FactWorld.build(1, FactModelBuilder.GENERATION_2_DEFAULT, 2);
     }
 
     @Test
     void sameSeedSameBytesAndTheCommittedFilesAreCurrent(@TempDir Path a, @TempDir Path b) throws IOException {
         Map<String, Integer> counts = new TaskBenchmarkGenerator(world, 1).writeAll(a);
-        new TaskBenchmarkGenerator(FactWorld.build(1, WorldSize.DEFAULT, 2), 1).writeAll(b);
+        new TaskBenchmarkGenerator(FactWorld.build(1, FactModelBuilder.GENERATION_2_DEFAULT, 2), 1).writeAll(b);
         assertEquals(Map.of("erasure.json", 60, "erasure-train.json", 30, "sentiment.json", 30, "sentiment-train.json", 20,
                 "longform.json", 60, "longform-train.json", 30), counts);
         Path committed = repoRoot().resolve("benchmarks/emend-facts");
