@@ -22,6 +22,7 @@ import dev.emend.knowedit.metrics.MethodMetrics;
 import dev.emend.knowedit.metrics.Protocol;
 import dev.emend.knowedit.metrics.SequentialSeries;
 import dev.emend.knowedit.report.Charts;
+import dev.emend.knowedit.metrics.TaskMetrics;
 import dev.emend.knowedit.report.KnowEditTable;
 import dev.emend.knowedit.report.PublishedResults;
 import io.grpc.ManagedChannel;
@@ -200,12 +201,13 @@ final class BenchCommand implements Callable<Integer> {
         }
         String table;
         if (format == Format.json) {
-            table = withHealth(KnowEditTable.json(name, rows, reference), run) + "\n";
+            table = withTaskMetrics(withHealth(KnowEditTable.json(name, rows, reference), run), run) + "\n";
         } else {
             StringBuilder t = new StringBuilder(KnowEditTable.markdown(name, rows, reference));
             for (TargetResult r : run.getResultsList()) {
                 t.append(String.format(Locale.ROOT, "%s: %.2f s per edit%n", r.getLabel(), r.getSecondsPerEdit()));
             }
+            t.append(taskTable(run));
             t.append(healthTable(run));
             table = t.toString();
         }
@@ -285,6 +287,48 @@ final class BenchCommand implements Callable<Integer> {
 
     private static String change(boolean measured, double before, double after, String format) {
         return measured ? String.format(Locale.ROOT, format + " → " + format, before, after) : "–";
+    }
+
+    /**
+     * The task metrics of an erasure, sentiment or long-form run (Metrics.extra) as Markdown, a
+     * column per metric the run has and a legend ("" when it has none).
+     */
+    static String taskTable(Run run) {
+        List<String> keys = TaskMetrics.DESCRIPTIONS.keySet().stream()
+                .filter(k -> run.getResultsList().stream().anyMatch(r -> r.getMetrics().containsExtra(k))).toList();
+        if (keys.isEmpty()) {
+            return "";
+        }
+        StringBuilder t = new StringBuilder(String.format("%nTask metrics:%n%n| method | " + String.join(" | ", keys) + " |%n|---|"
+                + "---:|".repeat(keys.size()) + "%n"));
+        for (TargetResult r : run.getResultsList()) {
+            t.append("| ").append(r.getLabel()).append(" |");
+            for (String k : keys) {
+                t.append(r.getMetrics().containsExtra(k) ? String.format(Locale.ROOT, " %.2f |", r.getMetrics().getExtraOrThrow(k)) : " – |");
+            }
+            t.append(String.format("%n"));
+        }
+        t.append(String.format("%n"));
+        keys.forEach(k -> t.append(String.format("- %s: %s%n", k, TaskMetrics.DESCRIPTIONS.get(k))));
+        return t.toString();
+    }
+
+    /** The table's JSON with {@code "task_metrics": {label: {key: value}}} added when the run has any. */
+    static String withTaskMetrics(String json, Run run) {
+        com.google.gson.JsonObject tasks = new com.google.gson.JsonObject();
+        for (TargetResult r : run.getResultsList()) {
+            if (r.getMetrics().getExtraCount() > 0) {
+                com.google.gson.JsonObject m = new com.google.gson.JsonObject();
+                new java.util.TreeMap<>(r.getMetrics().getExtraMap()).forEach(m::addProperty);
+                tasks.add(r.getLabel(), m);
+            }
+        }
+        if (tasks.size() == 0) {
+            return json;
+        }
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        o.add("task_metrics", tasks);
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(o);
     }
 
     /** The table's JSON with {@code "general_health": {label: GeneralHealth}} added when the run measured it. */

@@ -64,6 +64,34 @@ final class TrainFactsCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Overwrite a directory that already holds a checkpoint.")
     boolean force;
 
+    @Option(names = "--generation", defaultValue = "1",
+            description = "Fact-world generation: 1 (the default model's world) or 2 (multi-token names, held-out paraphrases, sensitive attributes, opinions, biographies; needs --out) (default: ${DEFAULT-VALUE}).")
+    int generation;
+
+    @Option(names = "--world", defaultValue = "default",
+            description = "World size: default or small (a few hundred facts, for pilots) (default: ${DEFAULT-VALUE}).")
+    String world;
+
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "Write resumable training states (weights, optimiser, step, data order) into DIR.")
+    Path checkpointDir;
+
+    @Option(names = "--checkpoint-minutes", defaultValue = "20",
+            description = "With --checkpoint-dir: write a state every M minutes; 0 = off (default: ${DEFAULT-VALUE}).")
+    double checkpointMinutes;
+
+    @Option(names = "--checkpoint-steps", defaultValue = "0",
+            description = "With --checkpoint-dir: also write a state every N steps; 0 = off (default: ${DEFAULT-VALUE}).")
+    int checkpointSteps;
+
+    @Option(names = "--stop-after-steps", defaultValue = "0",
+            description = "With --checkpoint-dir or --resume: write a state and stop after N steps in all (default: ${DEFAULT-VALUE} = run to the end).")
+    int stopAfterSteps;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the checkpointed run in DIR (its saved spec and tokenizer; model options are taken from there). Needs --out.")
+    Path resume;
+
     @Spec
     CommandSpec spec;
 
@@ -92,6 +120,30 @@ final class TrainFactsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (stopAfterSteps < 0 || checkpointSteps < 0 || checkpointMinutes < 0) {
+            throw new IllegalArgumentException("--stop-after-steps, --checkpoint-steps and --checkpoint-minutes must be >= 0");
+        }
+        if ((generation != 1 || resume != null) && out == null) {
+            // Never let a generation-2 run or a resumed run fall back on the default model's directory.
+            throw new IllegalArgumentException("--generation 2 and --resume need an explicit --out DIR");
+        }
+        if (stopAfterSteps > 0 && checkpointDir == null && resume == null) {
+            throw new IllegalArgumentException("--stop-after-steps needs --checkpoint-dir (where the state to resume is written)");
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        if (resume != null) {
+            Path dir = out.toAbsolutePath().normalize();
+            if (!force && Files.exists(dir.resolve("model.safetensors"))) {
+                throw new IllegalArgumentException(dir + ": already holds a checkpoint (pass --force to overwrite it, or another --out)");
+            }
+            FactsCheck.Report report = FactModelBuilder.resume(resume.toAbsolutePath().normalize(), dir, stopAfterSteps, line -> {
+                w.println(line);
+                w.flush();
+            });
+            w.println(report == null ? "stopped; resume again with --resume " + resume : "done: " + dir);
+            w.flush();
+            return 0;
+        }
         positive("--epochs", epochs);
         positive("--layers", layers);
         positive("--hidden", hidden);
@@ -120,15 +172,21 @@ final class TrainFactsCommand implements Callable<Integer> {
         if (from != null && !Files.isRegularFile(from.resolve("model.safetensors"))) {
             throw new IllegalArgumentException(from + ": --init-from needs a checkpoint directory with model.safetensors");
         }
+        LmTrainer.Checkpointing ck = checkpointDir == null ? null : new LmTrainer.Checkpointing(
+                checkpointDir.toAbsolutePath().normalize(), checkpointSteps, checkpointMinutes, stopAfterSteps);
         FactModelBuilder.Spec s = new FactModelBuilder.Spec(seed, vocab, layers, hidden, heads, context, training,
-                contextRepeats, from);
-        PrintWriter w = spec.commandLine().getOut();
+                contextRepeats, from, generation, world, ck);
         w.println("training " + s + " into " + dir);
         w.flush();
         FactsCheck.Report report = FactModelBuilder.build(s, dir, line -> {
             w.println(line);
             w.flush();
         });
+        if (report == null) {
+            w.println("stopped; continue with --resume " + ck.dir() + " --out " + dir);
+            w.flush();
+            return 0;
+        }
         w.println("done: " + dir + " (" + report.recallItems() + " recall items checked)");
         w.flush();
         return 0;

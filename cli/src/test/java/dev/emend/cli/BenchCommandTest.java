@@ -80,6 +80,23 @@ class BenchCommandTest {
     }
 
     @Test
+    void taskMetricsGetATableWithALegendAndAJsonObject() {
+        var m = dev.emend.api.v1.Metrics.newBuilder().setCases(2).putExtra("ppl_after", 3.25).putExtra("ppl_before", 12.5);
+        var run = dev.emend.api.v1.Run.newBuilder()
+                .addResults(dev.emend.api.v1.TargetResult.newBuilder().setLabel("FT-M").setMetrics(m))
+                .addResults(dev.emend.api.v1.TargetResult.newBuilder().setLabel("ROME").setMetrics(m.clone().removeExtra("ppl_after"))).build();
+        String table = BenchCommand.taskTable(run);
+        // columns in TaskMetrics.DESCRIPTIONS order: before, then after
+        assertTrue(table.contains("| method | ppl_before | ppl_after |"), table);
+        assertTrue(table.contains("| FT-M | 12.50 | 3.25 |") && table.contains("| ROME | 12.50 | – |"), table);
+        assertTrue(table.contains("- ppl_after: perplexity of the edited sentence after the edit"), table);
+        var o = com.google.gson.JsonParser.parseString(BenchCommand.withTaskMetrics("{\"dataset\": \"longform.json\"}", run))
+                .getAsJsonObject();
+        assertEquals(3.25, o.getAsJsonObject("task_metrics").getAsJsonObject("FT-M").get("ppl_after").getAsDouble());
+        assertEquals("", BenchCommand.taskTable(dev.emend.api.v1.Run.getDefaultInstance()));
+    }
+
+    @Test
     void aFileTheServiceMayNotReadIsUploadedInsteadOfItsPath() throws Exception {
         BenchCommand c = new BenchCommand();
         new CommandLine(c).setCaseInsensitiveEnumValuesAllowed(true).parseArgs("--dataset", COUNTERFACT.toString(), "--methods", "FT-M");

@@ -210,6 +210,21 @@ class EmendCliTest {
     }
 
     @Test
+    void benchmarksOfGenerationTwoAreTheTaskFilesOnly() throws Exception {
+        Path out = tmp.resolve("gen2-bench");
+        CliTestSupport.Run r = run("benchmarks", "--generation", "2", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        try (var files = java.nio.file.Files.list(out)) {
+            assertEquals(java.util.Set.of("erasure.json", "erasure-train.json", "sentiment.json", "sentiment-train.json",
+                    "longform.json", "longform-train.json"), files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+        assertTrue(r.out().contains("erasure.json: 60 cases"), r.out());
+        r = run("benchmarks", "--generation", "3", "--out", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--generation: 1 or 2, got 3"), r.err());
+    }
+
+    @Test
     void trainFactsRefusesToOverwriteACheckpoint() {
         CliTestSupport.Run r = run("train-facts", "--out", model.toString());
         assertEquals(2, r.code());

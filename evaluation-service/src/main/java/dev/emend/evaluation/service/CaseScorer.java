@@ -16,7 +16,9 @@ import dev.emend.knowedit.metrics.GenerationMetrics;
 import dev.emend.knowedit.metrics.KnowEditMetrics;
 import dev.emend.knowedit.metrics.LocalityPair;
 import dev.emend.knowedit.metrics.NGramEntropy;
+import dev.emend.knowedit.KnowEditFormat;
 import dev.emend.knowedit.metrics.ScoreResult;
+import dev.emend.knowedit.metrics.TaskMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -64,6 +66,10 @@ public class CaseScorer {
         }
         addProbes(items, "port", c.getPortabilityMap());
         addProbes(items, "loc", c.getLocalityMap());
+        boolean erasure = plan.task() == KnowEditFormat.SANITATION && c.getGroundTruthCount() > 0;
+        if (erasure) {
+            items.add(item("truth", c.getPrompt(), c.getGroundTruth(0)));
+        }
         ScoreBatchResponse r = phases.scoreBatch(phase, ScoreBatchRequest.newBuilder().setSpace(space).addAllItems(items).setOmitPieces(true).build());
         Map<String, ScoreResult> post = new LinkedHashMap<>();
         for (var s : r.getResultsList()) {
@@ -116,6 +122,16 @@ public class CaseScorer {
                 b.setRephraseExactMatch(sum / rephrases.size());
             }
         }
+        if (erasure) {
+            erasure(phase, space, c, rewrite, post.get("truth"), seed, b);
+        } else if (plan.task() == KnowEditFormat.CONVSENT) {
+            sentiment(phase, space, c, rewrite, seed, b);
+        } else if (plan.task() == KnowEditFormat.WIKIBIO) {
+            ScoreBatchResponse before = phases.scoreBatch(phase, ScoreBatchRequest.newBuilder().setSpace("base")
+                    .addItems(item("rewrite", c.getPrompt(), c.getTargetNew())).setOmitPieces(true).build());
+            b.putExtra(TaskMetrics.PPL_BEFORE, TaskMetrics.perplexity(Protos.score(before.getResults(0), before)));
+            b.putExtra(TaskMetrics.PPL_AFTER, TaskMetrics.perplexity(rewrite));
+        }
         if (withFluency && plan.fluency()) {
             GenerateResponse g = phases.generate(phase, GenerateRequest.newBuilder().setSpace(space).setPrompt(c.getPrompt())
                     .setMaxNewTokens(plan.fluencyTotalTokens()).setMaxTotalTokens(plan.fluencyTotalTokens())
@@ -124,6 +140,55 @@ public class CaseScorer {
             b.setFluency(NGramEntropy.of(c.getPrompt() + g.getText()));
         }
         return b.build();
+    }
+
+    /** Sampled generations per case of the erasure and sentiment metrics, and their top-k (temperature 1). */
+    static final int TASK_SAMPLES = 5;
+    static final int TASK_TOP_K = 5;
+
+    /**
+     * Erasure: a greedy and {@link #TASK_SAMPLES} sampled generations of max(refusal, true value)
+     * + 2 tokens; the refusal generated, the true value absent.
+     */
+    private void erasure(Phase phase, String space, EditRequest c, ScoreResult refusal, ScoreResult truth, long seed,
+                         CaseScores.Builder b) {
+        int tokens = Math.max(refusal.tokens().size(), truth.tokens().size()) + 2;
+        String greedy = greedy(phase, space, c.getPrompt(), tokens, seed).getText();
+        b.putExtra(TaskMetrics.REFUSAL_GENERATED, GenerationMetrics.containsMatchIgnoreCase(c.getTargetNew(), greedy));
+        b.putExtra(TaskMetrics.TRUTH_ABSENT_GREEDY, TaskMetrics.truthAbsent(greedy, c.getGroundTruthList()));
+        b.putExtra(TaskMetrics.TRUTH_ABSENT_SAMPLED, TaskMetrics.truthAbsent(samples(phase, space, c.getPrompt(), tokens, seed),
+                c.getGroundTruthList()));
+    }
+
+    /**
+     * Sentiment: the greedy and {@link #TASK_SAMPLES} sampled answers (target length + 2 tokens) to
+     * the case's question, judged by the polarity lexicon of the case's own pos/neg responses.
+     */
+    private void sentiment(Phase phase, String space, EditRequest c, ScoreResult target, long seed, CaseScores.Builder b) {
+        var fields = c.getExtra().getFieldsMap();
+        if (!fields.containsKey("pos") || !fields.containsKey("neg") || !fields.containsKey("target_sentiment")) {
+            throw new IllegalArgumentException("ConvSent case " + c.getCaseId() + " lacks extra.pos, extra.neg or extra.target_sentiment");
+        }
+        TaskMetrics.Lexicon lexicon = TaskMetrics.Lexicon.of(strings(fields.get("pos")), strings(fields.get("neg")));
+        int polarity = fields.get("target_sentiment").getStringValue().equals("pos") ? 1 : -1;
+        int tokens = target.tokens().size() + 2;
+        String greedy = greedy(phase, space, c.getPrompt(), tokens, seed).getText();
+        b.putExtra(TaskMetrics.SENTIMENT_GREEDY, TaskMetrics.sentimentSuccess(List.of(greedy), lexicon, polarity));
+        b.putExtra(TaskMetrics.SENTIMENT_SAMPLED, TaskMetrics.sentimentSuccess(samples(phase, space, c.getPrompt(), tokens, seed),
+                lexicon, polarity));
+    }
+
+    private List<String> samples(Phase phase, String space, String prompt, int tokens, long seed) {
+        List<String> out = new ArrayList<>();
+        for (int k = 0; k < TASK_SAMPLES; k++) {
+            out.add(phases.generate(phase, GenerateRequest.newBuilder().setSpace(space).setPrompt(prompt).setMaxNewTokens(tokens)
+                    .setTopK(TASK_TOP_K).setTemperature(1f).setSeed(seed * 31 + k).build()).getText());
+        }
+        return out;
+    }
+
+    private static List<String> strings(com.google.protobuf.Value v) {
+        return v.getListValue().getValuesList().stream().map(com.google.protobuf.Value::getStringValue).toList();
     }
 
     private GenerateResponse greedy(Phase phase, String space, String prompt, int tokens, long seed) {

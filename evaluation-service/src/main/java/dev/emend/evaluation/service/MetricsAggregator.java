@@ -5,6 +5,7 @@ import dev.emend.api.v1.Metrics;
 import dev.emend.knowedit.metrics.CaseResult;
 import dev.emend.knowedit.metrics.MethodMetrics;
 import dev.emend.knowedit.metrics.Protocol;
+import dev.emend.knowedit.metrics.TaskMetrics;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +70,8 @@ public final class MetricsAggregator {
         }
         b.putAllPortabilityByKey(byKey(scores, CaseScores::getPortabilityByKeyMap));
         b.putAllLocalityByKey(byKey(scores, CaseScores::getLocalityByKeyMap));
+        // task metrics: fractions ×100, perplexities as they are
+        byKey(scores, CaseScores::getExtraMap).forEach((k, v) -> b.putExtra(k, TaskMetrics.isPercent(k) ? v : v / 100));
         return b.build();
     }
 

@@ -19,6 +19,7 @@ import dev.emend.knowedit.KnowEditDataset;
 import dev.emend.knowedit.KnowEditFormat;
 import dev.emend.knowedit.KnowEditFormatException;
 import dev.emend.knowedit.KnowEditReader;
+import dev.emend.knowedit.TaskCases;
 import dev.emend.evaluation.mapping.Protos;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -64,6 +65,7 @@ public class RunPlanner {
         String datasetName;
         DatasetFormat format;
         String sha;
+        KnowEditFormat task = null;
         List<EditRequest> cases = new ArrayList<>();
         switch (r.getSourceCase()) {
             case DATASET -> {
@@ -77,10 +79,6 @@ public class RunPlanner {
                 format = ds.getFormat();
                 if (format == DatasetFormat.DATASET_FORMAT_UNSPECIFIED || format == DatasetFormat.UNRECOGNIZED) {
                     throw RunRejected.invalid("dataset.format", "required: one of " + formats());
-                }
-                if (format == DatasetFormat.DATASET_FORMAT_CONVSENT || format == DatasetFormat.DATASET_FORMAT_SANITATION) {
-                    throw RunRejected.invalid("dataset.format", format.name() + " is read by the library but its runs "
-                            + "(sentiment / sanitation metrics) are not implemented by evaluation-service yet; use counterfact, recent, zsre, wikibio or emend-facts data");
                 }
                 KnowEditFormat knowEdit = format == DatasetFormat.DATASET_FORMAT_EMEND_FACTS ? null : knowEdit(format);
                 String name = uploaded ? (ds.getName().isBlank() ? "uploaded.json" : ds.getName()) : null;
@@ -98,12 +96,10 @@ public class RunPlanner {
                 } catch (IOException e) {
                     throw RunRejected.invalid("dataset.path", "cannot read " + label + ": " + e.getMessage());
                 }
-                if (data.format() == KnowEditFormat.CONVSENT || data.format() == KnowEditFormat.SANITATION) {
-                    throw RunRejected.invalid("dataset.format", label + " is " + data.format().shortName()
-                            + " data, which evaluation-service does not run yet");
-                }
                 datasetName = ds.getName().isBlank() ? label : ds.getName();
-                data.cases().forEach(c -> cases.add(Protos.editRequest(c)));
+                task = data.format();
+                // Sanitation's retain lists and ConvSent's other topics become per-case locality probes.
+                TaskCases.withTaskLocality(data).forEach(c -> cases.add(Protos.editRequest(c)));
             }
             case CASES -> {
                 format = DatasetFormat.DATASET_FORMAT_EMEND_FACTS;
@@ -283,7 +279,7 @@ public class RunPlanner {
         described.forEach((ph, d) -> versions.put(ph.name().substring("PHASE_".length()).toLowerCase(Locale.ROOT) + "-service", d.getServiceVersion()));
         p.putAllServiceVersions(versions);
         return new RunPlan(r, datasetName, List.copyOf(cases), List.copyOf(targets), mode, batchSize, List.copyOf(checkpoints),
-                schedule, scoring.contains(ScoringMethod.SCORING_METHOD_GENERATED_EXACT_MATCH), fluency, fluencyTokens, topK, p.build());
+                schedule, scoring.contains(ScoringMethod.SCORING_METHOD_GENERATED_EXACT_MATCH), fluency, fluencyTokens, topK, p.build(), task);
     }
 
     /**

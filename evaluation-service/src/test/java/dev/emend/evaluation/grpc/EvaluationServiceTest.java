@@ -169,14 +169,7 @@ class EvaluationServiceTest {
                 .addFluencyPrompts("The capital of Peru is").build();
         RunRequest req = counterfact(3, "FT-M").setMode(ModeSpec.newBuilder().setMode(EditMode.EDIT_MODE_SEQUENTIAL))
                 .setHealth(health).build();
-        Run run = null;
-        for (Iterator<EvaluateEvent> it = evaluation.evaluate(req); it.hasNext(); ) {
-            EvaluateEvent e = it.next();
-            if (e.hasResult()) {
-                run = e.getResult();
-            }
-        }
-        assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, run.getStatus(), run.getStatusReason());
+        Run run = succeeded(req);
         GeneralHealth h = run.getResults(0).getGeneralHealth();
         assertEquals("tiny health", h.getHealthSet());
         assertEquals(3, h.getEditsApplied());
@@ -293,6 +286,63 @@ class EvaluationServiceTest {
         assertEquals("my-upload", uploaded.getProtocol().getDataset());
         assertEquals(byPath.getProtocol().getDatasetSha256(), uploaded.getProtocol().getDatasetSha256(),
                 "the same bytes by path and by upload");
+    }
+
+    /** Runs the request to its end over the streaming call; the run, asserted SUCCEEDED. */
+    Run succeeded(RunRequest r) {
+        Run run = null;
+        for (Iterator<EvaluateEvent> it = evaluation.evaluate(r); it.hasNext(); ) {
+            EvaluateEvent e = it.next();
+            if (e.hasResult()) {
+                run = e.getResult();
+            }
+        }
+        assertTrue(run != null, "the stream ended without a result");
+        assertEquals(RunStatus.RUN_STATUS_SUCCEEDED, run.getStatus(), run.getStatusReason());
+        return run;
+    }
+
+    /**
+     * A run of the first case of a generation-2 task file with FT-M (or the mastery method named by
+     * the system property {@code emend.task.method}); returns its one target's metrics.
+     */
+    Metrics taskRun(String file, DatasetFormat format) {
+        String method = System.getProperty("emend.task.method", "FT-M");
+        RunRequest r = RunRequest.newBuilder().setName("task").setLimit(1).setSeed(7)
+                .setDataset(Dataset.newBuilder().setPath("benchmarks/emend-facts/" + file).setFormat(format))
+                .setProtocol(dev.emend.api.v1.ProtocolOptions.newBuilder().setSkipFluency(true))
+                .addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY).setMethod(method)).build();
+        Metrics m = succeeded(r).getResults(0).getMetrics();
+        assertEquals(1, m.getCases(), m.toString());
+        System.out.println("pipeline check (" + method + ", 1 case, first-generation model) " + file + ": edit_succ " + m.getEditSucc()
+                + ", locality " + m.getLocalityByKeyMap() + ", task metrics " + m.getExtraMap());
+        return m;
+    }
+
+    /**
+     * Erasure, sentiment and long-form runs on the default (first-generation) model, which never saw
+     * this material: a pipeline check of the task metrics, not a measurement (one case each, to stay fast).
+     */
+    @Test
+    void taskDatasetsRunWithTheirMetrics() {
+        Metrics erasure = taskRun("erasure.json", DatasetFormat.DATASET_FORMAT_SANITATION);
+        for (String k : List.of("refusal_generated", "truth_absent_greedy", "truth_absent_sampled")) {
+            assertPercent(k, erasure.getExtraOrThrow(k));
+        }
+        assertTrue(erasure.containsLocalityByKey("Retain"), erasure.toString());
+        assertPercent("edit_succ", erasure.getEditSucc());
+
+        Metrics sentiment = taskRun("sentiment.json", DatasetFormat.DATASET_FORMAT_CONVSENT);
+        assertPercent("sentiment_greedy", sentiment.getExtraOrThrow("sentiment_greedy"));
+        assertPercent("sentiment_sampled", sentiment.getExtraOrThrow("sentiment_sampled"));
+        assertTrue(sentiment.containsLocalityByKey("Other_Topics"), sentiment.toString());
+
+        Metrics longform = taskRun("longform.json", DatasetFormat.DATASET_FORMAT_WIKIBIO);
+        assertTrue(longform.containsLocalityByKey("Rest_Of_Biography") && longform.containsLocalityByKey("Other_Biographies"),
+                longform.toString());
+        // fine-tuning on the corrected sentence makes it less surprising
+        assertTrue(longform.getExtraOrThrow("ppl_after") < longform.getExtraOrThrow("ppl_before"), longform.toString());
+        assertFalse(longform.containsExtra("truth_absent_greedy"));
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.emend.core.tokenizer.TextTokenizer;
 import dev.emend.factworld.check.FactsCheck;
 import dev.emend.factworld.world.FactWorld;
 import dev.emend.factworld.world.TrainingCorpus;
+import dev.emend.factworld.world.WorldSize;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,11 +35,26 @@ import java.util.function.IntFunction;
 public final class FactModelBuilder {
     /** Everything that decides the model; recorded in the report. */
     public record Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
-                       LmTrainer.Options training, int contextRepeats, Path initFrom) {
+                       LmTrainer.Options training, int contextRepeats, Path initFrom, int generation, String worldSize,
+                       LmTrainer.Checkpointing checkpoints) {
         public Spec {
             if (contextRepeats < 1) {
                 throw new IllegalArgumentException("context repeats must be at least 1, got " + contextRepeats);
             }
+            if (generation != 1 && generation != 2) {
+                throw new IllegalArgumentException("world generation must be 1 or 2, got " + generation);
+            }
+            if (!WORLD_SIZES.containsKey(worldSize)) {
+                throw new IllegalArgumentException("unknown world size '" + worldSize + "'; known: " + WORLD_SIZES.keySet());
+            }
+            if (checkpoints != null && initFrom != null) {
+                throw new IllegalArgumentException("checkpointing a run that continues another checkpoint (--init-from) is not supported");
+            }
+        }
+
+        public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
+                    LmTrainer.Options training, int contextRepeats, Path initFrom) {
+            this(seed, vocabSize, layers, hidden, heads, contextLength, training, contextRepeats, initFrom, 1, "default", null);
         }
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength, LmTrainer.Options training) {
@@ -50,12 +66,62 @@ public final class FactModelBuilder {
         }
     }
 
+    /**
+     * World sizes a run may name: {@code default} is generation 1's default world (2,123 facts) or
+     * generation 2's ({@link #GENERATION_2_DEFAULT}); {@code small} is {@link WorldSize#SMALL}, for pilots.
+     */
+    public static final Map<String, WorldSize> WORLD_SIZES = Map.of("default", WorldSize.DEFAULT, "small", WorldSize.SMALL);
+
+    /** Generation 2's default world: every country, 150 cities, 200 people, a fifth of them with an alias. */
+    public static final WorldSize GENERATION_2_DEFAULT = new WorldSize(Integer.MAX_VALUE, 150, 200, 1, 0.2);
+
+    /** How often generation 2's tokenizer documents repeat the templates ({@link FactWorld#tokenizerDocuments}). */
+    static final int TOKENIZER_TEMPLATE_WEIGHT = 20;
+
     private FactModelBuilder() {
     }
 
+    /** The world a spec trains on. */
+    public static FactWorld world(Spec spec) {
+        if (spec.generation() == 1 && spec.worldSize().equals("default")) {
+            return FactWorld.build(spec.seed());
+        }
+        WorldSize size = spec.generation() == 2 && spec.worldSize().equals("default")
+                ? GENERATION_2_DEFAULT : WORLD_SIZES.get(spec.worldSize());
+        return FactWorld.build(spec.seed(), size, spec.generation());
+    }
+
     public static FactsCheck.Report build(Spec spec, Path out, Consumer<String> log) throws IOException {
+        return build(spec, out, log, null);
+    }
+
+    /**
+     * Continues the run whose training checkpoint is in {@code checkpointDir} (written by a run with
+     * {@link Spec#checkpoints()}): the spec and tokenizer saved there, the weights, optimiser state and
+     * data order of its last state. Returns null when the run stops early again
+     * ({@link LmTrainer.Checkpointing#stopAfterSteps}).
+     */
+    public static FactsCheck.Report resume(Path checkpointDir, Path out, int stopAfterSteps, Consumer<String> log)
+            throws IOException {
+        Path specFile = checkpointDir.resolve("spec.json");
+        if (!Files.isRegularFile(specFile)) {
+            throw new IllegalArgumentException(checkpointDir + ": no spec.json (not a directory a checkpointed train-facts run wrote)");
+        }
+        Spec saved = specFromJson(com.google.gson.JsonParser.parseString(Files.readString(specFile)).getAsJsonObject());
+        LmTrainer.Checkpointing ck = saved.checkpoints();
+        Spec spec = new Spec(saved.seed(), saved.vocabSize(), saved.layers(), saved.hidden(), saved.heads(),
+                saved.contextLength(), saved.training(), saved.contextRepeats(), null, saved.generation(), saved.worldSize(),
+                new LmTrainer.Checkpointing(checkpointDir, ck.everySteps(), ck.everyMinutes(), stopAfterSteps));
+        TrainingCheckpoint state = TrainingCheckpoint.read(checkpointDir);
+        log.accept("resuming " + checkpointDir + " at step " + state.step() + " (epoch " + state.epoch() + ", "
+                + state.batchesDone() + " batches done)");
+        return build(spec, out, log, state);
+    }
+
+    private static FactsCheck.Report build(Spec spec, Path out, Consumer<String> log, TrainingCheckpoint resume)
+            throws IOException {
         long started = System.nanoTime();
-        FactWorld world = FactWorld.build(spec.seed());
+        FactWorld world = world(spec);
         TrainingCorpus corpus = world.trainingCorpus(spec.seed());
         log.accept(String.format(Locale.ROOT, "world: %d facts, %d relations; corpus: %d documents (%d fact sentences, %d in-context, %d irrelevant-context)",
                 world.facts().size(), world.relations().size(), corpus.documents().size(), corpus.factSentences(),
@@ -69,8 +135,21 @@ public final class FactModelBuilder {
                 Files.copy(tokFile, out.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                 tokFile = out.resolve("tokenizer.json");
             }
+        } else if (resume != null) {
+            tokFile = out.resolve("tokenizer.json");
+            Files.copy(spec.checkpoints().dir().resolve("tokenizer.json"), tokFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } else if (spec.generation() >= 2) {
+            // Fitted to the templates and each name once, so that subjects split into pieces.
+            tokFile = BpeTokenizerTrainer.withVocabSize(spec.vocabSize())
+                    .trainAndWrite(world.tokenizerDocuments(TOKENIZER_TEMPLATE_WEIGHT), out);
         } else {
             tokFile = BpeTokenizerTrainer.withVocabSize(spec.vocabSize()).trainAndWrite(corpus.documents(), out);
+        }
+        if (spec.checkpoints() != null && resume == null) {
+            Path ck = spec.checkpoints().dir();
+            Files.createDirectories(ck);
+            Files.copy(tokFile, ck.resolve("tokenizer.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.writeString(ck.resolve("spec.json"), new GsonBuilder().setPrettyPrinting().create().toJson(specJson(spec)) + "\n");
         }
         int eos;
         int vocab;
@@ -81,6 +160,11 @@ public final class FactModelBuilder {
         List<int[]> first = encode(tok, epochDocuments(world, corpus, spec, 1));
         tokens = first.stream().mapToLong(a -> a.length).sum();
         log.accept(String.format(Locale.ROOT, "tokenizer: %d ids (eos %d); %d training tokens per epoch", vocab, eos, tokens));
+        if (spec.generation() >= 2) {
+            long multi = world.subjects().stream().filter(sub -> tok.encode(" " + sub).length > 1).count();
+            log.accept(String.format(Locale.ROOT, "multi-token subjects: %d of %d (%.1f %%)", multi, world.subjects().size(),
+                    100.0 * multi / world.subjects().size()));
+        }
         JsonObject cfgJson = new JsonObject();
         cfgJson.addProperty("model_type", "gpt2");
         cfgJson.addProperty("vocab_size", vocab);
@@ -109,10 +193,15 @@ public final class FactModelBuilder {
             // examples are drawn afresh (another counterfactual object, another distractor) so
             // the model learns to read the context instead of memorising the examples.
             IntFunction<List<int[]>> data = epoch -> epoch == 1 ? first : encode(tok, epochDocuments(world, corpus, spec, epoch));
-            new LmTrainer(model, params, manager, spec.training()).train(data, p -> log.accept(String.format(Locale.ROOT,
+            boolean finished = new LmTrainer(model, params, manager, spec.training()).train(data, p -> log.accept(String.format(Locale.ROOT,
                     "%sepoch %d/%d step %d/%d loss %.4f lr %.2e %.0f tok/s eta %s",
                     p.epochEnd() ? "== " : "", p.epoch(), spec.training().epochs(), p.step(), p.totalSteps(), p.loss(),
-                    p.learningRate(), p.tokensPerSecond(), eta(p.etaSeconds()))));
+                    p.learningRate(), p.tokensPerSecond(), eta(p.etaSeconds()))), spec.checkpoints(), resume);
+            if (!finished) {
+                log.accept("stopped at step " + spec.checkpoints().stopAfterSteps() + "; training state in "
+                        + spec.checkpoints().dir() + " (continue with --resume " + spec.checkpoints().dir() + ")");
+                return null;
+            }
             Checkpoints.save(out, family, config, params, tokFile);
         } finally {
             tok.close();
@@ -129,6 +218,25 @@ public final class FactModelBuilder {
         }
         log.accept(report.lines());
         JsonObject r = new JsonObject();
+        JsonObject specJson = specJson(spec);
+        r.add("spec", specJson);
+        r.addProperty("training_tokens_per_epoch", tokens);
+        r.addProperty("training_minutes", trainMinutes);
+        r.addProperty("fact_recall", report.recall());
+        r.addProperty("in_context_update", report.inContext());
+        r.addProperty("context_robustness", report.robustness());
+        r.addProperty("fact_recall_exact", report.recallExact());
+        r.addProperty("in_context_update_exact", report.inContextExact());
+        r.addProperty("context_robustness_exact", report.robustnessExact());
+        if (report.heldOutItems() > 0) {
+            r.addProperty("held_out_paraphrase_recall", report.heldOut());
+            r.addProperty("held_out_paraphrase_recall_exact", report.heldOutExact());
+        }
+        Files.writeString(out.resolve("training-report.json"), new GsonBuilder().setPrettyPrinting().create().toJson(r) + "\n");
+        return report;
+    }
+
+    static JsonObject specJson(Spec spec) {
         JsonObject specJson = new JsonObject();
         specJson.addProperty("seed", spec.seed());
         specJson.addProperty("vocab_size", spec.vocabSize());
@@ -139,17 +247,26 @@ public final class FactModelBuilder {
         specJson.add("training", new GsonBuilder().create().toJsonTree(spec.training()));
         specJson.addProperty("context_repeats", spec.contextRepeats());
         specJson.addProperty("init_from", spec.initFrom() == null ? null : spec.initFrom().toString());
-        r.add("spec", specJson);
-        r.addProperty("training_tokens_per_epoch", tokens);
-        r.addProperty("training_minutes", trainMinutes);
-        r.addProperty("fact_recall", report.recall());
-        r.addProperty("in_context_update", report.inContext());
-        r.addProperty("context_robustness", report.robustness());
-        r.addProperty("fact_recall_exact", report.recallExact());
-        r.addProperty("in_context_update_exact", report.inContextExact());
-        r.addProperty("context_robustness_exact", report.robustnessExact());
-        Files.writeString(out.resolve("training-report.json"), new GsonBuilder().setPrettyPrinting().create().toJson(r) + "\n");
-        return report;
+        if (spec.generation() != 1 || !spec.worldSize().equals("default") || spec.checkpoints() != null) {
+            specJson.addProperty("generation", spec.generation());
+            specJson.addProperty("world_size", spec.worldSize());
+        }
+        if (spec.checkpoints() != null) {
+            specJson.addProperty("checkpoint_every_steps", spec.checkpoints().everySteps());
+            specJson.addProperty("checkpoint_every_minutes", spec.checkpoints().everyMinutes());
+        }
+        return specJson;
+    }
+
+    static Spec specFromJson(JsonObject o) {
+        LmTrainer.Options t = new com.google.gson.Gson().fromJson(o.get("training"), LmTrainer.Options.class);
+        LmTrainer.Checkpointing ck = o.has("checkpoint_every_steps")
+                ? new LmTrainer.Checkpointing(Path.of("."), o.get("checkpoint_every_steps").getAsInt(),
+                        o.get("checkpoint_every_minutes").getAsDouble(), 0) : null;
+        return new Spec(o.get("seed").getAsLong(), o.get("vocab_size").getAsInt(), o.get("layers").getAsInt(),
+                o.get("hidden").getAsInt(), o.get("heads").getAsInt(), o.get("context_length").getAsInt(), t,
+                o.get("context_repeats").getAsInt(), null, o.has("generation") ? o.get("generation").getAsInt() : 1,
+                o.has("world_size") ? o.get("world_size").getAsString() : "default", ck);
     }
 
     /**
@@ -161,11 +278,11 @@ public final class FactModelBuilder {
         if (epoch == 1 && spec.contextRepeats() == 1 && spec.initFrom() == null) {
             return base.documents();
         }
-        List<String> docs = new ArrayList<>(base.documents().subList(0, base.factSentences()));
+        List<String> docs = new ArrayList<>(base.documents().subList(0, base.fixedDocuments()));
         for (int r = 0; r < spec.contextRepeats(); r++) {
             long seed = spec.initFrom() == null && r == 0 ? spec.seed() * 1000 + epoch : spec.seed() * 100_000 + epoch * 100L + r;
             List<String> all = world.trainingCorpus(seed).documents();
-            docs.addAll(all.subList(base.factSentences(), all.size()));
+            docs.addAll(all.subList(base.fixedDocuments(), all.size()));
         }
         return docs;
     }

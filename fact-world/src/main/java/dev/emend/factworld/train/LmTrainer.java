@@ -69,20 +69,50 @@ public final class LmTrainer {
      * The step count for the schedule is taken from the first epoch's size.
      */
     public void train(java.util.function.IntFunction<List<int[]>> data, Consumer<Progress> progress) {
+        train(data, progress, null, null);
+    }
+
+    /**
+     * As {@link #train(java.util.function.IntFunction, Consumer)}, writing a {@link TrainingCheckpoint}
+     * as {@code checkpoints} asks and, given {@code resume} (read with {@link TrainingCheckpoint#read}),
+     * continuing from it: the weights, AdamW's moments and step, the epoch, the data order (the
+     * shuffling generator's state at the start of the epoch, replayed, and the batches already done)
+     * are restored, so the run goes on exactly as an uninterrupted one would (bit for bit where
+     * PyTorch computes single-threaded). Returns false when it stopped early at
+     * {@link Checkpointing#stopAfterSteps}, true when it trained every epoch.
+     */
+    public boolean train(java.util.function.IntFunction<List<int[]>> data, Consumer<Progress> progress,
+                         Checkpointing checkpoints, TrainingCheckpoint resume) {
         List<int[]> docs = usable(data.apply(1));
         Random rnd = new Random(options.seed());
         int batchesPerEpoch = (docs.size() + options.batchSize() - 1) / options.batchSize();
         int total = batchesPerEpoch * options.epochs();
         BaseWeights view = new BaseWeights(params);
         int step = 0;
+        int startEpoch = 1;
+        int skip = 0;
+        double resumedEpochLoss = 0;
+        if (resume != null) {
+            resume.checkOptions(options);
+            resume.restore(params, firstMoment, secondMoment);
+            step = resume.step();
+            stepCount = resume.step();
+            startEpoch = resume.epoch();
+            skip = resume.batchesDone();
+            rnd = resume.epochRandom();
+            resumedEpochLoss = resume.epochLoss();
+        }
         long started = System.nanoTime();
+        long lastSave = started;
+        int stepsThisRun = 0;
         long tokens = 0;
         double lossSum = 0;
         int lossCount = 0;
-        for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+        for (int epoch = startEpoch; epoch <= options.epochs(); epoch++) {
             if (epoch > 1) {
                 docs = usable(data.apply(epoch));
             }
+            byte[] epochStart = TrainingCheckpoint.randomState(rnd);
             // Shuffle, then sort within windows of 50 batches by length: near-random order with
             // batches of similar length.
             Collections.shuffle(docs, rnd);
@@ -95,9 +125,11 @@ public final class LmTrainer {
                 batches.add(docs.subList(from, Math.min(docs.size(), from + options.batchSize())));
             }
             Collections.shuffle(batches, rnd);
-            double epochLoss = 0;
-            for (List<int[]> batch : batches) {
+            double epochLoss = epoch == startEpoch ? resumedEpochLoss : 0;
+            for (int i = epoch == startEpoch ? skip : 0; i < batches.size(); i++) {
+                List<int[]> batch = batches.get(i);
                 step++;
+                stepsThisRun++;
                 double lr = learningRate(step, total);
                 double loss = step(view, batch, lr);
                 tokens += batch.stream().mapToInt(a -> a.length).sum();
@@ -107,17 +139,51 @@ public final class LmTrainer {
                 if (step % options.logEvery() == 0) {
                     double secs = (System.nanoTime() - started) / 1e9;
                     progress.accept(new Progress(epoch, step, total, lossSum / lossCount, lr, tokens / secs,
-                            secs / step * (total - step), false));
+                            secs / stepsThisRun * (total - step), false));
                     lossSum = 0;
                     lossCount = 0;
+                }
+                if (checkpoints != null) {
+                    boolean stop = checkpoints.stopAfterSteps() > 0 && step >= checkpoints.stopAfterSteps();
+                    if (checkpoints.due(step, System.nanoTime() - lastSave) || stop) {
+                        TrainingCheckpoint.write(checkpoints.dir(), options, params, firstMoment, secondMoment,
+                                step, epoch, i + 1, epochStart, epochLoss);
+                        lastSave = System.nanoTime();
+                    }
+                    if (stop) {
+                        return false;
+                    }
                 }
             }
             double secs = (System.nanoTime() - started) / 1e9;
             progress.accept(new Progress(epoch, step, total, epochLoss / batches.size(), learningRate(step, total),
-                    tokens / secs, secs / step * (total - step), true));
+                    tokens / secs, secs / Math.max(1, stepsThisRun) * (total - step), true));
         }
         for (NDArray p : params.values()) {
             p.setRequiresGradient(false);
+        }
+        return true;
+    }
+
+    /**
+     * When to write a training checkpoint into {@code dir}: every {@code everySteps} steps and/or
+     * every {@code everyMinutes} minutes (0 turns either off); {@code stopAfterSteps} > 0 writes one
+     * and stops after that many steps in all (to test resuming, or to split a long run).
+     */
+    public record Checkpointing(java.nio.file.Path dir, int everySteps, double everyMinutes, int stopAfterSteps) {
+        public Checkpointing {
+            if (dir == null) {
+                throw new IllegalArgumentException("checkpointing needs a directory");
+            }
+            if (everySteps < 0 || everyMinutes < 0 || stopAfterSteps < 0) {
+                throw new IllegalArgumentException("checkpoint intervals must be >= 0: every " + everySteps + " steps, "
+                        + everyMinutes + " minutes, stop after " + stopAfterSteps);
+            }
+        }
+
+        boolean due(int step, long nanosSinceSave) {
+            return (everySteps > 0 && step % everySteps == 0)
+                    || (everyMinutes > 0 && nanosSinceSave >= everyMinutes * 60e9);
         }
     }
 

@@ -39,6 +39,8 @@ import java.util.Set;
 public final class FactWorld {
 
     public static final String FACTS_FORMAT = "emend-facts/1";
+    /** The fact-set format of a generation-2 world (held-out templates, topics, biographies). */
+    public static final String FACTS_FORMAT_2 = "emend-facts/2";
 
     private static final long SALT_PEOPLE = 0x5EED_0001L;
     private static final long SALT_COUNTRIES = 0x5EED_0002L;
@@ -53,9 +55,22 @@ public final class FactWorld {
     private final Map<String, String> canonicalOf;
     private final Map<String, Map<String, String>> index;
     private final Map<String, List<String>> objectsByRelation;
+    private final int generation;
+    private final Map<String, String> polarity;
+    private final Map<String, List<String>> biographies;
 
     private FactWorld(long seed, List<Relation> relations, List<Fact> facts, Map<String, List<String>> aliases) {
+        this(seed, relations, facts, aliases, 1, Map.of(), Map.of());
+    }
+
+    FactWorld(long seed, List<Relation> relations, List<Fact> facts, Map<String, List<String>> aliases,
+              int generation, Map<String, String> polarity, Map<String, List<String>> biographies) {
         this.seed = seed;
+        this.generation = generation;
+        this.polarity = Collections.unmodifiableMap(new LinkedHashMap<>(polarity));
+        var bios = new LinkedHashMap<String, List<String>>();
+        biographies.forEach((k, v) -> bios.put(k, List.copyOf(v)));
+        this.biographies = Collections.unmodifiableMap(bios);
         this.relations = List.copyOf(relations);
         var byId = new LinkedHashMap<String, Relation>();
         for (Relation r : relations) {
@@ -99,6 +114,73 @@ public final class FactWorld {
     }
 
     public static FactWorld build(long seed, WorldSize size) {
+        return build(seed, size, 1);
+    }
+
+    /**
+     * A world of the given generation: 1 is the first-generation default model's world (unchanged
+     * since it was trained), 2 adds multi-token person names, 16 surface forms per relation with a
+     * seeded quarter held out, sensitive attributes, opinions and biographies ({@link Generation2}).
+     */
+    public static FactWorld build(long seed, WorldSize size, int generation) {
+        return switch (generation) {
+            case 1 -> buildFirst(seed, size);
+            case 2 -> Generation2.build(seed, size);
+            default -> throw new IllegalArgumentException("unknown world generation " + generation + "; known: 1, 2");
+        };
+    }
+
+    private static FactWorld buildFirst(long seed, WorldSize size) {
+        var facts = new ArrayList<Fact>();
+        var aliases = new LinkedHashMap<String, List<String>>();
+        var taken = new HashSet<String>();
+        Places places = places(seed, size, facts, aliases, taken);
+        List<SourceTables.City> cities = places.cities();
+
+        Random rnd = new Random(seed ^ SALT_PEOPLE);
+        var names = new ArrayList<String>();
+        for (String first : PersonNames.FIRST) {
+            for (String last : PersonNames.LAST) {
+                names.add(first + " " + last);
+            }
+        }
+        Collections.shuffle(names, rnd);
+        int people = Math.min(size.people(), names.size());
+        if (people > 0 && cities.isEmpty()) {
+            throw new IllegalArgumentException("people need birth cities: world size has people but no cities");
+        }
+        for (int i = 0; i < people; i++) {
+            String person = names.get(i);
+            taken.add(person);
+            SourceTables.City city = cities.get(rnd.nextInt(cities.size()));
+            String occupation = PersonNames.OCCUPATIONS.get(rnd.nextInt(PersonNames.OCCUPATIONS.size()));
+            facts.add(new Fact(person, Relations.BIRTH_CITY, city.name()));
+            facts.add(new Fact(person, Relations.BIRTH_COUNTRY, places.countryOf(city)));
+            facts.add(new Fact(person, Relations.OCCUPATION, occupation));
+            facts.add(new Fact(person, Relations.EMPLOYER,
+                    PersonNames.EMPLOYERS.get(rnd.nextInt(PersonNames.EMPLOYERS.size()))));
+            if (rnd.nextDouble() < size.personAliasFraction()) {
+                String title = PersonNames.titleFor(occupation);
+                String[] parts = person.split(" ");
+                String alias = title != null ? title + " " + person : parts[0].charAt(0) + ". " + parts[1];
+                if (taken.add(alias)) {
+                    aliases.put(person, List.of(alias));
+                }
+            }
+        }
+        expandAliases(facts, aliases);
+        return new FactWorld(seed, Relations.all(), facts, aliases);
+    }
+
+    /** The chosen cities and the country of each: what people are born into. */
+    record Places(List<SourceTables.City> cities, Map<String, SourceTables.Country> countryByCode) {
+        String countryOf(SourceTables.City city) {
+            return countryByCode.get(city.countryCode()).name();
+        }
+    }
+
+    /** Adds the countries' and cities' facts and the countries' aliases (the same in both generations). */
+    static Places places(long seed, WorldSize size, List<Fact> facts, Map<String, List<String>> aliases, Set<String> taken) {
         List<SourceTables.Country> countries = new ArrayList<>(SourceTables.countries());
         if (size.countries() < countries.size()) {
             var chosen = new ArrayList<>(countries);
@@ -114,10 +196,6 @@ public final class FactWorld {
                 cities.add(city);
             }
         }
-
-        var facts = new ArrayList<Fact>();
-        var aliases = new LinkedHashMap<String, List<String>>();
-        var taken = new HashSet<String>();
         for (SourceTables.Country c : countries) {
             taken.add(c.name());
             facts.add(new Fact(c.name(), Relations.CAPITAL, c.capital()));
@@ -140,40 +218,11 @@ public final class FactWorld {
             taken.add(city.name());
             facts.add(new Fact(city.name(), Relations.CITY_COUNTRY, countryByCode.get(city.countryCode()).name()));
         }
+        return new Places(cities, countryByCode);
+    }
 
-        Random rnd = new Random(seed ^ SALT_PEOPLE);
-        var names = new ArrayList<String>();
-        for (String first : PersonNames.FIRST) {
-            for (String last : PersonNames.LAST) {
-                names.add(first + " " + last);
-            }
-        }
-        Collections.shuffle(names, rnd);
-        int people = Math.min(size.people(), names.size());
-        if (people > 0 && cities.isEmpty()) {
-            throw new IllegalArgumentException("people need birth cities: world size has people but no cities");
-        }
-        for (int i = 0; i < people; i++) {
-            String person = names.get(i);
-            taken.add(person);
-            SourceTables.City city = cities.get(rnd.nextInt(cities.size()));
-            String occupation = PersonNames.OCCUPATIONS.get(rnd.nextInt(PersonNames.OCCUPATIONS.size()));
-            facts.add(new Fact(person, Relations.BIRTH_CITY, city.name()));
-            facts.add(new Fact(person, Relations.BIRTH_COUNTRY, countryByCode.get(city.countryCode()).name()));
-            facts.add(new Fact(person, Relations.OCCUPATION, occupation));
-            facts.add(new Fact(person, Relations.EMPLOYER,
-                    PersonNames.EMPLOYERS.get(rnd.nextInt(PersonNames.EMPLOYERS.size()))));
-            if (rnd.nextDouble() < size.personAliasFraction()) {
-                String title = PersonNames.titleFor(occupation);
-                String[] parts = person.split(" ");
-                String alias = title != null ? title + " " + person : parts[0].charAt(0) + ". " + parts[1];
-                if (taken.add(alias)) {
-                    aliases.put(person, List.of(alias));
-                }
-            }
-        }
-
-        // Alias subjects repeat every fact of their canonical subject, plus the alias fact itself.
+    /** Alias subjects repeat every fact of their canonical subject, plus the alias fact itself. */
+    static void expandAliases(List<Fact> facts, Map<String, List<String>> aliases) {
         var canonicalFacts = new ArrayList<>(facts);
         for (var entry : aliases.entrySet()) {
             for (String alias : entry.getValue()) {
@@ -185,7 +234,21 @@ public final class FactWorld {
                 }
             }
         }
-        return new FactWorld(seed, Relations.all(), facts, aliases);
+    }
+
+    /** 1 for the first-generation default model's world, 2 for the second generation's. */
+    public int generation() {
+        return generation;
+    }
+
+    /** Generation 2: each opinion topic's polarity ({@code "positive"} or {@code "negative"}); empty in generation 1. */
+    public Map<String, String> topicPolarity() {
+        return polarity;
+    }
+
+    /** Generation 2: each canonical person's biography, one sentence per entry; empty in generation 1. */
+    public Map<String, List<String>> biographies() {
+        return biographies;
     }
 
     /** The seed the world was built from (for a world read from JSON, the seed recorded there). */
@@ -253,6 +316,43 @@ public final class FactWorld {
     }
 
     /**
+     * What generation 2 fits its tokenizer to: every trained template (its words, the subject left
+     * out) {@code templateWeight} times, the context frame, and every subject and object name once.
+     * Words of the templates get whole tokens; a name gets only the merges that many names share, so
+     * subjects split into several pieces, the way rare names do in a large model's vocabulary.
+     */
+    public List<String> tokenizerDocuments(int templateWeight) {
+        var docs = new ArrayList<String>();
+        for (int k = 0; k < templateWeight; k++) {
+            for (Relation r : relations) {
+                for (String t : r.allTemplates()) {
+                    docs.add(Relation.fill(t, "").strip());
+                }
+            }
+            docs.add(ContextFormat.withNewFacts(List.of("x"), "").strip());
+        }
+        var names = new LinkedHashSet<String>();
+        for (Fact f : facts) {
+            names.add(f.subject());
+            names.add(f.object());
+        }
+        docs.addAll(names);
+        return docs;
+    }
+
+    /**
+     * The fact's relation's held-out templates, filled with its subject: paraphrases the training
+     * corpus never states, for rephrase prompts and held-out recall. Empty in generation 1.
+     */
+    public List<String> heldOutPrompts(Fact f) {
+        var prompts = new ArrayList<String>();
+        for (String t : relation(f.relationId()).allHeldOutTemplates()) {
+            prompts.add(Relation.fill(t, f.subject()));
+        }
+        return prompts;
+    }
+
+    /**
      * The training documents. Per fact: one sentence per template and question
      * ({@code prompt + " " + object + "."}); one in-context update example
      * ({@code "New fact: <prompt A> <new object>. <prompt B> <new object>."}, B sometimes equal to A,
@@ -268,6 +368,17 @@ public final class FactWorld {
             }
         }
         int sentences = docs.size();
+        int bios = 0;
+        int profiles = 0;
+        if (generation >= 2) {
+            for (List<String> bio : biographies.values()) {
+                docs.add(String.join(" ", bio));
+            }
+            bios = biographies.size();
+            List<String> profileDocs = Generation2.profiles(this, corpusSeed);
+            docs.addAll(profileDocs);
+            profiles = profileDocs.size();
+        }
         Random rnd = new Random(corpusSeed ^ SALT_CORPUS);
         Map<Fact, String> plan = trainingCounterfactuals(corpusSeed);
         int inContext = 0;
@@ -297,7 +408,7 @@ public final class FactWorld {
                 irrelevant++;
             }
         }
-        return new TrainingCorpus(docs, sentences, inContext, irrelevant);
+        return new TrainingCorpus(docs, sentences, bios, profiles, inContext, irrelevant);
     }
 
     /**
@@ -331,7 +442,13 @@ public final class FactWorld {
                 robustness.add(new ScoreItem(ContextFormat.withNewFacts(List.of(distractor), p), f.object()));
             }
         }
-        return new EvalSets(recall, inContext, robustness);
+        var heldOut = new ArrayList<ScoreItem>();
+        for (Fact f : facts) {
+            for (String p : heldOutPrompts(f)) {
+                heldOut.add(new ScoreItem(p, f.object()));
+            }
+        }
+        return new EvalSets(recall, inContext, robustness, heldOut);
     }
 
     /**
@@ -415,7 +532,8 @@ public final class FactWorld {
     /** Writes relations (with templates), aliases and facts as the fact-set file {@code facts-check} reads. */
     public void writeFactsJson(Path file) {
         var root = new JsonObject();
-        root.addProperty("format", FACTS_FORMAT);
+        boolean second = generation >= 2;
+        root.addProperty("format", second ? FACTS_FORMAT_2 : FACTS_FORMAT);
         root.addProperty("seed", seed);
         var rels = new JsonArray();
         for (Relation r : relations) {
@@ -424,6 +542,11 @@ public final class FactWorld {
             o.addProperty("description", r.description());
             o.add("templates", strings(r.templates()));
             o.add("question_templates", strings(r.questionTemplates()));
+            if (second) {
+                o.add("held_out_templates", strings(r.heldOutTemplates()));
+                o.add("held_out_question_templates", strings(r.heldOutQuestionTemplates()));
+                o.addProperty("sensitive", r.sensitive());
+            }
             rels.add(o);
         }
         root.add("relations", rels);
@@ -439,6 +562,18 @@ public final class FactWorld {
             fs.add(o);
         }
         root.add("facts", fs);
+        if (second) {
+            var topics = new JsonObject();
+            polarity.forEach(topics::addProperty);
+            root.add("topic_polarity", topics);
+            var words = new JsonObject();
+            words.add("positive", strings(Material2.POSITIVE));
+            words.add("negative", strings(Material2.NEGATIVE));
+            root.add("polarity_words", words);
+            var bios = new JsonObject();
+            biographies.forEach((k, v) -> bios.add(k, strings(v)));
+            root.add("biographies", bios);
+        }
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -461,17 +596,27 @@ public final class FactWorld {
             throw new IllegalArgumentException(file + ": not a JSON object: " + e.getMessage(), e);
         }
         String format = text(file, root, "format", "(root)");
-        if (!FACTS_FORMAT.equals(format)) {
-            throw new IllegalArgumentException(file + ": format is '" + format + "', expected '" + FACTS_FORMAT + "'");
+        if (!FACTS_FORMAT.equals(format) && !FACTS_FORMAT_2.equals(format)) {
+            throw new IllegalArgumentException(file + ": format is '" + format + "', expected '" + FACTS_FORMAT
+                    + "' or '" + FACTS_FORMAT_2 + "'");
         }
+        boolean second = FACTS_FORMAT_2.equals(format);
         long seed = member(file, root, "seed", "(root)").getAsLong();
         var relations = new ArrayList<Relation>();
         JsonArray rels = member(file, root, "relations", "(root)").getAsJsonArray();
         for (int i = 0; i < rels.size(); i++) {
             JsonObject o = rels.get(i).getAsJsonObject();
             String where = "relations[" + i + "]";
-            relations.add(new Relation(text(file, o, "id", where), text(file, o, "description", where),
-                    stringList(file, o, "templates", where), stringList(file, o, "question_templates", where)));
+            if (second) {
+                relations.add(new Relation(text(file, o, "id", where), text(file, o, "description", where),
+                        stringList(file, o, "templates", where), stringList(file, o, "question_templates", where),
+                        stringList(file, o, "held_out_templates", where),
+                        stringList(file, o, "held_out_question_templates", where),
+                        member(file, o, "sensitive", where).getAsBoolean()));
+            } else {
+                relations.add(new Relation(text(file, o, "id", where), text(file, o, "description", where),
+                        stringList(file, o, "templates", where), stringList(file, o, "question_templates", where)));
+            }
         }
         var aliases = new LinkedHashMap<String, List<String>>();
         JsonObject al = member(file, root, "aliases", "(root)").getAsJsonObject();
@@ -486,8 +631,20 @@ public final class FactWorld {
             facts.add(new Fact(text(file, o, "subject", where), text(file, o, "relation", where),
                     text(file, o, "object", where)));
         }
+        var polarity = new LinkedHashMap<String, String>();
+        var bios = new LinkedHashMap<String, List<String>>();
+        if (second) {
+            JsonObject topics = member(file, root, "topic_polarity", "(root)").getAsJsonObject();
+            for (String k : topics.keySet()) {
+                polarity.put(k, text(file, topics, k, "topic_polarity"));
+            }
+            JsonObject bo = member(file, root, "biographies", "(root)").getAsJsonObject();
+            for (String k : bo.keySet()) {
+                bios.put(k, stringList(file, bo, k, "biographies"));
+            }
+        }
         try {
-            return new FactWorld(seed, relations, facts, aliases);
+            return new FactWorld(seed, relations, facts, aliases, second ? 2 : 1, polarity, bios);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
