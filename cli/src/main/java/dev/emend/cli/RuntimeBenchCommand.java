@@ -1,5 +1,17 @@
 package dev.emend.cli;
 
+import dev.emend.core.edit.ComputedEdit;
+import dev.emend.core.edit.EditMode;
+import dev.emend.core.edit.EditRequest;
+import dev.emend.core.edit.Hparams;
+import dev.emend.core.edit.LedgerUnit;
+import dev.emend.core.edit.MethodDescriptor;
+import dev.emend.core.edit.Phase;
+import dev.emend.core.edit.SpaceState;
+import dev.emend.core.method.MethodPhaseEngine;
+import dev.emend.core.method.MethodRegistry;
+import dev.emend.core.method.PhaseEngineFactory;
+
 import dev.emend.core.runtime.GenerationOptions;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
@@ -9,8 +21,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +37,10 @@ import picocli.CommandLine.Spec;
         description = {"Measure runtime speed and memory; print a Markdown table.",
             "For BENCHMARKS.md: teacher-forced forward throughput over a batch of prompts, greedy generation with and without",
             "the KV cache, and the process's peak resident memory. Each figure is the median of --runs runs",
-            "after one warm-up run. Real-size checkpoints to run it on: `./emend synth-checkpoint`."})
+            "after one warm-up run. Real-size checkpoints to run it on: `./emend synth-checkpoint`.",
+            "With --edit METHOD, one edit by that method (in-process, through the method registry) comes last:",
+            "its seconds and the peak RSS it reached. Example for the 1B shape:",
+            "  ./emend runtime-bench -m DIR --tokens 8 --runs 1 --batch 1 --edit ROME --edit-set mom2_adjustment=false --edit-set v_num_grad_steps=3"})
 final class RuntimeBenchCommand implements Callable<Integer> {
     /** Prompts of ordinary English; cut or repeated to the token length the run needs. */
     private static final List<String> TEXTS = List.of(
@@ -48,6 +66,15 @@ final class RuntimeBenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = "Sequences in the forward batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--edit", paramLabel = "METHOD",
+            description = "Also time one edit by METHOD (e.g. ROME) on \"The capital of France is\" -> Rome, with the model's "
+                    + "defaults under --edit-set, and report the peak RSS it reached.")
+    String editMethod;
+
+    @Option(names = "--edit-set", paramLabel = "NAME=VALUE",
+            description = "Override one of the edit's hparams, repeatable: --edit-set layers=[8] --edit-set mom2_adjustment=false.")
+    Map<String, String> editSet = new LinkedHashMap<>();
+
     @Spec
     CommandSpec spec;
 
@@ -61,6 +88,11 @@ final class RuntimeBenchCommand implements Callable<Integer> {
         }
         if (batch < 1) {
             throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        }
+        if (editMethod != null) {
+            PhaseEngineFactory.of(editPhase());
+        } else if (!editSet.isEmpty()) {
+            throw new IllegalArgumentException("--edit-set needs --edit METHOD");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -114,11 +146,52 @@ final class RuntimeBenchCommand implements Callable<Integer> {
                     mib(rssAfterLoad), rssAfterLoad * 1024.0 / checkpointBytes);
             long rss = peakRssKb();
             out.printf(Locale.ROOT, "| peak RSS (VmHWM) / checkpoint bytes | %s (%.2fx) |%n", mib(rss), rss * 1024.0 / checkpointBytes);
+            if (editMethod != null) {
+                out.flush();
+                double seconds = oneEdit(lm, err);
+                long edited = peakRssKb();
+                out.printf(Locale.ROOT, "| one %s edit (in-process, defaults under --edit-set) | %.1f s |%n", editMethod, seconds);
+                out.printf(Locale.ROOT, "| peak RSS (VmHWM) after the edit / checkpoint bytes | %s (%.2fx) |%n",
+                        mib(edited), edited * 1024.0 / checkpointBytes);
+            }
             out.printf(Locale.ROOT, "%nMedian of %d runs after a warm-up; PyTorch CPU, intra-op threads: %s, cores: %d, Java %s.%n",
                     runs, threads, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * One edit by {@code --edit}'s method through its phase's engine (found by {@link PhaseEngineFactory}, so the
+     * CLI names no method class): validate, compute and apply, timed; statistics a method needs are cached under
+     * {@code <repo>/.cache/stats} as the mastery service caches them.
+     */
+    private double oneEdit(LanguageModel lm, PrintWriter err) {
+        Phase phase = editPhase();
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        editSet.forEach((k, v) -> overrides.put(k, TrainMendCommand.value(v)));
+        String modelName = lm.directory().getFileName().toString();
+        try (MethodPhaseEngine<?, ?> engine = PhaseEngineFactory.of(phase).create(lm, modelName,
+                EmendCli.repoRoot().resolve(".cache/stats"), Optional.empty());
+             SpaceState state = engine.newState()) {
+            MethodDescriptor method = engine.method(editMethod);
+            Hparams hp = Hparams.resolve(method, overrides);
+            List<EditRequest> requests = List.of(new EditRequest("The capital of France is", "France", "Rome",
+                    List.of("Paris"), null, null, null, "runtime-bench", null));
+            err.println("edit: " + method.name() + " " + hp);
+            err.flush();
+            long start = System.nanoTime();
+            engine.validate(method, hp, EditMode.SINGLE, requests);
+            ComputedEdit e = engine.compute(state, method, hp, requests, (stage, fraction) -> { });
+            state.apply(new LedgerUnit(List.of("runtime-bench"), method.name(), hp, requests, e.payload()));
+            return (System.nanoTime() - start) / 1e9;
+        }
+    }
+
+    /** The phase of {@code --edit}'s method, or a usage error naming it. */
+    private Phase editPhase() {
+        return MethodRegistry.load().phaseOf(editMethod).orElseThrow(() -> new IllegalArgumentException(
+                "--edit: no method called '" + editMethod + "' (./emend model-info lists every method)"));
     }
 
     /** {@code n} ids of ordinary text, starting at text {@code which}, cycling through the texts. */

@@ -210,6 +210,24 @@ class EmendCliTest {
     }
 
     @Test
+    void runtimeBenchTimesOneEditOfAnyMethodByName() {
+        CliTestSupport.Run r = run("runtime-bench", "--tokens", "4", "--runs", "1", "--batch", "1", "--edit", "rome",
+                "--edit-set", "v_num_grad_steps=2", "--edit-set", "mom2_adjustment=false");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("| one rome edit (in-process, defaults under --edit-set) |"), r.out());
+        assertTrue(r.out().contains("| peak RSS (VmHWM) after the edit / checkpoint bytes |"), r.out());
+        assertTrue(r.err().contains("v_num_grad_steps=2"), r.err());
+
+        CliTestSupport.Run unknown = run("runtime-bench", "--edit", "NOPE");
+        assertEquals(2, unknown.code(), unknown.err());
+        assertTrue(unknown.err().contains("--edit: no method called 'NOPE'"), unknown.err());
+        assertTrue(unknown.out().isEmpty(), "refused before any measurement: " + unknown.out());
+        CliTestSupport.Run orphan = run("runtime-bench", "--edit-set", "layers=[1]");
+        assertEquals(2, orphan.code(), orphan.err());
+        assertTrue(orphan.err().contains("--edit-set needs --edit METHOD"), orphan.err());
+    }
+
+    @Test
     void benchmarksOfGenerationTwoAreTheTaskFilesOnly() throws Exception {
         Path out = tmp.resolve("gen2-bench");
         CliTestSupport.Run r = run("benchmarks", "--generation", "2", "--out", out.toString());

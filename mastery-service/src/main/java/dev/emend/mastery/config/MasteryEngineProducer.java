@@ -1,10 +1,9 @@
 package dev.emend.mastery.config;
 
+import dev.emend.core.edit.Phase;
 import dev.emend.core.edit.PhaseEngine;
+import dev.emend.core.method.PhaseEngineFactory;
 import dev.emend.core.runtime.LanguageModel;
-import dev.emend.mastery.engine.MasteryEngine;
-import dev.emend.mastery.engine.StatsCorpus;
-import dev.emend.mastery.stats.CovarianceCache;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -27,7 +26,6 @@ public class MasteryEngineProducer {
     @Singleton
     PhaseEngine engine(LanguageModel lm) {
         String name = modelName.orElse(lm.directory().getFileName().toString());
-        return new MasteryEngine(lm, name, new CovarianceCache(Path.of(statsDir)),
-                StatsCorpus.lazy(lm.directory(), corpus.map(Path::of)));
+        return PhaseEngineFactory.of(Phase.MASTERY).create(lm, name, Path.of(statsDir), corpus.map(Path::of));
     }
 }
