@@ -47,9 +47,6 @@ public final class FactModelBuilder {
             if (!WORLD_SIZES.containsKey(worldSize)) {
                 throw new IllegalArgumentException("unknown world size '" + worldSize + "'; known: " + WORLD_SIZES.keySet());
             }
-            if (checkpoints != null && initFrom != null) {
-                throw new IllegalArgumentException("checkpointing a run that continues another checkpoint (--init-from) is not supported");
-            }
         }
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
@@ -68,9 +65,11 @@ public final class FactModelBuilder {
 
     /**
      * World sizes a run may name: {@code default} is generation 1's default world (2,123 facts) or
-     * generation 2's ({@link #GENERATION_2_DEFAULT}); {@code small} is {@link WorldSize#SMALL}, for pilots.
+     * generation 2's ({@link #GENERATION_2_DEFAULT}); {@code small} is {@link WorldSize#SMALL}; {@code pilot} (30 countries, 20 cities, 30 people) is
+     * small enough to train an 8-layer pilot in minutes on one core.
      */
-    public static final Map<String, WorldSize> WORLD_SIZES = Map.of("default", WorldSize.DEFAULT, "small", WorldSize.SMALL);
+    public static final Map<String, WorldSize> WORLD_SIZES = Map.of("default", WorldSize.DEFAULT, "small", WorldSize.SMALL,
+            "pilot", new WorldSize(30, 20, 30, 1, 0.2));
 
     /** Generation 2's default world: every country, 150 cities, 200 people, a fifth of them with an alias. */
     public static final WorldSize GENERATION_2_DEFAULT = new WorldSize(Integer.MAX_VALUE, 150, 200, 1, 0.2);
@@ -110,7 +109,7 @@ public final class FactModelBuilder {
         Spec saved = specFromJson(com.google.gson.JsonParser.parseString(Files.readString(specFile)).getAsJsonObject());
         LmTrainer.Checkpointing ck = saved.checkpoints();
         Spec spec = new Spec(saved.seed(), saved.vocabSize(), saved.layers(), saved.hidden(), saved.heads(),
-                saved.contextLength(), saved.training(), saved.contextRepeats(), null, saved.generation(), saved.worldSize(),
+                saved.contextLength(), saved.training(), saved.contextRepeats(), saved.initFrom(), saved.generation(), saved.worldSize(),
                 new LmTrainer.Checkpointing(checkpointDir, ck.everySteps(), ck.everyMinutes(), stopAfterSteps));
         TrainingCheckpoint state = TrainingCheckpoint.read(checkpointDir);
         log.accept("resuming " + checkpointDir + " at step " + state.step() + " (epoch " + state.epoch() + ", "
@@ -265,7 +264,9 @@ public final class FactModelBuilder {
                         o.get("checkpoint_every_minutes").getAsDouble(), 0) : null;
         return new Spec(o.get("seed").getAsLong(), o.get("vocab_size").getAsInt(), o.get("layers").getAsInt(),
                 o.get("hidden").getAsInt(), o.get("heads").getAsInt(), o.get("context_length").getAsInt(), t,
-                o.get("context_repeats").getAsInt(), null, o.has("generation") ? o.get("generation").getAsInt() : 1,
+                o.get("context_repeats").getAsInt(),
+                o.has("init_from") && !o.get("init_from").isJsonNull() ? Path.of(o.get("init_from").getAsString()) : null,
+                o.has("generation") ? o.get("generation").getAsInt() : 1,
                 o.has("world_size") ? o.get("world_size").getAsString() : "default", ck);
     }
 
