@@ -122,8 +122,10 @@ public final class FactModelBuilder {
         long started = System.nanoTime();
         FactWorld world = world(spec);
         TrainingCorpus corpus = world.trainingCorpus(spec.seed());
-        log.accept(String.format(Locale.ROOT, "world: %d facts, %d relations; corpus: %d documents (%d fact sentences, %d in-context, %d irrelevant-context)",
+        log.accept(String.format(Locale.ROOT, "world: %d facts, %d relations; corpus: %d documents (%d fact sentences, %s%d in-context, %d irrelevant-context)",
                 world.facts().size(), world.relations().size(), corpus.documents().size(), corpus.factSentences(),
+                corpus.biographies() + corpus.profiles() == 0 ? ""
+                        : corpus.biographies() + " biographies, " + corpus.profiles() + " profiles, ",
                 corpus.inContextExamples(), corpus.irrelevantContextExamples()));
         Files.createDirectories(out);
         Path tokFile;
