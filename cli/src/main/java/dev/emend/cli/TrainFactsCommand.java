@@ -88,6 +88,10 @@ final class TrainFactsCommand implements Callable<Integer> {
             description = "With --checkpoint-dir or --resume: write a state and stop after N steps in all (default: ${DEFAULT-VALUE} = run to the end).")
     int stopAfterSteps;
 
+    @Option(names = "--embedding-init-scale", defaultValue = "1",
+            description = "Multiply the initial token and position embeddings (GPT-2's N(0, 0.02)) by this factor; a pilot knob (default: ${DEFAULT-VALUE}).")
+    double embeddingInitScale;
+
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the checkpointed run in DIR (its saved spec and tokenizer; model options are taken from there). Needs --out.")
     Path resume;
@@ -175,7 +179,7 @@ final class TrainFactsCommand implements Callable<Integer> {
         LmTrainer.Checkpointing ck = checkpointDir == null ? null : new LmTrainer.Checkpointing(
                 checkpointDir.toAbsolutePath().normalize(), checkpointSteps, checkpointMinutes, stopAfterSteps);
         FactModelBuilder.Spec s = new FactModelBuilder.Spec(seed, vocab, layers, hidden, heads, context, training,
-                contextRepeats, from, generation, world, ck);
+                contextRepeats, from, generation, world, ck, embeddingInitScale);
         w.println("training " + s + " into " + dir);
         w.flush();
         FactsCheck.Report report = FactModelBuilder.build(s, dir, line -> {

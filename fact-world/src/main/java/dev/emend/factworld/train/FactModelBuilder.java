@@ -36,13 +36,16 @@ public final class FactModelBuilder {
     /** Everything that decides the model; recorded in the report. */
     public record Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
                        LmTrainer.Options training, int contextRepeats, Path initFrom, int generation, String worldSize,
-                       LmTrainer.Checkpointing checkpoints) {
+                       LmTrainer.Checkpointing checkpoints, double embeddingInitScale) {
         public Spec {
             if (contextRepeats < 1) {
                 throw new IllegalArgumentException("context repeats must be at least 1, got " + contextRepeats);
             }
             if (generation != 1 && generation != 2) {
                 throw new IllegalArgumentException("world generation must be 1 or 2, got " + generation);
+            }
+            if (!(embeddingInitScale > 0)) {
+                throw new IllegalArgumentException("embedding init scale must be positive, got " + embeddingInitScale);
             }
             if (!WORLD_SIZES.containsKey(worldSize)) {
                 throw new IllegalArgumentException("unknown world size '" + worldSize + "'; known: " + WORLD_SIZES.keySet());
@@ -51,7 +54,7 @@ public final class FactModelBuilder {
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
                     LmTrainer.Options training, int contextRepeats, Path initFrom) {
-            this(seed, vocabSize, layers, hidden, heads, contextLength, training, contextRepeats, initFrom, 1, "default", null);
+            this(seed, vocabSize, layers, hidden, heads, contextLength, training, contextRepeats, initFrom, 1, "default", null, 1.0);
         }
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength, LmTrainer.Options training) {
@@ -110,7 +113,8 @@ public final class FactModelBuilder {
         LmTrainer.Checkpointing ck = saved.checkpoints();
         Spec spec = new Spec(saved.seed(), saved.vocabSize(), saved.layers(), saved.hidden(), saved.heads(),
                 saved.contextLength(), saved.training(), saved.contextRepeats(), saved.initFrom(), saved.generation(), saved.worldSize(),
-                new LmTrainer.Checkpointing(checkpointDir, ck.everySteps(), ck.everyMinutes(), stopAfterSteps));
+                new LmTrainer.Checkpointing(checkpointDir, ck.everySteps(), ck.everyMinutes(), stopAfterSteps),
+                saved.embeddingInitScale());
         TrainingCheckpoint state = TrainingCheckpoint.read(checkpointDir);
         log.accept("resuming " + checkpointDir + " at step " + state.step() + " (epoch " + state.epoch() + ", "
                 + state.batchesDone() + " batches done)");
@@ -187,6 +191,18 @@ public final class FactModelBuilder {
         DecoderModel model = family.create(config);
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> params = init != null ? init.weights().asMap() : model.initialise(manager, spec.seed());
+            if (init == null && spec.embeddingInitScale() != 1.0) {
+                // A pilot knob (MODEL_CARD.md, "Second generation"): token and position embeddings
+                // initialised larger than GPT-2's N(0, 0.02), so the first block's writes do not
+                // swamp the tokens' identity in the residual stream.
+                for (String name : List.of("transformer.wte.weight", "transformer.wpe.weight")) {
+                    NDArray e = params.get(name);
+                    if (e == null) {
+                        throw new IllegalStateException("no parameter " + name + " to scale in " + params.keySet());
+                    }
+                    e.muli((float) spec.embeddingInitScale());
+                }
+            }
             long n = params.values().stream().mapToLong(a -> a.getShape().size()).sum();
             log.accept(String.format(Locale.ROOT, "model: GPT-2, %d layers, d_model %d, %d heads, context %d, %,d parameters",
                     spec.layers(), spec.hidden(), spec.heads(), spec.contextLength(), n));
@@ -252,6 +268,9 @@ public final class FactModelBuilder {
             specJson.addProperty("generation", spec.generation());
             specJson.addProperty("world_size", spec.worldSize());
         }
+        if (spec.embeddingInitScale() != 1.0) {
+            specJson.addProperty("embedding_init_scale", spec.embeddingInitScale());
+        }
         if (spec.checkpoints() != null) {
             specJson.addProperty("checkpoint_every_steps", spec.checkpoints().everySteps());
             specJson.addProperty("checkpoint_every_minutes", spec.checkpoints().everyMinutes());
@@ -269,7 +288,8 @@ public final class FactModelBuilder {
                 o.get("context_repeats").getAsInt(),
                 o.has("init_from") && !o.get("init_from").isJsonNull() ? Path.of(o.get("init_from").getAsString()) : null,
                 o.has("generation") ? o.get("generation").getAsInt() : 1,
-                o.has("world_size") ? o.get("world_size").getAsString() : "default", ck);
+                o.has("world_size") ? o.get("world_size").getAsString() : "default", ck,
+                o.has("embedding_init_scale") ? o.get("embedding_init_scale").getAsDouble() : 1.0);
     }
 
     /**
