@@ -69,7 +69,7 @@ final class TrainFactsCommand implements Callable<Integer> {
     int generation;
 
     @Option(names = "--world", defaultValue = "default",
-            description = "World size: default or small (a few hundred facts, for pilots) (default: ${DEFAULT-VALUE}).")
+            description = "World size: default, small (a few hundred facts) or pilot (about 450 facts in generation 2) (default: ${DEFAULT-VALUE}).")
     String world;
 
     @Option(names = "--checkpoint-dir", paramLabel = "DIR",
@@ -87,6 +87,10 @@ final class TrainFactsCommand implements Callable<Integer> {
     @Option(names = "--stop-after-steps", defaultValue = "0",
             description = "With --checkpoint-dir or --resume: write a state and stop after N steps in all (default: ${DEFAULT-VALUE} = run to the end).")
     int stopAfterSteps;
+
+    @Option(names = "--embedding-init-scale", defaultValue = "1",
+            description = "Multiply the initial token and position embeddings (GPT-2's N(0, 0.02)) by this factor; a pilot knob (default: ${DEFAULT-VALUE}).")
+    double embeddingInitScale;
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the checkpointed run in DIR (its saved spec and tokenizer; model options are taken from there). Needs --out.")
@@ -175,7 +179,7 @@ final class TrainFactsCommand implements Callable<Integer> {
         LmTrainer.Checkpointing ck = checkpointDir == null ? null : new LmTrainer.Checkpointing(
                 checkpointDir.toAbsolutePath().normalize(), checkpointSteps, checkpointMinutes, stopAfterSteps);
         FactModelBuilder.Spec s = new FactModelBuilder.Spec(seed, vocab, layers, hidden, heads, context, training,
-                contextRepeats, from, generation, world, ck);
+                contextRepeats, from, generation, world, ck, embeddingInitScale);
         w.println("training " + s + " into " + dir);
         w.flush();
         FactsCheck.Report report = FactModelBuilder.build(s, dir, line -> {

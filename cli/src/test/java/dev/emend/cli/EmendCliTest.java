@@ -248,6 +248,23 @@ class EmendCliTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--force"), r.err());
     }
+
+    @Test
+    void trainFactsGenerationTwoAndResumeNeedAnExplicitOut() {
+        CliTestSupport.Run g = run("train-facts", "--generation", "2");
+        assertEquals(2, g.code());
+        assertTrue(g.err().contains("need an explicit --out"), g.err());
+        CliTestSupport.Run r = run("train-facts", "--resume", tmp.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("need an explicit --out"), r.err());
+        CliTestSupport.Run s = run("train-facts", "--out", tmp.resolve("x").toString(), "--stop-after-steps", "3");
+        assertEquals(2, s.code());
+        assertTrue(s.err().contains("--stop-after-steps needs --checkpoint-dir"), s.err());
+        CliTestSupport.Run n = run("train-facts", "--out", tmp.resolve("y").toString(), "--resume", tmp.resolve("none").toString());
+        assertEquals(2, n.code());
+        assertTrue(n.err().contains("no spec.json"), n.err());
+    }
+
     @Test
     void trainMendWritesAnEditorResumesItAndRefusesToOverwriteIt() throws Exception {
         Path cases = tmp.resolve("mend-train.json");

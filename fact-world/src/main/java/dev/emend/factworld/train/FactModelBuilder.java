@@ -36,7 +36,7 @@ public final class FactModelBuilder {
     /** Everything that decides the model; recorded in the report. */
     public record Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
                        LmTrainer.Options training, int contextRepeats, Path initFrom, int generation, String worldSize,
-                       LmTrainer.Checkpointing checkpoints) {
+                       LmTrainer.Checkpointing checkpoints, double embeddingInitScale) {
         public Spec {
             if (contextRepeats < 1) {
                 throw new IllegalArgumentException("context repeats must be at least 1, got " + contextRepeats);
@@ -44,17 +44,17 @@ public final class FactModelBuilder {
             if (generation != 1 && generation != 2) {
                 throw new IllegalArgumentException("world generation must be 1 or 2, got " + generation);
             }
+            if (!(embeddingInitScale > 0)) {
+                throw new IllegalArgumentException("embedding init scale must be positive, got " + embeddingInitScale);
+            }
             if (!WORLD_SIZES.containsKey(worldSize)) {
                 throw new IllegalArgumentException("unknown world size '" + worldSize + "'; known: " + WORLD_SIZES.keySet());
-            }
-            if (checkpoints != null && initFrom != null) {
-                throw new IllegalArgumentException("checkpointing a run that continues another checkpoint (--init-from) is not supported");
             }
         }
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
                     LmTrainer.Options training, int contextRepeats, Path initFrom) {
-            this(seed, vocabSize, layers, hidden, heads, contextLength, training, contextRepeats, initFrom, 1, "default", null);
+            this(seed, vocabSize, layers, hidden, heads, contextLength, training, contextRepeats, initFrom, 1, "default", null, 1.0);
         }
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength, LmTrainer.Options training) {
@@ -68,9 +68,11 @@ public final class FactModelBuilder {
 
     /**
      * World sizes a run may name: {@code default} is generation 1's default world (2,123 facts) or
-     * generation 2's ({@link #GENERATION_2_DEFAULT}); {@code small} is {@link WorldSize#SMALL}, for pilots.
+     * generation 2's ({@link #GENERATION_2_DEFAULT}); {@code small} is {@link WorldSize#SMALL}; {@code pilot} (30 countries, 20 cities, 30 people) is
+     * small enough to train an 8-layer pilot in minutes on one core.
      */
-    public static final Map<String, WorldSize> WORLD_SIZES = Map.of("default", WorldSize.DEFAULT, "small", WorldSize.SMALL);
+    public static final Map<String, WorldSize> WORLD_SIZES = Map.of("default", WorldSize.DEFAULT, "small", WorldSize.SMALL,
+            "pilot", new WorldSize(30, 20, 30, 1, 0.2));
 
     /** Generation 2's default world: every country, 150 cities, 200 people, a fifth of them with an alias. */
     public static final WorldSize GENERATION_2_DEFAULT = new WorldSize(Integer.MAX_VALUE, 150, 200, 1, 0.2);
@@ -110,8 +112,9 @@ public final class FactModelBuilder {
         Spec saved = specFromJson(com.google.gson.JsonParser.parseString(Files.readString(specFile)).getAsJsonObject());
         LmTrainer.Checkpointing ck = saved.checkpoints();
         Spec spec = new Spec(saved.seed(), saved.vocabSize(), saved.layers(), saved.hidden(), saved.heads(),
-                saved.contextLength(), saved.training(), saved.contextRepeats(), null, saved.generation(), saved.worldSize(),
-                new LmTrainer.Checkpointing(checkpointDir, ck.everySteps(), ck.everyMinutes(), stopAfterSteps));
+                saved.contextLength(), saved.training(), saved.contextRepeats(), saved.initFrom(), saved.generation(), saved.worldSize(),
+                new LmTrainer.Checkpointing(checkpointDir, ck.everySteps(), ck.everyMinutes(), stopAfterSteps),
+                saved.embeddingInitScale());
         TrainingCheckpoint state = TrainingCheckpoint.read(checkpointDir);
         log.accept("resuming " + checkpointDir + " at step " + state.step() + " (epoch " + state.epoch() + ", "
                 + state.batchesDone() + " batches done)");
@@ -123,8 +126,10 @@ public final class FactModelBuilder {
         long started = System.nanoTime();
         FactWorld world = world(spec);
         TrainingCorpus corpus = world.trainingCorpus(spec.seed());
-        log.accept(String.format(Locale.ROOT, "world: %d facts, %d relations; corpus: %d documents (%d fact sentences, %d in-context, %d irrelevant-context)",
+        log.accept(String.format(Locale.ROOT, "world: %d facts, %d relations; corpus: %d documents (%d fact sentences, %s%d in-context, %d irrelevant-context)",
                 world.facts().size(), world.relations().size(), corpus.documents().size(), corpus.factSentences(),
+                corpus.biographies() + corpus.profiles() == 0 ? ""
+                        : corpus.biographies() + " biographies, " + corpus.profiles() + " profiles, ",
                 corpus.inContextExamples(), corpus.irrelevantContextExamples()));
         Files.createDirectories(out);
         Path tokFile;
@@ -186,6 +191,18 @@ public final class FactModelBuilder {
         DecoderModel model = family.create(config);
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> params = init != null ? init.weights().asMap() : model.initialise(manager, spec.seed());
+            if (init == null && spec.embeddingInitScale() != 1.0) {
+                // A pilot knob (MODEL_CARD.md, "Second generation"): token and position embeddings
+                // initialised larger than GPT-2's N(0, 0.02), so the first block's writes do not
+                // swamp the tokens' identity in the residual stream.
+                for (String name : List.of("transformer.wte.weight", "transformer.wpe.weight")) {
+                    NDArray e = params.get(name);
+                    if (e == null) {
+                        throw new IllegalStateException("no parameter " + name + " to scale in " + params.keySet());
+                    }
+                    e.muli((float) spec.embeddingInitScale());
+                }
+            }
             long n = params.values().stream().mapToLong(a -> a.getShape().size()).sum();
             log.accept(String.format(Locale.ROOT, "model: GPT-2, %d layers, d_model %d, %d heads, context %d, %,d parameters",
                     spec.layers(), spec.hidden(), spec.heads(), spec.contextLength(), n));
@@ -251,6 +268,9 @@ public final class FactModelBuilder {
             specJson.addProperty("generation", spec.generation());
             specJson.addProperty("world_size", spec.worldSize());
         }
+        if (spec.embeddingInitScale() != 1.0) {
+            specJson.addProperty("embedding_init_scale", spec.embeddingInitScale());
+        }
         if (spec.checkpoints() != null) {
             specJson.addProperty("checkpoint_every_steps", spec.checkpoints().everySteps());
             specJson.addProperty("checkpoint_every_minutes", spec.checkpoints().everyMinutes());
@@ -265,8 +285,11 @@ public final class FactModelBuilder {
                         o.get("checkpoint_every_minutes").getAsDouble(), 0) : null;
         return new Spec(o.get("seed").getAsLong(), o.get("vocab_size").getAsInt(), o.get("layers").getAsInt(),
                 o.get("hidden").getAsInt(), o.get("heads").getAsInt(), o.get("context_length").getAsInt(), t,
-                o.get("context_repeats").getAsInt(), null, o.has("generation") ? o.get("generation").getAsInt() : 1,
-                o.has("world_size") ? o.get("world_size").getAsString() : "default", ck);
+                o.get("context_repeats").getAsInt(),
+                o.has("init_from") && !o.get("init_from").isJsonNull() ? Path.of(o.get("init_from").getAsString()) : null,
+                o.has("generation") ? o.get("generation").getAsInt() : 1,
+                o.has("world_size") ? o.get("world_size").getAsString() : "default", ck,
+                o.has("embedding_init_scale") ? o.get("embedding_init_scale").getAsDouble() : 1.0);
     }
 
     /**
