@@ -37,14 +37,19 @@ public record DemonstrationPool(List<Demonstration> demonstrations, List<String>
         return new DemonstrationPool(out, sources);
     }
 
-    /** Every {@code *-train.json} file in {@code dir} (sorted by name), or an empty pool when none. */
+    /**
+     * Every {@code *-train.json} file of fact edits in {@code dir} (sorted by name), or an empty pool
+     * when none; the task splits beside them (erasure, sentiment, long-form) are not fact
+     * demonstrations and are left out.
+     */
     public static DemonstrationPool fromTrainFiles(Path dir) {
         if (dir == null || !Files.isDirectory(dir)) {
             return empty();
         }
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith("-train.json")).sorted().toList();
+            files = s.filter(p -> p.getFileName().toString().endsWith("-train.json")).sorted()
+                    .filter(KnowEditCase::holdsFactEdits).toList();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot list " + dir, e);
         }

@@ -26,14 +26,44 @@ public record KnowEditCase(String prompt, String subject, String targetNew, Stri
         portability = List.copyOf(portability);
     }
 
+    /** The cases of a fact-edit file; any other layout is an error naming the file. */
     public static List<KnowEditCase> read(Path file) {
-        try {
-            JsonArray array = JsonParser.parseString(Files.readString(file)).getAsJsonArray();
-            List<KnowEditCase> out = new ArrayList<>(array.size());
-            for (JsonElement e : array) {
-                out.add(parse(e.getAsJsonObject()));
+        JsonElement root = parse(file);
+        if (!holdsFactEdits(root)) {
+            throw new IllegalArgumentException(file + ": not a list of fact edits (records with prompt and target_new, "
+                    + "as counterfact/zsre/recent have); KnowEdit's Sanitation, ConvSent and WikiBio layouts are task "
+                    + "data sets, not edits the recognition phase can store");
+        }
+        List<KnowEditCase> out = new ArrayList<>();
+        for (JsonElement e : root.getAsJsonArray()) {
+            out.add(parse(e.getAsJsonObject()));
+        }
+        return out;
+    }
+
+    /**
+     * Whether {@code file} holds fact edits (a JSON array of records with {@code prompt} and
+     * {@code target_new}) rather than one of KnowEdit's task layouts (erasure, sentiment, long-form).
+     */
+    public static boolean holdsFactEdits(Path file) {
+        return holdsFactEdits(parse(file));
+    }
+
+    private static boolean holdsFactEdits(JsonElement root) {
+        if (!root.isJsonArray()) {
+            return false;
+        }
+        for (JsonElement e : root.getAsJsonArray()) {
+            if (!e.isJsonObject() || !e.getAsJsonObject().has("prompt") || !e.getAsJsonObject().has("target_new")) {
+                return false;
             }
-            return out;
+        }
+        return true;
+    }
+
+    private static JsonElement parse(Path file) {
+        try {
+            return JsonParser.parseString(Files.readString(file));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read KnowEdit cases from " + file, e);
         }
