@@ -8,6 +8,7 @@ import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.Phase;
 import dev.emend.core.edit.SpaceState;
+import dev.emend.core.method.EditingMethod;
 import dev.emend.core.method.MethodPhaseEngine;
 import dev.emend.core.method.MethodRegistry;
 import dev.emend.core.method.PhaseEngineFactory;
@@ -101,6 +102,8 @@ final class RuntimeBenchCommand implements Callable<Integer> {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             long rssAfterLoad = peakRssKb();
             long checkpointBytes = checkpointBytes(lm.directory());
+            // The edit's hparams are resolved before anything is measured, so a wrong --edit-set fails in seconds.
+            Hparams editHparams = editMethod == null ? null : editHparams(lm);
             ModelView view = lm.baseView();
             int context = lm.config().maxPositions();
             int seqLen = Math.min(tokens, context);
@@ -148,7 +151,7 @@ final class RuntimeBenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "| peak RSS (VmHWM) / checkpoint bytes | %s (%.2fx) |%n", mib(rss), rss * 1024.0 / checkpointBytes);
             if (editMethod != null) {
                 out.flush();
-                double seconds = oneEdit(lm, err);
+                double seconds = oneEdit(lm, editHparams, err);
                 long edited = peakRssKb();
                 out.printf(Locale.ROOT, "| one %s edit (in-process, defaults under --edit-set) | %.1f s |%n", editMethod, seconds);
                 out.printf(Locale.ROOT, "| peak RSS (VmHWM) after the edit / checkpoint bytes | %s (%.2fx) |%n",
@@ -166,16 +169,11 @@ final class RuntimeBenchCommand implements Callable<Integer> {
      * CLI names no method class): validate, compute and apply, timed; statistics a method needs are cached under
      * {@code <repo>/.cache/stats} as the mastery service caches them.
      */
-    private double oneEdit(LanguageModel lm, PrintWriter err) {
-        Phase phase = editPhase();
-        Map<String, Object> overrides = new LinkedHashMap<>();
-        editSet.forEach((k, v) -> overrides.put(k, TrainMendCommand.value(v)));
-        String modelName = lm.directory().getFileName().toString();
-        try (MethodPhaseEngine<?, ?> engine = PhaseEngineFactory.of(phase).create(lm, modelName,
+    private double oneEdit(LanguageModel lm, Hparams hp, PrintWriter err) {
+        try (MethodPhaseEngine<?, ?> engine = PhaseEngineFactory.of(editPhase()).create(lm, modelName(lm),
                 EmendCli.repoRoot().resolve(".cache/stats"), Optional.empty());
              SpaceState state = engine.newState()) {
             MethodDescriptor method = engine.method(editMethod);
-            Hparams hp = Hparams.resolve(method, overrides);
             List<EditRequest> requests = List.of(new EditRequest("The capital of France is", "France", "Rome",
                     List.of("Paris"), null, null, null, "runtime-bench", null));
             err.println("edit: " + method.name() + " " + hp);
@@ -186,6 +184,18 @@ final class RuntimeBenchCommand implements Callable<Integer> {
             state.apply(new LedgerUnit(List.of("runtime-bench"), method.name(), hp, requests, e.payload()));
             return (System.nanoTime() - start) / 1e9;
         }
+    }
+
+    /** {@code --edit}'s hparams: the method's defaults for this model under the {@code --edit-set} overrides. */
+    private Hparams editHparams(LanguageModel lm) {
+        Map<String, Object> overrides = new LinkedHashMap<>();
+        editSet.forEach((k, v) -> overrides.put(k, TrainMendCommand.value(v)));
+        EditingMethod<?, ?> method = MethodRegistry.load().find(editMethod).orElseThrow();
+        return Hparams.resolve(MethodRegistry.describe(method, lm, modelName(lm)), overrides);
+    }
+
+    private static String modelName(LanguageModel lm) {
+        return lm.directory().getFileName().toString();
     }
 
     /** The phase of {@code --edit}'s method, or a usage error naming it. */

@@ -222,6 +222,10 @@ class EmendCliTest {
         assertEquals(2, unknown.code(), unknown.err());
         assertTrue(unknown.err().contains("--edit: no method called 'NOPE'"), unknown.err());
         assertTrue(unknown.out().isEmpty(), "refused before any measurement: " + unknown.out());
+        CliTestSupport.Run badHparam = run("runtime-bench", "--edit", "ROME", "--edit-set", "layers=abc");
+        assertEquals(2, badHparam.code(), badHparam.err());
+        assertTrue(badHparam.err().contains("expected a list, got the string 'abc'"), badHparam.err());
+        assertTrue(badHparam.out().isEmpty(), "refused before any measurement: " + badHparam.out());
         CliTestSupport.Run orphan = run("runtime-bench", "--edit-set", "layers=[1]");
         assertEquals(2, orphan.code(), orphan.err());
         assertTrue(orphan.err().contains("--edit-set needs --edit METHOD"), orphan.err());
