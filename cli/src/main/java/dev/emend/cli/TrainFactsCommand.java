@@ -92,6 +92,14 @@ final class TrainFactsCommand implements Callable<Integer> {
             description = "Multiply the initial token and position embeddings (GPT-2's N(0, 0.02)) by this factor; a pilot knob (default: ${DEFAULT-VALUE}).")
     double embeddingInitScale;
 
+    @Option(names = "--slow-mlp-layers", paramLabel = "LAYERS", defaultValue = "",
+            description = "Train the MLPs of these blocks (e.g. 0-1,6-7) at --slow-mlp-lr-scale times the learning rate, so facts are written in the other blocks (default: none).")
+    String slowMlpLayers;
+
+    @Option(names = "--slow-mlp-lr-scale", defaultValue = "0",
+            description = "With --slow-mlp-layers: their learning-rate factor in [0, 1], 0 = frozen at initialisation (default: ${DEFAULT-VALUE}).")
+    double slowMlpLrScale;
+
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the checkpointed run in DIR (its saved spec and tokenizer; model options are taken from there). Needs --out.")
     Path resume;
@@ -179,7 +187,7 @@ final class TrainFactsCommand implements Callable<Integer> {
         LmTrainer.Checkpointing ck = checkpointDir == null ? null : new LmTrainer.Checkpointing(
                 checkpointDir.toAbsolutePath().normalize(), checkpointSteps, checkpointMinutes, stopAfterSteps);
         FactModelBuilder.Spec s = new FactModelBuilder.Spec(seed, vocab, layers, hidden, heads, context, training,
-                contextRepeats, from, generation, world, ck, embeddingInitScale);
+                contextRepeats, from, generation, world, ck, embeddingInitScale, slowMlpLayers, slowMlpLrScale);
         w.println("training " + s + " into " + dir);
         w.flush();
         FactsCheck.Report report = FactModelBuilder.build(s, dir, line -> {

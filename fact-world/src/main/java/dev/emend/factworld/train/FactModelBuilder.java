@@ -36,8 +36,14 @@ public final class FactModelBuilder {
     /** Everything that decides the model; recorded in the report. */
     public record Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
                        LmTrainer.Options training, int contextRepeats, Path initFrom, int generation, String worldSize,
-                       LmTrainer.Checkpointing checkpoints, double embeddingInitScale) {
+                       LmTrainer.Checkpointing checkpoints, double embeddingInitScale,
+                       String slowMlpLayers, double slowMlpLrScale) {
         public Spec {
+            slowMlpLayers = slowMlpLayers == null ? "" : slowMlpLayers.strip();
+            layerSet(slowMlpLayers, layers);
+            if (!(slowMlpLrScale >= 0 && slowMlpLrScale <= 1)) {
+                throw new IllegalArgumentException("slow-MLP learning-rate scale must be in [0, 1], got " + slowMlpLrScale);
+            }
             if (contextRepeats < 1) {
                 throw new IllegalArgumentException("context repeats must be at least 1, got " + contextRepeats);
             }
@@ -54,11 +60,41 @@ public final class FactModelBuilder {
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
                     LmTrainer.Options training, int contextRepeats, Path initFrom) {
-            this(seed, vocabSize, layers, hidden, heads, contextLength, training, contextRepeats, initFrom, 1, "default", null, 1.0);
+            this(seed, vocabSize, layers, hidden, heads, contextLength, training, contextRepeats, initFrom, 1, "default", null, 1.0, "", 1.0);
         }
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength, LmTrainer.Options training) {
             this(seed, vocabSize, layers, hidden, heads, contextLength, training, 1, null);
+        }
+
+        /** The layers named by {@code slowMlpLayers}. */
+        public java.util.SortedSet<Integer> slowMlpLayerSet() {
+            return layerSet(slowMlpLayers, layers);
+        }
+
+        /** Parses "0-1,5-7" (layers 0, 1, 5, 6, 7); empty = none. */
+        static java.util.SortedSet<Integer> layerSet(String list, int layers) {
+            java.util.SortedSet<Integer> out = new java.util.TreeSet<>();
+            if (list.isEmpty()) {
+                return out;
+            }
+            for (String part : list.split(",", -1)) {
+                String[] ends = part.strip().split("-", -1);
+                try {
+                    int lo = Integer.parseInt(ends[0].strip());
+                    int hi = ends.length == 2 ? Integer.parseInt(ends[1].strip()) : lo;
+                    if (ends.length > 2 || lo < 0 || hi < lo || hi >= layers) {
+                        throw new NumberFormatException();
+                    }
+                    for (int i = lo; i <= hi; i++) {
+                        out.add(i);
+                    }
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("slow-MLP layers '" + list + "': '" + part.strip()
+                            + "' is not a layer or range of layers within 0.." + (layers - 1) + " (e.g. 0-1,6-7)");
+                }
+            }
+            return out;
         }
 
         public static Spec defaults() {
@@ -114,7 +150,7 @@ public final class FactModelBuilder {
         Spec spec = new Spec(saved.seed(), saved.vocabSize(), saved.layers(), saved.hidden(), saved.heads(),
                 saved.contextLength(), saved.training(), saved.contextRepeats(), saved.initFrom(), saved.generation(), saved.worldSize(),
                 new LmTrainer.Checkpointing(checkpointDir, ck.everySteps(), ck.everyMinutes(), stopAfterSteps),
-                saved.embeddingInitScale());
+                saved.embeddingInitScale(), saved.slowMlpLayers(), saved.slowMlpLrScale());
         TrainingCheckpoint state = TrainingCheckpoint.read(checkpointDir);
         log.accept("resuming " + checkpointDir + " at step " + state.step() + " (epoch " + state.epoch() + ", "
                 + state.batchesDone() + " batches done)");
@@ -210,7 +246,24 @@ public final class FactModelBuilder {
             // examples are drawn afresh (another counterfactual object, another distractor) so
             // the model learns to read the context instead of memorising the examples.
             IntFunction<List<int[]>> data = epoch -> epoch == 1 ? first : encode(tok, epochDocuments(world, corpus, spec, epoch));
-            boolean finished = new LmTrainer(model, params, manager, spec.training()).train(data, p -> log.accept(String.format(Locale.ROOT,
+            LmTrainer trainer = new LmTrainer(model, params, manager, spec.training());
+            if (!spec.slowMlpLayerSet().isEmpty()) {
+                // A recipe knob (MODEL_CARD.md, "Second generation"): the MLPs of the named blocks
+                // learn at a fraction of the learning rate (0 = frozen at their initialisation),
+                // standing in for the work that occupies a real LM's first layers (assembling
+                // words from pieces) and last ones (predicting the next token's form), so that
+                // the lookups of facts are written in the middle.
+                Map<String, Double> scales = new java.util.HashMap<>();
+                for (int layer : spec.slowMlpLayerSet()) {
+                    String prefix = "transformer.h." + layer + ".mlp.";
+                    params.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(k -> scales.put(k, spec.slowMlpLrScale()));
+                }
+                if (scales.isEmpty()) {
+                    throw new IllegalStateException("no MLP parameters under transformer.h.<i>.mlp. in " + params.keySet());
+                }
+                trainer.scaleLearningRates(scales);
+            }
+            boolean finished = trainer.train(data, p -> log.accept(String.format(Locale.ROOT,
                     "%sepoch %d/%d step %d/%d loss %.4f lr %.2e %.0f tok/s eta %s",
                     p.epochEnd() ? "== " : "", p.epoch(), spec.training().epochs(), p.step(), p.totalSteps(), p.loss(),
                     p.learningRate(), p.tokensPerSecond(), eta(p.etaSeconds()))), spec.checkpoints(), resume);
@@ -271,6 +324,10 @@ public final class FactModelBuilder {
         if (spec.embeddingInitScale() != 1.0) {
             specJson.addProperty("embedding_init_scale", spec.embeddingInitScale());
         }
+        if (!spec.slowMlpLayers().isEmpty()) {
+            specJson.addProperty("slow_mlp_layers", spec.slowMlpLayers());
+            specJson.addProperty("slow_mlp_lr_scale", spec.slowMlpLrScale());
+        }
         if (spec.checkpoints() != null) {
             specJson.addProperty("checkpoint_every_steps", spec.checkpoints().everySteps());
             specJson.addProperty("checkpoint_every_minutes", spec.checkpoints().everyMinutes());
@@ -289,7 +346,9 @@ public final class FactModelBuilder {
                 o.has("init_from") && !o.get("init_from").isJsonNull() ? Path.of(o.get("init_from").getAsString()) : null,
                 o.has("generation") ? o.get("generation").getAsInt() : 1,
                 o.has("world_size") ? o.get("world_size").getAsString() : "default", ck,
-                o.has("embedding_init_scale") ? o.get("embedding_init_scale").getAsDouble() : 1.0);
+                o.has("embedding_init_scale") ? o.get("embedding_init_scale").getAsDouble() : 1.0,
+                o.has("slow_mlp_layers") ? o.get("slow_mlp_layers").getAsString() : "",
+                o.has("slow_mlp_lr_scale") ? o.get("slow_mlp_lr_scale").getAsDouble() : 1.0);
     }
 
     /**

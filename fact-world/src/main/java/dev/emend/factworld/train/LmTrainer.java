@@ -58,6 +58,25 @@ public final class LmTrainer {
         }
     }
 
+    /**
+     * Multiplies the learning rate (and so the decoupled weight decay) of the named parameters by
+     * the given factors in [0, 1]; 0 keeps a parameter at its initial value. Unnamed ones keep 1.
+     */
+    public void scaleLearningRates(Map<String, Double> scales) {
+        for (var e : scales.entrySet()) {
+            if (!params.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("no parameter '" + e.getKey() + "' to scale the learning rate of");
+            }
+            if (!(e.getValue() >= 0 && e.getValue() <= 1)) {
+                throw new IllegalArgumentException("learning-rate scale of " + e.getKey() + " must be in [0, 1], got " + e.getValue());
+            }
+        }
+        lrScale.clear();
+        lrScale.putAll(scales);
+    }
+
+    private final Map<String, Double> lrScale = new LinkedHashMap<>();
+
     /** Trains on the same token sequences every epoch (each ending with end-of-text). */
     public void train(List<int[]> sequences, Consumer<Progress> progress) {
         train(epoch -> sequences, progress);
@@ -270,14 +289,15 @@ public final class LmTrainer {
             NDArray g = grads.get(name).mul(scale);
             NDArray m1 = firstMoment.get(name);
             NDArray m2 = secondMoment.get(name);
+            double plr = lr * lrScale.getOrDefault(name, 1.0);
             m1.muli(b1).addi(g.mul(1 - b1));
             m2.muli(b2).addi(g.square().mul(1 - b2));
             NDArray upd = m1.div((float) c1).div(m2.div((float) c2).sqrt().add(eps));
             boolean decay = p.getShape().dimension() >= 2;
             if (decay && options.weightDecay() > 0) {
-                p.muli((float) (1 - lr * options.weightDecay()));
+                p.muli((float) (1 - plr * options.weightDecay()));
             }
-            p.subi(upd.mul((float) lr));
+            p.subi(upd.mul((float) plr));
             // Zero the gradient ourselves: PyTorch accumulates into .grad across backward calls.
             grads.get(name).muli(0);
         }

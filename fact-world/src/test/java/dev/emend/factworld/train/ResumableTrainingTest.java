@@ -129,4 +129,45 @@ class ResumableTrainingTest {
         assertNotEquals(0, state.step());
         assertThrows(IllegalArgumentException.class, () -> new LmTrainer.Checkpointing(dir, -1, 0, 0));
     }
+
+    @Test
+    void scaledLearningRatesFreezeOrSlowTheNamedParameters() {
+        DecoderModel model = model();
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> params = model.initialise(m, 5L);
+            Map<String, float[]> before = new LinkedHashMap<>();
+            params.forEach((k, v) -> before.put(k, v.toFloatArray()));
+            String frozen = "transformer.h.0.mlp.c_fc.weight";
+            String slowed = "transformer.h.1.mlp.c_proj.weight";
+            assertTrue(params.containsKey(frozen) && params.containsKey(slowed), params.keySet().toString());
+            LmTrainer t = new LmTrainer(model, params, m, OPTIONS);
+            t.scaleLearningRates(Map.of(frozen, 0.0, slowed, 0.01));
+            t.train(DATA, p -> { });
+            assertArrayEquals(before.get(frozen), params.get(frozen).toFloatArray(), "a factor of 0 keeps the initial value");
+            double slowMove = moved(before.get(slowed), params.get(slowed).toFloatArray());
+            double fullMove = moved(before.get("transformer.h.1.mlp.c_fc.weight"), params.get("transformer.h.1.mlp.c_fc.weight").toFloatArray());
+            assertTrue(slowMove > 0 && slowMove < fullMove / 20, slowMove + " vs " + fullMove);
+            assertThrows(IllegalArgumentException.class, () -> t.scaleLearningRates(Map.of("nope", 0.5)));
+            assertThrows(IllegalArgumentException.class, () -> t.scaleLearningRates(Map.of(frozen, 1.5)));
+        }
+    }
+
+    private static double moved(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    @Test
+    void slowMlpLayerListsAreParsedAndCheckedAgainstTheDepth() {
+        assertEquals(java.util.List.of(0, 1, 5, 6, 7), new java.util.ArrayList<>(FactModelBuilder.Spec.layerSet("0-1, 5-7", 8)));
+        assertEquals(java.util.List.of(3), new java.util.ArrayList<>(FactModelBuilder.Spec.layerSet("3", 8)));
+        assertTrue(FactModelBuilder.Spec.layerSet("", 8).isEmpty());
+        for (String bad : new String[] {"8", "2-1", "a", "1-2-3", "-1", "0,"}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> FactModelBuilder.Spec.layerSet(bad, 8), bad);
+            assertTrue(e.getMessage().contains("0..7"), e.getMessage());
+        }
+    }
 }
