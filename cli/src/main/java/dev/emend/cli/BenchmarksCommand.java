@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "benchmarks", mixinStandardHelpOptions = true,
         description = {"Regenerate the KnowEdit-format editing benchmarks.",
             "Writes counterfact, recent and zsre (each with a -train split), health.json (the material of bench --health) and the world's facts.json;",
-            "with --generation 2: erasure, sentiment and longform (each with a -train split). Deterministic in the seed."})
+            "with --generation 2 (into benchmarks/emend-facts-2): the same for the second-generation world, rephrase and portability",
+            "prompts worded with held-out templates, plus erasure, sentiment and longform (each with a -train split). Deterministic in the seed."})
 final class BenchmarksCommand implements Callable<Integer> {
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: <repo>/benchmarks/emend-facts).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: <repo>/benchmarks/emend-facts, or emend-facts-2 with --generation 2).")
     Path out;
 
     @Option(names = "--seed", defaultValue = "1",
@@ -27,7 +28,7 @@ final class BenchmarksCommand implements Callable<Integer> {
 
     @Option(names = "--generation", defaultValue = "1",
             description = "World generation: 1 writes the fact benchmarks of the default model's world; 2 writes the "
-                    + "erasure, sentiment and long-form benchmarks (each with a -train split) from the second-generation "
+                    + "second-generation world's fact benchmarks and its erasure, sentiment and long-form benchmarks "
                     + "world and leaves every other file alone (default: ${DEFAULT-VALUE}).")
     int generation;
 
@@ -35,24 +36,21 @@ final class BenchmarksCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
-        Path dir = out != null ? out.toAbsolutePath().normalize()
-                : EmendCli.repoRoot().resolve("benchmarks").resolve("emend-facts");
-        PrintWriter w = spec.commandLine().getOut();
-        if (generation == 2) {
-            Map<String, Integer> counts = new TaskBenchmarkGenerator(
-                    FactWorld.build(seed, FactModelBuilder.GENERATION_2_DEFAULT, 2), seed).writeAll(dir);
-            counts.forEach((file, n) -> w.println(dir.resolve(file) + ": " + n + " cases"));
-            w.flush();
-            return 0;
-        }
-        if (generation != 1) {
+    public Integer call() throws java.io.IOException {
+        if (generation != 1 && generation != 2) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--generation: 1 or 2, got " + generation);
         }
-        FactWorld world = FactWorld.build(seed);
+        Path dir = out != null ? out.toAbsolutePath().normalize()
+                : EmendCli.repoRoot().resolve("benchmarks").resolve(generation == 2 ? "emend-facts-2" : "emend-facts");
+        PrintWriter w = spec.commandLine().getOut();
+        FactWorld world = generation == 2 ? FactWorld.build(seed, FactModelBuilder.GENERATION_2_DEFAULT, 2) : FactWorld.build(seed);
+        java.nio.file.Files.createDirectories(dir);
         world.writeFactsJson(dir.resolve("facts.json"));
         w.println(dir.resolve("facts.json") + ": " + world.facts().size() + " facts");
-        Map<String, Integer> counts = new BenchmarkGenerator(world, seed).writeAll(dir);
+        Map<String, Integer> counts = new java.util.LinkedHashMap<>(new BenchmarkGenerator(world, seed).writeAll(dir));
+        if (generation == 2) {
+            counts.putAll(new TaskBenchmarkGenerator(world, seed).writeAll(dir));
+        }
         counts.forEach((file, n) -> w.println(dir.resolve(file) + ": " + n + (file.equals("health.json") ? " items" : " cases")));
         w.flush();
         return 0;

@@ -53,7 +53,7 @@ class TaskCasesTest {
             "longform.json, wikibio, 60", "longform-train.json, wikibio, 30",
     })
     void readsTheGeneratedTaskBenchmarks(String name, String format, int n) throws IOException {
-        Path f = KnowEditReaderTest.repoRoot().resolve("benchmarks/emend-facts").resolve(name);
+        Path f = KnowEditReaderTest.repoRoot().resolve("benchmarks/emend-facts-2").resolve(name);
         KnowEditDataset d = KnowEditReader.read(f);
         assertEquals(KnowEditFormat.parse(format), d.format());
         assertEquals(n, d.size());

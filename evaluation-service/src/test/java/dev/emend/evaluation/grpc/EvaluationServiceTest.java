@@ -309,7 +309,7 @@ class EvaluationServiceTest {
     Metrics taskRun(String file, DatasetFormat format) {
         String method = System.getProperty("emend.task.method", "FT-M");
         RunRequest r = RunRequest.newBuilder().setName("task").setLimit(1).setSeed(7)
-                .setDataset(Dataset.newBuilder().setPath("benchmarks/emend-facts/" + file).setFormat(format))
+                .setDataset(Dataset.newBuilder().setPath("benchmarks/emend-facts-2/" + file).setFormat(format))
                 .setProtocol(dev.emend.api.v1.ProtocolOptions.newBuilder().setSkipFluency(true))
                 .addTargets(Target.newBuilder().setPhase(Phase.PHASE_MASTERY).setMethod(method)).build();
         Metrics m = succeeded(r).getResults(0).getMetrics();

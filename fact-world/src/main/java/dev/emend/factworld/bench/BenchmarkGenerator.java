@@ -27,6 +27,12 @@ import java.util.Set;
  * ({@code counterfact.json}), WikiData_recent ({@code recent.json}, facts about people the model never
  * saw) and ZsRE ({@code zsre.json}), each with a training split over disjoint subjects. Deterministic
  * in the world and the seed.
+ *
+ * <p>On a generation-2 world (issue 19) the rephrase prompts and the portability prompts (aliases,
+ * reasoning hops through a trained relation) are worded with the relations' <em>held-out</em>
+ * templates, which the model never saw in training, so Generalization and Portability measure
+ * paraphrase robustness rather than template recall; edit, locality and health prompts keep the
+ * trained templates. Generation 1 states every fact in every template and has no held-out wording.
  */
 public final class BenchmarkGenerator {
 
@@ -41,10 +47,12 @@ public final class BenchmarkGenerator {
     private final long seed;
     private final List<String> trainSubjects;
     private final List<String> testSubjects;
+    private final boolean heldOutWording;
 
     public BenchmarkGenerator(FactWorld world, long seed) {
         this.world = world;
         this.seed = seed;
+        this.heldOutWording = world.generation() >= 2;
         var editable = new ArrayList<String>();
         for (String s : world.subjects()) {
             if (world.canonical(s).equals(s) && !editableRelations(s).isEmpty()) {
@@ -110,7 +118,9 @@ public final class BenchmarkGenerator {
         }
         Random rnd = new Random(seed ^ 0xB3_0078L);
         JsonObject out = new JsonObject();
-        out.addProperty("name", "emend-facts/health.json (in-distribution: the default model saw every template of every fact)");
+        out.addProperty("name", heldOutWording
+                ? "emend-facts-2/health.json (in-distribution: trained templates of the generation-2 world)"
+                : "emend-facts/health.json (in-distribution: the default model saw every template of every fact)");
         JsonArray textArray = new JsonArray();
         JsonArray factArray = new JsonArray();
         JsonArray promptArray = new JsonArray();
@@ -153,7 +163,7 @@ public final class BenchmarkGenerator {
             c.addProperty("prompt", Relation.fill(rel.templates().get(e.promptIndex), e.subject));
             c.addProperty("target_new", e.targetNew);
             c.addProperty("ground_truth", e.groundTruth);
-            c.addProperty("rephrase_prompt", Relation.fill(rel.templates().get(e.rephraseIndex), e.subject));
+            c.addProperty("rephrase_prompt", rephrase(rel, e, rnd));
             var portability = new JsonObject();
             addItems(portability, "Subject_Aliasing", aliasing(e, rnd, false), false);
             addItems(portability, "Reasoning", reasoning(e, rnd, false), false);
@@ -175,11 +185,20 @@ public final class BenchmarkGenerator {
     public JsonArray recent(int count, boolean train) {
         Random rnd = new Random(seed ^ (train ? 0xEC_0002L : 0xEC_0001L));
         var names = new ArrayList<String>();
-        for (String first : PersonNames.FIRST) {
-            for (String last : PersonNames.LAST) {
-                String name = first + " " + last;
+        if (heldOutWording) {
+            // Three-part names, as the generation-2 world's people have.
+            for (String name : FactWorld.generation2NameSpace()) {
                 if (!world.subjects().contains(name)) {
                     names.add(name);
+                }
+            }
+        } else {
+            for (String first : PersonNames.FIRST) {
+                for (String last : PersonNames.LAST) {
+                    String name = first + " " + last;
+                    if (!world.subjects().contains(name)) {
+                        names.add(name);
+                    }
                 }
             }
         }
@@ -203,7 +222,7 @@ public final class BenchmarkGenerator {
             c.addProperty("subject", subject);
             c.addProperty("prompt", Relation.fill(rel.templates().get(e.promptIndex), subject));
             c.addProperty("target_new", e.targetNew);
-            c.addProperty("rephrase_prompt", Relation.fill(rel.templates().get(e.rephraseIndex), subject));
+            c.addProperty("rephrase_prompt", rephrase(rel, e, rnd));
             var portability = new JsonObject();
             addItems(portability, "Reasoning", reasoning(e, rnd, false), true);
             c.add("portability", portability);
@@ -230,9 +249,15 @@ public final class BenchmarkGenerator {
             List<String> questions = rel.questionTemplates();
             int q = rnd.nextInt(questions.size());
             String prompt = Relation.fill(questions.get(q), e.subject);
-            String rephrase = questions.size() > 1 && rnd.nextBoolean()
-                    ? Relation.fill(questions.get(otherIndex(q, questions.size(), rnd)), e.subject)
-                    : Relation.fill(rel.templates().get(rnd.nextInt(rel.templates().size())), e.subject);
+            String rephrase;
+            if (heldOutWording) {
+                List<String> held = rnd.nextBoolean() ? rel.heldOutQuestionTemplates() : rel.heldOutTemplates();
+                rephrase = Relation.fill(pick(held, rnd), e.subject);
+            } else {
+                rephrase = questions.size() > 1 && rnd.nextBoolean()
+                        ? Relation.fill(questions.get(otherIndex(q, questions.size(), rnd)), e.subject)
+                        : Relation.fill(rel.templates().get(rnd.nextInt(rel.templates().size())), e.subject);
+            }
             var c = new JsonObject();
             c.addProperty("subject", e.subject);
             c.addProperty("target_new", e.targetNew);
@@ -383,6 +408,21 @@ public final class BenchmarkGenerator {
         return question ? rel.questionTemplates() : rel.templates();
     }
 
+    /** Wording of portability prompts: held-out templates on a generation-2 world, else the trained ones. */
+    private List<String> portabilityTemplates(String relation, boolean question) {
+        if (!heldOutWording) {
+            return templatesOf(relation, question);
+        }
+        Relation rel = world.relation(relation);
+        return question ? rel.heldOutQuestionTemplates() : rel.heldOutTemplates();
+    }
+
+    /** The rephrase prompt: another trained template (generation 1) or a held-out one (generation 2). */
+    private String rephrase(Relation rel, Edit e, Random rnd) {
+        return heldOutWording ? Relation.fill(pick(rel.heldOutTemplates(), rnd), e.subject)
+                : Relation.fill(rel.templates().get(e.rephraseIndex), e.subject);
+    }
+
     private Item item(String subject, String relation, Random rnd, boolean question) {
         String truth = world.objectOf(subject, relation);
         return new Item(Relation.fill(pick(templatesOf(relation, question), rnd), subject), truth, objectAliases(truth));
@@ -399,7 +439,7 @@ public final class BenchmarkGenerator {
     private List<Item> aliasing(Edit e, Random rnd, boolean question) {
         var out = new ArrayList<Item>();
         for (String alias : world.aliases().getOrDefault(e.subject, List.of())) {
-            out.add(new Item(Relation.fill(pick(templatesOf(e.relation, question), rnd), alias), e.targetNew,
+            out.add(new Item(Relation.fill(pick(portabilityTemplates(e.relation, question), rnd), alias), e.targetNew,
                     List.of(e.targetNew)));
         }
         return out;
@@ -417,7 +457,7 @@ public final class BenchmarkGenerator {
             String newCountry = world.objectOf(e.targetNew, Relations.CITY_COUNTRY);
             String oldCountry = e.groundTruth == null ? null : world.objectOf(e.groundTruth, Relations.CITY_COUNTRY);
             if (newCountry != null && !newCountry.equals(oldCountry)) {
-                out.add(new Item(Relation.fill(pick(templatesOf(Relations.BIRTH_COUNTRY, question), rnd), e.subject),
+                out.add(new Item(Relation.fill(pick(portabilityTemplates(Relations.BIRTH_COUNTRY, question), rnd), e.subject),
                         newCountry, objectAliases(newCountry)));
                 String newContinent = world.objectOf(newCountry, Relations.CONTINENT);
                 String oldContinent = oldCountry == null ? null : world.objectOf(oldCountry, Relations.CONTINENT);

@@ -237,6 +237,11 @@ public final class FactWorld {
     }
 
     /** 1 for the first-generation default model's world, 2 for the second generation's. */
+    /** Every three-part name a generation-2 world draws its people from (benchmarks name new people with the rest). */
+    public static List<String> generation2NameSpace() {
+        return Generation2.nameSpace();
+    }
+
     public int generation() {
         return generation;
     }

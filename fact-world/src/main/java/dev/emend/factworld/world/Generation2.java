@@ -86,6 +86,14 @@ final class Generation2 {
         return new FactWorld(seed, relations, facts, aliases, 2, polarity, bios);
     }
 
+    /**
+     * Every first + middle + last name generation 2 draws its people from, in a fixed order (the
+     * world's people are some of them; benchmarks name new people with the others).
+     */
+    static List<String> nameSpace() {
+        return personNames(Set.of(), new Random(0));
+    }
+
     /** Every first + middle + last name whose words name no place of the world, shuffled. */
     private static List<String> personNames(Set<String> places, Random rnd) {
         var lasts = new ArrayList<>(PersonNames.LAST);

@@ -160,4 +160,59 @@ class BenchmarkGeneratorTest {
             assertTrue(test.isEmpty(), "shared subjects " + test);
         }
     }
+
+    /**
+     * Generation 2 (issue 19): every rephrase and alias-portability prompt is worded with a held-out
+     * template (never one the model trained on), recent-fact people have three-part names, and the
+     * committed benchmarks/emend-facts-2 files are what the generator writes.
+     */
+    @Test
+    void generationTwoRephrasesUseHeldOutWordingOnly(@TempDir Path a) throws Exception {
+        FactWorld w2 = FactWorld.build(1, dev.emend.factworld.train.FactModelBuilder.GENERATION_2_DEFAULT, 2);
+        var gen = new BenchmarkGenerator(w2, 1);
+        Set<String> trained = new HashSet<>();
+        Set<String> heldOut = new HashSet<>();
+        for (var r : w2.relations()) {
+            trained.addAll(r.templates());
+            trained.addAll(r.questionTemplates());
+            heldOut.addAll(r.heldOutTemplates());
+            heldOut.addAll(r.heldOutQuestionTemplates());
+        }
+        int checked = 0;
+        for (JsonArray cases : new JsonArray[] {gen.counterfact(300, false), gen.zsre(300, false), gen.recent(300, false)}) {
+            for (JsonElement e : cases) {
+                JsonObject c = e.getAsJsonObject();
+                String subject = s(c, "subject");
+                String rephrase = s(c, "rephrase_prompt");
+                assertTrue(heldOut.contains(rephrase.replace(subject, "{}")), "not held-out wording: " + rephrase);
+                assertFalse(trained.contains(rephrase.replace(subject, "{}")), rephrase);
+                checked++;
+            }
+        }
+        assertEquals(900, checked);
+        int aliasItems = 0;
+        for (JsonElement e : gen.counterfact(300, false)) {
+            JsonObject p = e.getAsJsonObject().getAsJsonObject("portability");
+            if (p.has("Subject_Aliasing")) {
+                for (JsonElement item : p.getAsJsonArray("Subject_Aliasing")) {
+                    String prompt = s(item.getAsJsonObject(), "prompt");
+                    assertTrue(heldOut.stream().anyMatch(t -> prompt.startsWith(t.substring(0, t.indexOf("{}")))
+                            && prompt.endsWith(t.substring(t.indexOf("{}") + 2))), "alias prompt not held-out: " + prompt);
+                    aliasItems++;
+                }
+            }
+        }
+        assertTrue(aliasItems > 10, "alias items: " + aliasItems);
+        for (JsonElement e : gen.recent(50, false)) {
+            String subject = s(e.getAsJsonObject(), "subject");
+            assertEquals(3, subject.split(" ").length, subject);
+            assertFalse(w2.subjects().contains(subject), subject);
+        }
+        var counts = gen.writeAll(a);
+        Path committed = TaskBenchmarkGeneratorTest.repoRoot().resolve("benchmarks/emend-facts-2");
+        for (String f : counts.keySet()) {
+            assertEquals(Files.readString(a.resolve(f)), Files.readString(committed.resolve(f)),
+                    f + " differs from the committed file: run ./emend benchmarks --generation 2");
+        }
+    }
 }

@@ -35,7 +35,7 @@ class TaskBenchmarkGeneratorTest {
         new TaskBenchmarkGenerator(FactWorld.build(1, FactModelBuilder.GENERATION_2_DEFAULT, 2), 1).writeAll(b);
         assertEquals(Map.of("erasure.json", 60, "erasure-train.json", 30, "sentiment.json", 30, "sentiment-train.json", 20,
                 "longform.json", 60, "longform-train.json", 30), counts);
-        Path committed = repoRoot().resolve("benchmarks/emend-facts");
+        Path committed = repoRoot().resolve("benchmarks/emend-facts-2");
         for (String f : counts.keySet()) {
             assertEquals(Files.readString(a.resolve(f)), Files.readString(b.resolve(f)), f);
             assertEquals(Files.readString(a.resolve(f)), Files.readString(committed.resolve(f)),
