@@ -250,6 +250,9 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("Evaluation " + id + ": full result (per case, protocol, chart) at GET http://localhost:8080/v1/evaluations/" + id);
         System.out.println("Next: the API at http://localhost:8080/q/swagger-ui (admin key in .emend/admin-key), ./emend status,");
         System.out.println("      ./emend bench for bigger evaluations, BENCHMARKS.md for measured figures, ./emend down to stop.");
+        System.out.println("KnowEdit's other tasks, on the second-generation model (EMEND_MODEL=models/emend-facts-2 ./emend up):");
+        System.out.println("      ./emend bench --dataset benchmarks/emend-facts-2/erasure.json --methods IKE,GRACE,ROME,FT-M");
+        System.out.println("      (erasure: answer \"I don't know.\"), sentiment.json (flip an opinion), longform.json (correct a biography).");
         reportMissing();
         return missing.isEmpty() ? 0 : 1;
     }
