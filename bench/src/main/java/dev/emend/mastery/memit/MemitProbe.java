@@ -30,6 +30,8 @@ import java.util.function.IntFunction;
  *            [--samples=100000] [--templates=5x10]
  * </pre>
  * LAYER_SETS is one or more comma lists separated by ';' (e.g. "0,1;0,1,2"), one row each.
+ * {@code --batch=true}: the N cases are one batch (MEMIT's mass-editing setting) instead of N
+ * batches of one; mean steps and P(target) are then over the batch's edits.
  */
 public final class MemitProbe {
     private MemitProbe() {
@@ -45,7 +47,7 @@ public final class MemitProbe {
         ProbeArgs parsed = ProbeArgs.parse(args, 5,
                 "MemitProbe MODEL_DIR COUNTERFACT_JSON N LAYER_SETS CORPUS_TXT [--stats-dir=DIR]"
                     + " [--lambda=...] [--steps=60] [--lr=0.5] [--wd=1e-3] [--clamp=0.75] [--kl=0.0625]"
-                    + " [--fact-token=subject_last] [--samples=100000] [--templates=5x10]");
+                    + " [--fact-token=subject_last] [--samples=100000] [--templates=5x10] [--batch=false]");
         List<String> pos = parsed.positional();
         Map<String, String> opt = parsed.options();
         Path modelDir = Path.of(pos.get(0));
@@ -93,10 +95,20 @@ public final class MemitProbe {
                 MemitEditor editor = new MemitEditor(lm, hp, secondMoments);
                 layers.forEach(secondMoments::apply); // not counted in the per-edit time
                 editor.contextTemplates();
-                SingleEditProbe.Row r = SingleEditProbe.run(lm, cases, n, 2, (overlay, prompt, subject, target) -> {
-                    MemitUpdate u = editor.edit(overlay, Hooks.NONE, List.of(new RomeRequest(prompt, subject, target)));
-                    return new double[] {u.steps()[0], u.targetProbabilities()[0]};
-                });
+                SingleEditProbe.Row r = Boolean.parseBoolean(opt.getOrDefault("batch", "false"))
+                        ? SingleEditProbe.runBatch(lm, cases, n, (overlay, prompts, subjects, targets) -> {
+                            List<RomeRequest> batch = new ArrayList<>();
+                            for (int i = 0; i < prompts.size(); i++) {
+                                batch.add(new RomeRequest(prompts.get(i), subjects.get(i), targets.get(i)));
+                            }
+                            MemitUpdate u = editor.edit(overlay, Hooks.NONE, batch);
+                            return new double[] {java.util.Arrays.stream(u.steps()).average().orElse(0),
+                                java.util.Arrays.stream(u.targetProbabilities()).average().orElse(0)};
+                        })
+                        : SingleEditProbe.run(lm, cases, n, 2, (overlay, prompt, subject, target) -> {
+                            MemitUpdate u = editor.edit(overlay, Hooks.NONE, List.of(new RomeRequest(prompt, subject, target)));
+                            return new double[] {u.steps()[0], u.targetProbabilities()[0]};
+                        });
                 System.out.printf(Locale.ROOT, "| MEMIT | %s | %.0f | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.3f |%n",
                         layers, lambda, r.editSucc(), r.generalization(), r.locality(), r.preEdit(), r.secondsPerEdit(),
                         r.extras()[0], r.extras()[1]);

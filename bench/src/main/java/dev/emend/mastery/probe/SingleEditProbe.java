@@ -69,6 +69,55 @@ public final class SingleEditProbe {
                 seconds / n, extra);
     }
 
+    /** Applies all the edits of a batch to the overlay at once; returns figures to report. */
+    @FunctionalInterface
+    public interface BatchEdit {
+        double[] apply(OverlayWeights overlay, List<String> prompts, List<String> subjects, List<String> targets);
+    }
+
+    /**
+     * The batch measurement: the first {@code n} cases as ONE edit of a fresh overlay, then every
+     * case scored on it (Locality against the unedited model, as in single mode). Seconds per edit
+     * is the batch's time over n; the extras are the batch's figures, not averaged.
+     */
+    public static Row runBatch(LanguageModel lm, JsonArray cases, int n, BatchEdit edit) {
+        List<String> prompts = new ArrayList<>();
+        List<String> subjects = new ArrayList<>();
+        List<String> targets = new ArrayList<>();
+        List<Baseline> bases = new ArrayList<>();
+        double pre = 0;
+        for (int i = 0; i < n; i++) {
+            JsonObject c = cases.get(i).getAsJsonObject();
+            prompts.add(c.get("prompt").getAsString());
+            subjects.add(c.has("subject") ? c.get("subject").getAsString() : null);
+            targets.add(c.get("target_new").getAsString());
+            Baseline b = baseline(lm, c);
+            bases.add(b);
+            pre += b.preEdit();
+        }
+        try (OverlayWeights overlay = new OverlayWeights(lm.weights(), lm.manager())) {
+            long t0 = System.nanoTime();
+            double[] figures = edit.apply(overlay, prompts, subjects, targets);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double succ = 0;
+            double gen = 0;
+            double loc = 0;
+            int locCases = 0;
+            ModelView view = new ModelView(overlay, Hooks.NONE);
+            for (int i = 0; i < n; i++) {
+                CaseScore s = score(lm, view, cases.get(i).getAsJsonObject(), bases.get(i));
+                succ += s.editSucc();
+                gen += Double.isNaN(s.generalization()) ? 0 : s.generalization();
+                if (!Double.isNaN(s.locality())) {
+                    loc += s.locality();
+                    locCases++;
+                }
+            }
+            return new Row(100 * succ / n, 100 * gen / n, locCases == 0 ? Double.NaN : 100 * loc / locCases,
+                    100 * pre / n, seconds / n, figures);
+        }
+    }
+
     /**
      * What a case is compared against, taken on the unedited model: Edit Succ of target_new
      * before the edit, and the base model's scores on the locality pairs.

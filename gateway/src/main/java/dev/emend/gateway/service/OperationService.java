@@ -435,9 +435,15 @@ public class OperationService {
         return op;
     }
 
+    /**
+     * Read-modify-write of one row under its row lock. Without the lock two writers (the worker
+     * marking the operation running, a caller's cancel) each wrote back the whole row as they had
+     * read it, and the later one undid the other: a cancel could put a running operation back to
+     * "queued" (attempts 0), so no progress poll passed the cancel on and the edit was applied.
+     */
     private void update(String id, Consumer<EditOperationEntity> change) {
         QuarkusTransaction.requiringNew().run(() -> {
-            EditOperationEntity op = repo.findById(id);
+            EditOperationEntity op = repo.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
             change.accept(op);
             op.updatedAt = OffsetDateTime.now();
         });

@@ -1,5 +1,10 @@
 package dev.emend.recognition.memory;
 
+import dev.emend.knowedit.EvalCase;
+import dev.emend.knowedit.KnowEditDataset;
+import dev.emend.knowedit.KnowEditReader;
+import dev.emend.knowedit.Probe;
+import dev.emend.knowedit.TaskCases;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,9 +43,18 @@ public record DemonstrationPool(List<Demonstration> demonstrations, List<String>
     }
 
     /**
-     * Every {@code *-train.json} file of fact edits in {@code dir} (sorted by name), or an empty pool
-     * when none; the task splits beside them (erasure, sentiment, long-form) are not fact
-     * demonstrations and are left out.
+     * Every {@code *-train.json} file in {@code dir} (sorted by name), or an empty pool when none.
+     * Fact-edit splits (counterfact, zsre, recent) give their cases as they are; the task splits
+     * (KnowEdit's Sanitation, ConvSent and WikiBio layouts: erasure, sentiment, long-form) are read
+     * by the benchmark reader and give the same three kinds: COPY is the task's edit (question →
+     * refusal, topic question → opinion of the flipped polarity, biography → corrected sentence),
+     * RETAIN its locality probes (retained questions, other topics, the rest of the biography). This
+     * is EasyEdit's IKE on those data sets: its KnowEdit runner builds the demonstrations from the
+     * train split of the data set being edited, so an erasure edit is shown refusals. Here the pool
+     * holds every split at once and the retriever's nearest neighbours pick the fitting ones (an
+     * erasure question's nearest demonstrations are other erasure questions); EasyEdit's runner
+     * instead loads one data set's split per run, which a long-running service that takes edits of
+     * any kind cannot do.
      */
     public static DemonstrationPool fromTrainFiles(Path dir) {
         if (dir == null || !Files.isDirectory(dir)) {
@@ -48,16 +62,48 @@ public record DemonstrationPool(List<Demonstration> demonstrations, List<String>
         }
         List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith("-train.json")).sorted()
-                    .filter(KnowEditCase::holdsFactEdits).toList();
+            files = s.filter(p -> p.getFileName().toString().endsWith("-train.json")).sorted().toList();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot list " + dir, e);
         }
         List<KnowEditCase> cases = new ArrayList<>();
         for (Path f : files) {
-            cases.addAll(KnowEditCase.read(f));
+            cases.addAll(KnowEditCase.holdsFactEdits(f) ? KnowEditCase.read(f) : taskCases(f));
         }
         return fromCases(cases, files.stream().map(Path::toString).toList());
+    }
+
+    /** A task split's cases (with their task locality attached) as demonstrations' sources. */
+    static List<KnowEditCase> taskCases(Path file) {
+        KnowEditDataset d;
+        try {
+            d = KnowEditReader.read(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read demonstrations from " + file, e);
+        }
+        List<KnowEditCase> out = new ArrayList<>();
+        for (EvalCase c : TaskCases.withTaskLocality(d)) {
+            String rephrase = c.rephrasePrompts().isEmpty() ? null : c.rephrasePrompts().get(0);
+            out.add(new KnowEditCase(c.prompt(), c.subject(), c.targetNew(), rephrase, probes(c.locality()),
+                    probes(c.portability())));
+        }
+        return out;
+    }
+
+    /**
+     * The probes as prompt → answer, except a prompt listed with different answers: ConvSent's
+     * other-topic probes ask the same question once with a positive and once with a negative
+     * answer (they score agreement with the unedited model, not an answer), so as demonstrations
+     * they would contradict each other and are left out; sentiment edits get copies only.
+     */
+    private static List<KnowEditCase.Probe> probes(java.util.Map<String, List<Probe>> byKey) {
+        java.util.Map<String, java.util.Set<String>> answers = new java.util.HashMap<>();
+        byKey.values().forEach(list -> list.forEach(
+                p -> answers.computeIfAbsent(p.prompt(), k -> new java.util.HashSet<>()).add(p.answer())));
+        List<KnowEditCase.Probe> out = new ArrayList<>();
+        byKey.values().forEach(list -> list.stream().filter(p -> answers.get(p.prompt()).size() == 1)
+                .forEach(p -> out.add(new KnowEditCase.Probe(p.prompt(), p.answer()))));
+        return out;
     }
 
     public int size() {
