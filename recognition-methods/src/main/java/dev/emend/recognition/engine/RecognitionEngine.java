@@ -69,7 +69,7 @@ public final class RecognitionEngine extends MethodPhaseEngine<RecognitionEngine
         this.ownsModel = ownsModel;
         Set<String> prompts = new LinkedHashSet<>();
         Set<String> sentences = new LinkedHashSet<>();
-        for (Demonstration d : pool.demonstrations()) {
+        for (Demonstration d : pool.facts()) {
             prompts.add(d.factPrompt());
             prompts.add(d.queryPrompt());
             sentences.add(d.statement());
@@ -77,7 +77,16 @@ public final class RecognitionEngine extends MethodPhaseEngine<RecognitionEngine
         }
         this.embedder = Embedder.centredOn(lm, new ArrayList<>(prompts), pooling);
         this.background = List.copyOf(sentences);
-        this.demos = new DemonstrationRetriever(pool, embedder);
+        // A task demonstration (a whole biography) can be longer than the model's context; it could
+        // never be shown, and embedding it would fail, so it is left out here, once.
+        int context = lm.config().maxPositions();
+        DemonstrationPool usable = pool.tasksWhere(d -> lm.encodePrompt(d.text()).length <= context);
+        if (usable.size() < pool.size()) {
+            org.slf4j.LoggerFactory.getLogger(RecognitionEngine.class).info(
+                    "{} of {} task demonstrations are longer than the model's context of {} tokens and are left out",
+                    pool.size() - usable.size(), pool.tasks().size(), context);
+        }
+        this.demos = new DemonstrationRetriever(usable, embedder);
         this.backgroundIndex = new dev.emend.recognition.retrieval.HybridIndex(embedder.dimension());
         this.backgroundIndex.addBackground(background);
     }

@@ -18,17 +18,38 @@ import java.util.stream.Stream;
  * new fact). The default source is the benchmark's {@code *-train.json} files, disjoint from the
  * evaluation cases.
  */
-public record DemonstrationPool(List<Demonstration> demonstrations, List<String> sources) {
+public record DemonstrationPool(List<Demonstration> facts, List<Demonstration> tasks, List<String> sources) {
     public DemonstrationPool {
-        demonstrations = List.copyOf(demonstrations);
+        facts = List.copyOf(facts);
+        tasks = List.copyOf(tasks);
         sources = List.copyOf(sources);
     }
 
     public static DemonstrationPool empty() {
-        return new DemonstrationPool(List.of(), List.of());
+        return new DemonstrationPool(List.of(), List.of(), List.of());
+    }
+
+    /**
+     * Every demonstration, fact splits first. Only {@link #facts} fix the embedding centre and the
+     * BM25 background (RecognitionEngine): a ledger's stored vectors were computed with them, so the
+     * task splits, added later, must not move them.
+     */
+    public List<Demonstration> demonstrations() {
+        List<Demonstration> all = new ArrayList<>(facts);
+        all.addAll(tasks);
+        return all;
+    }
+
+    /** The same pool without the task demonstrations that {@code fits} rejects (too long for the model's context). */
+    public DemonstrationPool tasksWhere(java.util.function.Predicate<Demonstration> fits) {
+        return new DemonstrationPool(facts, tasks.stream().filter(fits).toList(), sources);
     }
 
     public static DemonstrationPool fromCases(List<KnowEditCase> cases, List<String> sources) {
+        return new DemonstrationPool(demonstrationsOf(cases), List.of(), sources);
+    }
+
+    private static List<Demonstration> demonstrationsOf(List<KnowEditCase> cases) {
         List<Demonstration> out = new ArrayList<>();
         for (KnowEditCase c : cases) {
             out.add(new Demonstration(Demonstration.Kind.COPY, c.prompt(), c.targetNew(), c.prompt(), c.targetNew()));
@@ -39,7 +60,7 @@ public record DemonstrationPool(List<Demonstration> demonstrations, List<String>
                 out.add(new Demonstration(Demonstration.Kind.RETAIN, c.prompt(), c.targetNew(), p.prompt(), p.answer()));
             }
         }
-        return new DemonstrationPool(out, sources);
+        return out;
     }
 
     /**
@@ -66,11 +87,17 @@ public record DemonstrationPool(List<Demonstration> demonstrations, List<String>
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot list " + dir, e);
         }
-        List<KnowEditCase> cases = new ArrayList<>();
+        List<KnowEditCase> factCases = new ArrayList<>();
+        List<KnowEditCase> taskCases = new ArrayList<>();
         for (Path f : files) {
-            cases.addAll(KnowEditCase.holdsFactEdits(f) ? KnowEditCase.read(f) : taskCases(f));
+            if (KnowEditCase.holdsFactEdits(f)) {
+                factCases.addAll(KnowEditCase.read(f));
+            } else {
+                taskCases.addAll(taskCases(f));
+            }
         }
-        return fromCases(cases, files.stream().map(Path::toString).toList());
+        return new DemonstrationPool(demonstrationsOf(factCases), demonstrationsOf(taskCases),
+                files.stream().map(Path::toString).toList());
     }
 
     /** A task split's cases (with their task locality attached) as demonstrations' sources. */
@@ -107,6 +134,6 @@ public record DemonstrationPool(List<Demonstration> demonstrations, List<String>
     }
 
     public int size() {
-        return demonstrations.size();
+        return facts.size() + tasks.size();
     }
 }

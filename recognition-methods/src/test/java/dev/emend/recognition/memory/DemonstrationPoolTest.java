@@ -60,6 +60,13 @@ class DemonstrationPoolTest {
         assertTrue(d.contains(new Demonstration(Demonstration.Kind.RETAIN, "Ada Lind is a baker.", "Ada Lind is a nurse.",
                 "Ada Lind", "lives in Oslo.")), d.toString());
         assertEquals(3 + (1 + 2) + 2 + (1 + 1), pool.size());
+        // only the fact splits fix the embedding centre and the BM25 background (stored vectors keep them)
+        assertEquals(3, pool.facts().size());
+        assertEquals(pool.size() - 3, pool.tasks().size());
+        DemonstrationPool shortOnes = pool.tasksWhere(x -> x.text().length() < 60);
+        assertEquals(3, shortOnes.facts().size(), "facts are never filtered");
+        assertTrue(shortOnes.tasks().stream().allMatch(x -> x.text().length() < 60));
+        assertTrue(shortOnes.tasks().size() < pool.tasks().size());
     }
 
     @Test
