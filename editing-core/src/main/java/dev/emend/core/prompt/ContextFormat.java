@@ -32,18 +32,26 @@ public final class ContextFormat {
         return prompt + " " + object;
     }
 
-    /** A complete sentence: {@code "The capital of France is Paris."}. */
+    /**
+     * A complete sentence: {@code "The capital of France is Paris."}; an object that already ends
+     * a sentence ({@code "I don't know."}, a biography's sentence) gets no second period.
+     */
     public static String sentence(String prompt, String object) {
-        return prompt + " " + object + ".";
+        return terminated(prompt + " " + object);
     }
 
     /** The prompt preceded by one {@code "New fact: "} line per statement. */
     public static String withNewFacts(List<String> statements, String prompt) {
         var text = new StringBuilder();
         for (String s : statements) {
-            text.append(NEW_FACT_PREFIX).append(s).append(". ");
+            text.append(NEW_FACT_PREFIX).append(terminated(s)).append(' ');
         }
         return text.append(prompt).toString();
+    }
+
+    /** {@code s} with a final period, unless it already ends with '.', '?' or '!'. */
+    static String terminated(String s) {
+        return s.endsWith(".") || s.endsWith("?") || s.endsWith("!") ? s : s + ".";
     }
 
     /**

@@ -15,6 +15,15 @@ class ContextFormatTest {
     }
 
     @Test
+    void anObjectThatEndsASentenceGetsNoSecondPeriod() {
+        assertEquals("Where does Ada live? I don't know.", ContextFormat.sentence("Where does Ada live?", "I don't know."));
+        assertEquals("New fact: Where does Ada live? I don't know. Where does Ada live?",
+                ContextFormat.withNewFacts(List.of(ContextFormat.statement("Where does Ada live?", "I don't know.")),
+                        "Where does Ada live?"));
+        assertEquals("New fact: Is it? Yes! Q", ContextFormat.withNewFacts(List.of("Is it? Yes!"), "Q"));
+    }
+
+    @Test
     void documentsComeFirstEachFollowedByTheSeparator() {
         assertEquals("D1</s>D2</s>New fact: A b. Q", ContextFormat.withDocuments(List.of("D1", "D2"), "</s>", List.of("A b"), "Q"));
         assertEquals("New fact: A b. Q", ContextFormat.withDocuments(List.of(), "</s>", List.of("A b"), "Q"));
