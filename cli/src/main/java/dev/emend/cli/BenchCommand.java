@@ -194,10 +194,10 @@ final class BenchCommand implements Callable<Integer> {
                 err.println("emend bench: " + r.getLabel() + ": " + r.getCasesFailed() + " cases failed (left out of the averages; GetRun with cases shows why)");
             }
         }
-        String family = name.contains("zsre") ? "zsre" : name.contains("counterfact") ? "counterfact" : name;
+        String family = PublishedResults.family(KnowEditReader.detect(file), name);
         List<PublishedResults.Row> reference = published ? labelled(PublishedResults.forDataset(family)) : List.of();
         if (published && reference.isEmpty()) {
-            err.println("emend bench: --published: no published rows for '" + family + "' (there are some for counterfact and zsre)");
+            err.println("emend bench: --published: no published rows for '" + family + "' (there are some for every KnowEdit data set: recent, zsre, wikibio, counterfact, convsent, sanitation)");
         }
         String table;
         if (format == Format.json) {

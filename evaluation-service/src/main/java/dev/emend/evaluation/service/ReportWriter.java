@@ -69,13 +69,12 @@ public class ReportWriter {
                 RunExecutor.protocol(plan, t, r.getEffectiveHparams(), plan.protocol().getHeadline().equals("after_all_edits")));
     }
 
-    /** "counterfact" / "zsre" for the published rows (by format), else the data set name. */
+    /** The published rows' data set (PublishedResults.family) of the run's format. */
     private static String familyOf(RunPlan plan) {
-        return switch (plan.protocol().getDatasetFormat()) {
-            case DATASET_FORMAT_WIKIDATA_COUNTERFACT -> "counterfact";
-            case DATASET_FORMAT_ZSRE -> "zsre";
-            default -> plan.datasetName().toLowerCase(java.util.Locale.ROOT).contains("counterfact") ? "counterfact"
-                    : plan.datasetName().toLowerCase(java.util.Locale.ROOT).contains("zsre") ? "zsre" : plan.datasetName();
-        };
+        var f = plan.protocol().getDatasetFormat();
+        boolean known = f != dev.emend.api.v1.DatasetFormat.DATASET_FORMAT_UNSPECIFIED
+                && f != dev.emend.api.v1.DatasetFormat.DATASET_FORMAT_EMEND_FACTS
+                && f != dev.emend.api.v1.DatasetFormat.UNRECOGNIZED;
+        return PublishedResults.family(known ? RunPlanner.knowEdit(f) : null, plan.datasetName());
     }
 }

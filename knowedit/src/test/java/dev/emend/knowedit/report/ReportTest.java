@@ -74,8 +74,10 @@ class ReportTest {
     }
 
     @Test
-    void publishedTableHoldsBothDatasets() {
-        assertEquals(8, PublishedResults.forDataset("counterfact").size());
+    void publishedTableHoldsEverySixDatasets() {
+        for (dev.emend.knowedit.KnowEditFormat f : dev.emend.knowedit.KnowEditFormat.values()) {
+            assertEquals(8, PublishedResults.forDataset(f.shortName()).size(), f.shortName());
+        }
         assertEquals(8, PublishedResults.forDataset("ZsRE").size());
         PublishedResults.Row ftm = PublishedResults.forDataset("counterfact").stream()
                 .filter(x -> x.method().equals("FT-M")).findFirst().orElseThrow();
@@ -83,7 +85,20 @@ class ReportTest {
         assertEquals(74.36, ftm.portability());
         assertEquals(76.76, ftm.locality());
         assertEquals(575.62, ftm.fluency());
-        assertTrue(PublishedResults.forDataset("wikibio").isEmpty());
+        PublishedResults.Row rome = PublishedResults.forDataset("sanitation").stream()
+                .filter(x -> x.method().equals("ROME")).findFirst().orElseThrow();
+        assertEquals(85.00, rome.editSucc());
+        assertEquals(50.31, rome.locality());
+        assertEquals(null, rome.portability(), "the task data sets publish no portability");
+        assertTrue(PublishedResults.forDataset("emend-facts").isEmpty());
+    }
+
+    @Test
+    void theFamilyIsTheFormatElseANameInTheFileName() {
+        assertEquals("sanitation", PublishedResults.family(dev.emend.knowedit.KnowEditFormat.SANITATION, "erasure.json"));
+        assertEquals("wikibio", PublishedResults.family(dev.emend.knowedit.KnowEditFormat.WIKIBIO, "longform.json"));
+        assertEquals("zsre", PublishedResults.family(null, "my-zsre-cases.json"));
+        assertEquals("facts.json", PublishedResults.family(null, "facts.json"));
     }
 
     @Test
