@@ -96,9 +96,9 @@ final class TrainFactsCommand implements Callable<Integer> {
             description = "Train the MLPs of these blocks (e.g. 0-1,6-7) at --slow-mlp-lr-scale times the learning rate, so facts are written in the other blocks (default: none).")
     String slowMlpLayers;
 
-    @Option(names = "--slow-mlp-lr-scale", defaultValue = "0",
-            description = "With --slow-mlp-layers: their learning-rate factor in [0, 1], 0 = frozen at initialisation (default: ${DEFAULT-VALUE}).")
-    double slowMlpLrScale;
+    @Option(names = "--slow-mlp-lr-scale",
+            description = "With --slow-mlp-layers: their learning-rate factor in [0, 1], 0 = frozen at initialisation (default: 0).")
+    Double slowMlpLrScale;
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the checkpointed run in DIR (its saved spec and tokenizer; model options are taken from there). Needs --out.")
@@ -186,8 +186,13 @@ final class TrainFactsCommand implements Callable<Integer> {
         }
         LmTrainer.Checkpointing ck = checkpointDir == null ? null : new LmTrainer.Checkpointing(
                 checkpointDir.toAbsolutePath().normalize(), checkpointSteps, checkpointMinutes, stopAfterSteps);
+        if (slowMlpLrScale != null && slowMlpLayers.isBlank()) {
+            throw new IllegalArgumentException("--slow-mlp-lr-scale " + slowMlpLrScale + " needs --slow-mlp-layers: say which"
+                    + " blocks' MLPs it slows (e.g. --slow-mlp-layers 0-1,5-7)");
+        }
         FactModelBuilder.Spec s = new FactModelBuilder.Spec(seed, vocab, layers, hidden, heads, context, training,
-                contextRepeats, from, generation, world, ck, embeddingInitScale, slowMlpLayers, slowMlpLrScale);
+                contextRepeats, from, generation, world, ck, embeddingInitScale, slowMlpLayers,
+                slowMlpLrScale == null ? 0 : slowMlpLrScale);
         w.println("training " + s + " into " + dir);
         w.flush();
         FactsCheck.Report report = FactModelBuilder.build(s, dir, line -> {

@@ -273,6 +273,13 @@ class EmendCliTest {
     }
 
     @Test
+    void trainFactsRefusesASlowMlpScaleWithoutLayers() {
+        CliTestSupport.Run r = run("train-facts", "--out", tmp.resolve("z").toString(), "--slow-mlp-lr-scale", "0.1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--slow-mlp-lr-scale 0.1 needs --slow-mlp-layers"), r.err());
+    }
+
+    @Test
     void trainMendWritesAnEditorResumesItAndRefusesToOverwriteIt() throws Exception {
         Path cases = tmp.resolve("mend-train.json");
         String loc = "\"locality\": {\"Relation_Specificity\": [{\"prompt\": \"The capital of Italy is\", \"ground_truth\": [\"Rome\"]}]}";

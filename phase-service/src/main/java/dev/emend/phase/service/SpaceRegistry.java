@@ -89,9 +89,19 @@ public class SpaceRegistry {
     /** Live units of a space from the ledger, decoded for the engine, in sequence order. */
     public List<SpaceRuntime.AppliedUnit> loadLiveUnits(String space) {
         List<SpaceRuntime.AppliedUnit> out = new ArrayList<>();
+        String running = engine.model().fingerprint();
         for (LedgerRepository.StoredUnit su : ledger.units(space)) {
             if (!su.live()) {
                 continue;
+            }
+            String written = su.unit().baseFingerprint;
+            if (written != null && !written.equals(running)) {
+                // Weight deltas, codebooks and adapters only mean something on the weights they were
+                // computed for; replaying them on another checkpoint fails somewhere deep (a layer
+                // index out of range) or, worse, succeeds with nonsense.
+                throw new IllegalStateException("space '" + space + "' was edited on the model " + written
+                        + ", but this service runs " + running + ": start it with the model the ledger was written"
+                        + " for (EMEND_MODEL), or on another database / data directory for this model");
             }
             MethodDescriptor method = method(su.unit().method, "method");
             Hparams hp = Hparams.of(ProtoMapping.typedHparams(method, su.unit().hparams));

@@ -253,6 +253,31 @@ public abstract class EditorContractTest {
      * and after a replay from the ledger. In a sequential call the edits before the failing one stay
      * committed and live, and the error says so.
      */
+    /** A ledger written on another checkpoint is refused by name, never replayed on this model's weights. */
+    @Test
+    void aLedgerWrittenOnAnotherModelIsNotReplayed() throws Exception {
+        String space = newSpace();
+        editor.applyEdits(apply(space, request()).build());
+        String schema = ConfigProvider.getConfig().getOptionalValue("quarkus.flyway.default-schema", String.class)
+                .orElse("public");
+        String running = registry.engine().model().fingerprint();
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE " + schema + ".edit_unit SET base_fingerprint = 'sha256:0123456789abcdef' WHERE space = '"
+                    + space + "'");
+        }
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> registry.refreshForced(space));
+            assertTrue(e.getMessage().contains("space '" + space + "' was edited on the model sha256:0123456789abcdef, but this "
+                    + "service runs " + running), e.getMessage());
+        } finally {
+            try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE " + schema + ".edit_unit SET base_fingerprint = '" + running + "' WHERE space = '"
+                        + space + "'");
+            }
+        }
+        assertTrue(registry.refreshForced(space), "the same ledger on its own model replays");
+    }
+
     @Test
     void aFailedCommitLeavesNothingApplied() throws Exception {
         String space = newSpace();
