@@ -3,7 +3,6 @@ package dev.emend.factworld.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.factworld.world.FactWorld;
 import java.nio.file.Files;
@@ -24,10 +23,9 @@ class DefaultModelQualityTest {
 
     @BeforeAll
     static void load() {
-        Path root = Path.of(System.getProperty("emend.repo.root", "..")).toAbsolutePath().normalize();
-        Path dir = root.resolve("models/emend-facts");
-        lm = Checkpoints.load(dir);
-        world = FactWorld.readFactsJson(dir.resolve("facts.json"));
+        CommittedModel m = CommittedModel.load("emend-facts");
+        lm = m.lm();
+        world = m.world();
     }
 
     @AfterAll

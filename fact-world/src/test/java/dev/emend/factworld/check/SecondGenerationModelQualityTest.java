@@ -3,7 +3,6 @@ package dev.emend.factworld.check;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.emend.core.runtime.Checkpoints;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.factworld.train.FactModelBuilder;
 import dev.emend.factworld.world.FactWorld;
@@ -27,9 +26,10 @@ class SecondGenerationModelQualityTest {
 
     @BeforeAll
     static void load() {
-        dir = Path.of(System.getProperty("emend.repo.root", "..")).toAbsolutePath().normalize().resolve("models/emend-facts-2");
-        lm = Checkpoints.load(dir);
-        world = FactWorld.readFactsJson(dir.resolve("facts.json"));
+        CommittedModel m = CommittedModel.load("emend-facts-2");
+        dir = m.dir();
+        lm = m.lm();
+        world = m.world();
     }
 
     @AfterAll
