@@ -10,6 +10,7 @@ import dev.emend.association.engine.TensorPack;
 import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.Hparams;
 import dev.emend.core.grad.GradientSession;
+import dev.emend.core.grad.TrainedTensor;
 import dev.emend.core.model.HookContext;
 import dev.emend.core.model.LayerHook;
 import dev.emend.core.model.Projection;
@@ -32,6 +33,8 @@ import java.util.List;
  * ({@code mask_ratio} of the entries, one mask per shard of {@code save_freq} edits), and D is
  * clamped to ±{@code norm_constraint} (W_v′ within W_v ± c). The payload holds only the masked
  * entries of the change and the edit's final in-scope Δ (the router's threshold material).
+ * D, the mask and every step live on the model's device ({@link TrainedTensor}); D is read back
+ * to the host once, at the end.
  *
  * <p>Deviations: no context-template prefixes (the reference trains 1 + 10 prefixed copies of the
  * prompt); the irrelevant rows are a fixed list of neutral sentences ({@link #IRRELEVANT}), never
@@ -67,7 +70,7 @@ public final class WiseEditor {
         double ratio = hp.getDouble("mask_ratio");
         boolean[] mask = WiseMemory.mask(maskSeed, ratio, n);
         float[] start = memory == null ? new float[n] : memory.currentDelta();
-        float[] delta = start.clone();
+        float[] delta;
         List<Double> margin = hp.getDoubleList("act_margin");
         double alpha = margin.get(0);
         double beta = margin.get(1);
@@ -82,52 +85,57 @@ public final class WiseEditor {
         double lastLoss = Double.NaN;
         double lastCe = Double.NaN;
         double lastAct = Double.NaN;
-        try (GradientSession g = GradientSession.open()) {
-            for (int it = 0; it < hp.getInt("n_iter"); it++) {
-                float[] grad;
-                try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
-                    NDArray leaf = m.create(delta, new Shape(dff, d));
-                    leaf.setRequiresGradient(true);
-                    NDArray[] act = new NDArray[1];
-                    NDArray tokenMask = batch.tokenMask(m);
-                    NDArray counts = tokenMask.sum(new int[] {1});
-                    LayerHook side = sideHook(layer, leaf, tokenMask, counts, act);
-                    NDArray logits = lm.model().forward(m, view.weights(), batch.input(), view.hooks().with(side), null).logits();
-                    NDArray ce = batch.targetLoss(m, logits);
-                    NDArray inScope = act[0].get("0:" + edits);
-                    NDArray outScope = act[0].get(edits + ":" + rows);
-                    NDArray l1 = outScope.reshape(-1, 1).sub(inScope.reshape(1, -1)).add((float) gamma);
-                    NDArray l2 = outScope.sub((float) alpha);
-                    NDArray l3 = inScope.neg().add((float) beta);
-                    NDArray actLoss = positiveMean(l1).add(positiveMean(l2)).add(positiveMean(l3));
-                    NDArray loss = ce.add(actLoss);
-                    double lv = loss.getFloat();
-                    double cev = ce.getFloat();
-                    double av = actLoss.getFloat();
-                    if (!Double.isFinite(lv)) {
-                        throw new IllegalStateException("WISE training diverged (loss " + lv + "); lower edit_lr");
+        float[] open = new float[n];
+        for (int i = 0; i < n; i++) {
+            open[i] = mask[i] ? 1f : 0f;
+        }
+        try (NDManager state = lm.manager().newSubManager();
+                TrainedTensor side = TrainedTensor.of(state, start, new Shape(dff, d))) {
+            NDArray openArr = state.create(open, new Shape(dff, d));
+            NDScope.unregister(openArr);
+            try (GradientSession g = GradientSession.open()) {
+                for (int it = 0; it < hp.getInt("n_iter"); it++) {
+                    try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
+                        NDArray leaf = side.leaf();
+                        NDArray[] act = new NDArray[1];
+                        NDArray tokenMask = batch.tokenMask(m);
+                        NDArray counts = tokenMask.sum(new int[] {1});
+                        LayerHook hook = sideHook(layer, leaf, tokenMask, counts, act);
+                        NDArray logits = lm.model().forward(m, view.weights(), batch.input(), view.hooks().with(hook), null)
+                                .logits();
+                        NDArray ce = batch.targetLoss(m, logits);
+                        NDArray inScope = act[0].get("0:" + edits);
+                        NDArray outScope = act[0].get(edits + ":" + rows);
+                        NDArray l1 = outScope.reshape(-1, 1).sub(inScope.reshape(1, -1)).add((float) gamma);
+                        NDArray l2 = outScope.sub((float) alpha);
+                        NDArray l3 = inScope.neg().add((float) beta);
+                        NDArray actLoss = positiveMean(l1).add(positiveMean(l2)).add(positiveMean(l3));
+                        NDArray loss = ce.add(actLoss);
+                        double lv = loss.getFloat();
+                        double cev = ce.getFloat();
+                        double av = actLoss.getFloat();
+                        if (!Double.isFinite(lv)) {
+                            throw new IllegalStateException("WISE training diverged (loss " + lv + "); lower edit_lr");
+                        }
+                        if (it == 0) {
+                            firstLoss = lv;
+                        }
+                        lastLoss = lv;
+                        lastCe = cev;
+                        lastAct = av;
+                        if (cev < 1e-2 && av == 0) {
+                            break;
+                        }
+                        g.zeroGradients();
+                        g.backward(loss);
+                        // masked SGD, then the clamp of the entries the mask opens, on the device
+                        side.sgdStep(leaf.getGradient(), lr, openArr);
+                        side.clip(-clamp, clamp, openArr);
                     }
-                    if (it == 0) {
-                        firstLoss = lv;
-                    }
-                    lastLoss = lv;
-                    lastCe = cev;
-                    lastAct = av;
-                    if (cev < 1e-2 && av == 0) {
-                        break;
-                    }
-                    g.zeroGradients();
-                    g.backward(loss);
-                    grad = leaf.getGradient().toFloatArray();
+                    steps++;
                 }
-                for (int i = 0; i < n; i++) {
-                    if (mask[i]) {
-                        float next = (float) (delta[i] - lr * grad[i]);
-                        delta[i] = (float) Math.max(-clamp, Math.min(clamp, next));
-                    }
-                }
-                steps++;
             }
+            delta = side.toFloatArray();
         }
         double editAct = inScopeAct(view, layer, delta, batch, edits);
         int count = 0;

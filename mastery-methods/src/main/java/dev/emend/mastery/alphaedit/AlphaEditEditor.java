@@ -9,7 +9,7 @@ import dev.emend.core.runtime.ModelView;
 import dev.emend.mastery.memit.MemitEditor;
 import dev.emend.mastery.memit.MemitUpdate;
 import dev.emend.mastery.rome.RomeRequest;
-import dev.emend.mastery.stats.SecondMoment;
+import dev.emend.mastery.linalg.Cholesky;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -164,8 +164,8 @@ public final class AlphaEditEditor {
         for (int a = 0; a < r; a++) {
             g[a * r + a] += hp.l2();
         }
-        // SPD by construction (α > 0): SecondMoment's float64 Cholesky.
-        SecondMoment solver = new SecondMoment(layer, r, 1, g);
+        // SPD by construction (α > 0)
+        Cholesky solver = Cholesky.factor(g, r, "AlphaEdit's projected system at layer " + layer);
         float[] b = new float[n * dff];
         for (int i = 0; i < n; i++) {
             double[] x = p.lift(solver.solve(uk[i]));

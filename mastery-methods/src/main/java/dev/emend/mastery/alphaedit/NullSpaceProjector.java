@@ -1,5 +1,6 @@
 package dev.emend.mastery.alphaedit;
 
+import dev.emend.mastery.linalg.SymmetricEigen;
 import dev.emend.mastery.stats.SecondMoment;
 
 /**

@@ -6,8 +6,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import dev.emend.core.grad.Adam;
+import dev.emend.core.grad.DeviceAdam;
 import dev.emend.core.grad.GradientSession;
+import dev.emend.core.grad.TrainedTensor;
 import dev.emend.core.model.ForwardInput;
 import dev.emend.core.model.ForwardResult;
 import dev.emend.core.model.Hooks;
@@ -28,10 +29,11 @@ import org.slf4j.LoggerFactory;
  * Constrained fine-tuning (FT-L, Zhu et al. 2020 as used by ROME/EasyEdit) and FT-M (EasyEdit's
  * masked variant) of the MLP down-projections of chosen layers.
  *
- * <p>Each trained matrix is a private float copy of the view's current W; every Adam step builds
- * fresh leaf arrays from those copies, runs the forward pass and backward under a
- * {@link GradientSession}, reads the gradients and updates the copies in Java (outside the
- * collector). FT-L then clamps each W to W₀ ± norm_constraint elementwise. Training stops
+ * <p>Each trained matrix is a float32 {@link TrainedTensor} copy of the view's current W on the
+ * model's device; every step runs the forward pass and backward under a {@link GradientSession}
+ * through a leaf view of it and updates it in place there ({@link DeviceAdam}; FT-L then clamps
+ * each W to W₀ ± norm_constraint elementwise, a box built once on the device). Nothing
+ * matrix-sized crosses to the host until ΔW is read at the end. Training stops
  * early once an epoch's mean loss is below 1e-2. The result is ΔW = W − W₀ per layer; the
  * view's weights are never written.
  *
@@ -164,87 +166,87 @@ public final class FtEditor {
         int nl = layers.size();
         String[] names = new String[nl];
         Shape[] shapes = new Shape[nl];
-        float[][] w0 = new float[nl][];
-        float[][] w = new float[nl][];
-        Adam[] adam = new Adam[nl];
-        for (int i = 0; i < nl; i++) {
-            LinearRef down = lm.model().mlpDown(layers.get(i));
-            names[i] = down.weight();
-            NDArray base = view.weights().get(names[i]);
-            shapes[i] = base.getShape();
-            w0[i] = base.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
-            w[i] = w0[i].clone();
-            adam[i] = new Adam(w0[i].length, hp.lr());
-        }
         float eps = (float) hp.normConstraint();
-        int adamSteps = 0;
         int epochs = 0;
         double initialLoss = Double.NaN;
         double lastLoss = Double.NaN;
         Hooks hooks = view.hooks();
-        try (GradientSession g = GradientSession.open()) {
-            for (int epoch = 0; epoch < hp.numSteps(); epoch++) {
-                progress.report("fine-tuning", (double) epoch / hp.numSteps());
-                epochs = epoch + 1;
-                double sum = 0;
-                for (Chunk c : chunks) {
-                    float[][] grads = new float[nl][];
-                    try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
-                        NDArray[] leaves = new NDArray[nl];
-                        Map<String, NDArray> trained = new java.util.HashMap<>();
-                        for (int i = 0; i < nl; i++) {
-                            leaves[i] = m.create(w[i], shapes[i]);
-                            leaves[i].setRequiresGradient(true);
-                            trained.put(names[i], leaves[i]);
-                        }
-                        Weights weights = new Trained(view.weights(), trained);
-                        NDArray loss = loss(m, weights, hooks, c);
-                        double value = loss.getFloat();
-                        if (!Double.isFinite(value)) {
-                            throw new IllegalStateException(hp.methodName() + " diverged at epoch " + epoch + " (loss " + value
-                                    + "); lower lr");
-                        }
-                        sum += value * c.batch();
-                        if (value < FtHyperParams.STOP_LOSS) {
-                            continue;
-                        }
-                        g.zeroGradients();
-                        g.backward(loss);
-                        for (int i = 0; i < nl; i++) {
-                            grads[i] = leaves[i].getGradient().toFloatArray();
-                        }
-                    }
-                    adamSteps++;
-                    for (int i = 0; i < nl; i++) {
-                        float[] wi = w[i];
-                        adam[i].step(wi, grads[i]);
-                        if (eps > 0) {
-                            float[] base = w0[i];
-                            for (int k = 0; k < wi.length; k++) {
-                                wi[k] = Math.min(Math.max(wi[k], base[k] - eps), base[k] + eps);
+        List<FtUpdate.LayerDelta> deltas = new ArrayList<>();
+        try (NDManager state = lm.manager().newSubManager()) {
+            TrainedTensor[] w = new TrainedTensor[nl];
+            DeviceAdam[] adam = new DeviceAdam[nl];
+            NDArray[] lo = new NDArray[nl];
+            NDArray[] hi = new NDArray[nl];
+            for (int i = 0; i < nl; i++) {
+                LinearRef down = lm.model().mlpDown(layers.get(i));
+                names[i] = down.weight();
+                NDArray base = view.weights().get(names[i]);
+                shapes[i] = base.getShape();
+                w[i] = TrainedTensor.copyOf(state, base);
+                adam[i] = new DeviceAdam(w[i], hp.lr());
+                if (eps > 0) {
+                    // FT-L's box W₀ ± norm_constraint, built once on the device
+                    lo[i] = keep(state, w[i].value().sub(eps));
+                    hi[i] = keep(state, w[i].value().add(eps));
+                }
+            }
+            try (GradientSession g = GradientSession.open()) {
+                for (int epoch = 0; epoch < hp.numSteps(); epoch++) {
+                    progress.report("fine-tuning", (double) epoch / hp.numSteps());
+                    epochs = epoch + 1;
+                    double sum = 0;
+                    for (Chunk c : chunks) {
+                        try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
+                            NDArray[] leaves = new NDArray[nl];
+                            Map<String, NDArray> trained = new java.util.HashMap<>();
+                            for (int i = 0; i < nl; i++) {
+                                leaves[i] = w[i].leaf();
+                                trained.put(names[i], leaves[i]);
+                            }
+                            Weights weights = new Trained(view.weights(), trained);
+                            NDArray loss = loss(m, weights, hooks, c);
+                            double value = loss.getFloat();
+                            if (!Double.isFinite(value)) {
+                                throw new IllegalStateException(hp.methodName() + " diverged at epoch " + epoch + " (loss "
+                                        + value + "); lower lr");
+                            }
+                            sum += value * c.batch();
+                            if (value < FtHyperParams.STOP_LOSS) {
+                                continue;
+                            }
+                            g.zeroGradients();
+                            g.backward(loss);
+                            for (int i = 0; i < nl; i++) {
+                                adam[i].step(leaves[i].getGradient());
+                                if (eps > 0) {
+                                    w[i].clip(lo[i], hi[i]);
+                                }
                             }
                         }
                     }
-                }
-                lastLoss = sum / requests.size();
-                if (epoch == 0) {
-                    initialLoss = lastLoss;
-                }
-                LOG.debug("{} epoch {}: loss {}", hp.methodName(), epoch, lastLoss);
-                if (lastLoss < FtHyperParams.STOP_LOSS) {
-                    break;
+                    lastLoss = sum / requests.size();
+                    if (epoch == 0) {
+                        initialLoss = lastLoss;
+                    }
+                    LOG.debug("{} epoch {}: loss {}", hp.methodName(), epoch, lastLoss);
+                    if (lastLoss < FtHyperParams.STOP_LOSS) {
+                        break;
+                    }
                 }
             }
-        }
-        List<FtUpdate.LayerDelta> deltas = new ArrayList<>();
-        for (int i = 0; i < nl; i++) {
-            float[] d = new float[w[i].length];
-            for (int k = 0; k < d.length; k++) {
-                d[k] = w[i][k] - w0[i][k];
+            for (int i = 0; i < nl; i++) {
+                deltas.add(new FtUpdate.LayerDelta(layers.get(i), names[i], shapes[i].getShape(),
+                        w[i].minusToHost(view.weights().get(names[i]))));
             }
-            deltas.add(new FtUpdate.LayerDelta(layers.get(i), names[i], shapes[i].getShape(), d));
         }
         return new FtUpdate(hp.methodName(), deltas, epochs, initialLoss, lastLoss);
+    }
+
+    /** {@code a}, outside any open scope, closed with {@code owner}. */
+    private static NDArray keep(NDManager owner, NDArray a) {
+        NDScope.unregister(a);
+        a.attach(owner);
+        return a;
     }
 
     /** Trains on the overlay's current weights (with {@code hooks}) and applies the result. */

@@ -17,6 +17,7 @@ import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
 import dev.emend.mastery.rome.RomeEditor;
 import dev.emend.mastery.rome.RomeRequest;
+import dev.emend.mastery.linalg.Cholesky;
 import dev.emend.mastery.stats.SecondMoment;
 import java.util.ArrayList;
 import java.util.List;
@@ -224,8 +225,7 @@ public final class MemitEditor {
                 }
             }
         }
-        // SecondMoment's float64 Cholesky (with its ridge fallback) solves M x = k.
-        SecondMoment solver = new SecondMoment(layer, dff, 1, m);
+        Cholesky solver = Cholesky.factor(m, dff, "MEMIT's system λC + KKᵀ at layer " + layer);
         float[] b = new float[n * dff];
         for (int i = 0; i < n; i++) {
             double[] x = solver.solve(keys[i]);

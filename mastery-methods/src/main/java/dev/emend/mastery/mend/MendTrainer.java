@@ -11,6 +11,7 @@ import com.google.gson.JsonParser;
 import dev.emend.core.edit.Hparams;
 import dev.emend.core.edit.KnowEditCases;
 import dev.emend.core.edit.MethodDescriptor;
+import dev.emend.core.grad.Adam;
 import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.ForwardInput;
 import dev.emend.core.model.ForwardResult;
@@ -40,7 +41,8 @@ import java.util.Random;
  * </pre>
  * (KL per position of the locality prompt + answer, mean over real tokens: EasyEdit's {@code kl_loc_loss}).
  * Gradients of L / accumulate_bs are summed over accumulate_bs steps, clipped to norm grad_clip over all
- * trainable values, then Adam steps the networks (lr) and the edit learning rates (lr_lr). The order
+ * trainable values, then Adam (the shared {@link Adam}, one per trainable value) steps the networks (lr) and
+ * the edit learning rates (lr_lr). The order
  * of cases is a seeded shuffle per epoch, so a resumed run sees the cases it would have seen.
  *
  * <p>Deviations from EasyEdit, each for this project's data and machines: the locality sequences are
@@ -51,10 +53,6 @@ import java.util.Random;
  * statistics and the step, not the optimizer state).
  */
 public final class MendTrainer {
-    private static final double BETA1 = 0.9;
-    private static final double BETA2 = 0.999;
-    private static final double ADAM_EPS = 1e-8;
-
     /** One training or validation case: the edit and the locality sequences (prompt + " " + answer). */
     public record Case(String prompt, String subject, String target, List<String> locality) {}
 
@@ -146,14 +144,11 @@ public final class MendTrainer {
         MendEditor editor = new MendEditor(lm, net);
         Map<String, float[]> params = net.params();
         Map<String, float[]> grads = new LinkedHashMap<>();
-        Map<String, float[]> m1 = new LinkedHashMap<>();
-        Map<String, float[]> m2 = new LinkedHashMap<>();
+        Map<String, Adam> adam = new LinkedHashMap<>();
         params.forEach((k, v) -> {
             grads.put(k, new float[v.length]);
-            m1.put(k, new float[v.length]);
-            m2.put(k, new float[v.length]);
+            adam.put(k, new Adam(v.length, k.equals("edit_lrs") ? hp.lrLr() : hp.lr()));
         });
-        int adamSteps = 0;
         long start = System.nanoTime();
         long first = net.steps();
         double loss = 0;
@@ -169,8 +164,7 @@ public final class MendTrainer {
             accumulated++;
             net.steps(step + 1);
             if (accumulated == hp.accumulateBs() || step + 1 == hp.maxIters()) {
-                adamSteps++;
-                adam(params, grads, m1, m2, hp, adamSteps);
+                adam(params, grads, adam, hp);
                 accumulated = 0;
             }
             boolean validate = (step + 1) % hp.valInterval() == 0 || step + 1 == hp.maxIters();
@@ -267,8 +261,7 @@ public final class MendTrainer {
     }
 
     /** Clips the summed gradient to grad_clip (over every trainable value), steps Adam and zeroes the sums. */
-    private static void adam(Map<String, float[]> params, Map<String, float[]> grads, Map<String, float[]> m1,
-                             Map<String, float[]> m2, MendHyperParams hp, int t) {
+    private static void adam(Map<String, float[]> params, Map<String, float[]> grads, Map<String, Adam> adam, MendHyperParams hp) {
         double sq = 0;
         for (float[] g : grads.values()) {
             for (float x : g) {
@@ -276,23 +269,14 @@ public final class MendTrainer {
             }
         }
         double norm = Math.sqrt(sq);
-        double clip = norm > hp.gradClip() ? hp.gradClip() / (norm + 1e-6) : 1;
-        double c1 = 1 - Math.pow(BETA1, t);
-        double c2 = 1 - Math.pow(BETA2, t);
+        float clip = (float) (norm > hp.gradClip() ? hp.gradClip() / (norm + 1e-6) : 1);
         for (Map.Entry<String, float[]> e : params.entrySet()) {
-            String name = e.getKey();
-            double lr = name.equals("edit_lrs") ? hp.lrLr() : hp.lr();
-            float[] w = e.getValue();
-            float[] g = grads.get(name);
-            float[] a = m1.get(name);
-            float[] b = m2.get(name);
-            for (int k = 0; k < w.length; k++) {
-                double gk = g[k] * clip;
-                a[k] = (float) (BETA1 * a[k] + (1 - BETA1) * gk);
-                b[k] = (float) (BETA2 * b[k] + (1 - BETA2) * gk * gk);
-                w[k] = (float) (w[k] - lr * (a[k] / c1) / (Math.sqrt(b[k] / c2) + ADAM_EPS));
-                g[k] = 0;
+            float[] g = grads.get(e.getKey());
+            for (int k = 0; k < g.length; k++) {
+                g[k] *= clip;
             }
+            adam.get(e.getKey()).step(e.getValue(), g);
+            java.util.Arrays.fill(g, 0f);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.emend.mastery.alphaedit;
 
+import dev.emend.mastery.linalg.SymmetricEigen;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,4 +1,4 @@
-package dev.emend.mastery.alphaedit;
+package dev.emend.mastery.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.emend.mastery.alphaedit;
+package dev.emend.mastery.linalg;
 
 /**
  * Eigendecomposition of a real symmetric matrix in double precision: Householder reduction to
