@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The gateway in front of all three packaged phase services (separate processes, one embedded
- * PostgreSQL, a schema each): for tests that edit through every phase.
+ * PostgreSQL, a schema each; started together): for tests that edit through every phase.
  */
 public class AllPhasesStack implements QuarkusTestResourceLifecycleManager {
     private static final List<String> PHASES = List.of("recognition", "association", "mastery");
@@ -23,8 +23,10 @@ public class AllPhasesStack implements QuarkusTestResourceLifecycleManager {
         cfg.put("quarkus.datasource.jdbc.url", jdbc);
         cfg.put("quarkus.datasource.username", "postgres");
         cfg.put("quarkus.datasource.password", "postgres");
-        for (String phase : PHASES) {
-            ServiceProcess p = ServiceProcess.start(phase + "-service", jdbc, Map.of());
+        List<ServiceProcess> started = ServiceProcess.startAll(PHASES.stream().map(ph -> ph + "-service").toList(), jdbc, Map.of());
+        for (int i = 0; i < PHASES.size(); i++) {
+            String phase = PHASES.get(i);
+            ServiceProcess p = started.get(i);
             running.put(phase, p);
             cfg.put("emend.phases." + phase + ".host", "localhost");
             cfg.put("emend.phases." + phase + ".port", Integer.toString(p.port()));

@@ -42,6 +42,51 @@ public final class ServiceProcess implements AutoCloseable {
      * waits until it is ready. {@code extraEnv} adds settings (e.g. EMEND_MODEL).
      */
     public static ServiceProcess start(String module, String jdbcUrl, Map<String, String> extraEnv) {
+        ServiceProcess p = spawn(module, jdbcUrl, extraEnv);
+        try {
+            p.awaitReady(Duration.ofMinutes(3));
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
+    /**
+     * Starts every module of {@code modules} at once (their start-ups overlap: model loading,
+     * Quarkus boot) and waits until all are ready; if one fails, all are stopped.
+     */
+    public static List<ServiceProcess> startAll(List<String> modules, String jdbcUrl, Map<String, String> extraEnv) {
+        List<ServiceProcess> started = new ArrayList<>();
+        try {
+            for (String module : modules) {
+                started.add(spawn(module, jdbcUrl, extraEnv));
+            }
+            for (int i = 0; i < started.size(); i++) {
+                for (int attempt = 1; ; attempt++) {
+                    ServiceProcess p = started.get(i);
+                    try {
+                        p.awaitReady(Duration.ofMinutes(3));
+                        break;
+                    } catch (IllegalStateException e) {
+                        // The free port handed out can be taken meanwhile by another starting
+                        // service's outgoing connection (an ephemeral port): start that one again
+                        // on a new port.
+                        if (attempt == 3 || p.process.isAlive() || !p.tail().contains("seems to be in use")) {
+                            throw e;
+                        }
+                        started.set(i, spawn(p.module, jdbcUrl, extraEnv));
+                    }
+                }
+            }
+            return started;
+        } catch (RuntimeException e) {
+            started.forEach(ServiceProcess::close);
+            throw e;
+        }
+    }
+
+    private static ServiceProcess spawn(String module, String jdbcUrl, Map<String, String> extraEnv) {
         Path root = repoRoot();
         Path jar = root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
@@ -106,7 +151,6 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + module + ": " + e.getMessage(), e);
         }
-        awaitReady(Duration.ofMinutes(3));
     }
 
     /** Polls /q/health/ready until it answers 200 (model loaded, ledger replayed). */
@@ -167,6 +211,7 @@ public final class ServiceProcess implements AutoCloseable {
             kill9();
         }
         launch();
+        awaitReady(Duration.ofMinutes(3));
     }
 
     /** The last lines of the service's log, for failure messages. */

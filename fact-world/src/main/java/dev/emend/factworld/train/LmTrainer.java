@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
+import dev.emend.core.grad.DeviceAdam;
 import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.BaseWeights;
 import dev.emend.core.model.DecoderModel;
@@ -268,9 +269,6 @@ public final class LmTrainer {
     }
 
     private void update(double lr) {
-        final float b1 = 0.9f;
-        final float b2 = 0.95f;
-        final float eps = 1e-8f;
         double sq = 0;
         Map<String, NDArray> grads = new LinkedHashMap<>();
         for (var e : params.entrySet()) {
@@ -281,23 +279,16 @@ public final class LmTrainer {
         double norm = Math.sqrt(sq);
         float scale = norm > options.clipNorm() ? (float) (options.clipNorm() / norm) : 1f;
         stepCount++;
-        double c1 = 1 - Math.pow(b1, stepCount);
-        double c2 = 1 - Math.pow(b2, stepCount);
+        DeviceAdam.Settings matrices = new DeviceAdam.Settings(0.9, 0.95, 1e-8, options.weightDecay());
+        DeviceAdam.Settings vectors = new DeviceAdam.Settings(0.9, 0.95, 1e-8, 0);
         for (var e : params.entrySet()) {
             String name = e.getKey();
             NDArray p = e.getValue();
             NDArray g = grads.get(name).mul(scale);
-            NDArray m1 = firstMoment.get(name);
-            NDArray m2 = secondMoment.get(name);
             double plr = lr * lrScale.getOrDefault(name, 1.0);
-            m1.muli(b1).addi(g.mul(1 - b1));
-            m2.muli(b2).addi(g.square().mul(1 - b2));
-            NDArray upd = m1.div((float) c1).div(m2.div((float) c2).sqrt().add(eps));
-            boolean decay = p.getShape().dimension() >= 2;
-            if (decay && options.weightDecay() > 0) {
-                p.muli((float) (1 - plr * options.weightDecay()));
-            }
-            p.subi(upd.mul((float) plr));
+            // decoupled weight decay on matrices only
+            DeviceAdam.step(p, g, firstMoment.get(name), secondMoment.get(name), stepCount, plr,
+                    p.getShape().dimension() >= 2 ? matrices : vectors);
             // Zero the gradient ourselves: PyTorch accumulates into .grad across backward calls.
             grads.get(name).muli(0);
         }

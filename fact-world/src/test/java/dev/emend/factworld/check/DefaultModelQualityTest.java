@@ -35,7 +35,7 @@ class DefaultModelQualityTest {
 
     @Test
     void meetsQualityTargets() {
-        FactsCheck.Report r = FactsCheck.run(lm, world.evalSets(world.seed()), 1500, s -> { });
+        FactsCheck.Report r = FactsCheck.run(lm, world.evalSets(world.seed()), 800, s -> { });
         System.out.println(r.lines());
         assertTrue(r.recall() >= 95.0, "fact recall " + r.recall());
         assertTrue(r.inContext() >= 85.0, "in-context update " + r.inContext());

@@ -14,6 +14,7 @@ import dev.emend.recognition.memory.EditKey;
 import dev.emend.recognition.memory.EditMemory;
 import dev.emend.recognition.memory.StoredFact;
 import dev.emend.recognition.retrieval.Embedder;
+import dev.emend.recognition.retrieval.EmbeddingCache;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -63,6 +64,15 @@ public final class RecognitionEngine extends MethodPhaseEngine<RecognitionEngine
      */
     public RecognitionEngine(LanguageModel lm, String modelName, DemonstrationPool pool, boolean ownsModel,
                              Embedder.Pooling pooling) {
+        this(lm, modelName, pool, ownsModel, pooling, null);
+    }
+
+    /**
+     * @param embeddings where the pool's and the centre's embeddings are kept between starts
+     *                   ({@link EmbeddingCache}; null: computed at every start)
+     */
+    public RecognitionEngine(LanguageModel lm, String modelName, DemonstrationPool pool, boolean ownsModel,
+                             Embedder.Pooling pooling, EmbeddingCache embeddings) {
         super(Phase.RECOGNITION, lm, modelName,
                 MethodRegistry.load().phase(Phase.RECOGNITION, RecognitionEngine.class, RecognitionState.class),
                 RecognitionState.class);
@@ -75,7 +85,7 @@ public final class RecognitionEngine extends MethodPhaseEngine<RecognitionEngine
             sentences.add(d.statement());
             sentences.add(ContextFormat.statement(d.queryPrompt(), d.answer()));
         }
-        this.embedder = Embedder.centredOn(lm, new ArrayList<>(prompts), pooling);
+        this.embedder = Embedder.centredOn(lm, new ArrayList<>(prompts), pooling, embeddings);
         this.background = List.copyOf(sentences);
         // A task demonstration (a whole biography) can be longer than the model's context; it could
         // never be shown, and embedding it would fail, so it is left out here, once.

@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.NDScope;
 import dev.emend.core.model.ForwardInput;
-import dev.emend.core.model.ForwardResult;
 import dev.emend.core.runtime.LanguageModel;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,11 +35,18 @@ public final class Embedder {
     private final LanguageModel lm;
     private final float[] centre;
     private final Pooling pooling;
+    private final EmbeddingCache cache;
 
     public Embedder(LanguageModel lm, float[] centre, Pooling pooling) {
+        this(lm, centre, pooling, null);
+    }
+
+    /** With {@code cache} (may be null), {@link #embedBatch} reads and stores whole lists on disk. */
+    public Embedder(LanguageModel lm, float[] centre, Pooling pooling, EmbeddingCache cache) {
         this.lm = lm;
         this.pooling = pooling;
         this.centre = centre == null ? new float[rawDimension(lm, pooling)] : centre.clone();
+        this.cache = cache;
     }
 
     private static int rawDimension(LanguageModel lm, Pooling pooling) {
@@ -49,17 +55,22 @@ public final class Embedder {
 
     /** An embedder whose centre is the mean raw embedding of {@code reference} (zero when empty). */
     public static Embedder centredOn(LanguageModel lm, List<String> reference, Pooling pooling) {
-        Embedder raw = new Embedder(lm, null, pooling);
+        return centredOn(lm, reference, pooling, null);
+    }
+
+    /** {@link #centredOn(LanguageModel, List, Pooling)} whose batches go through {@code cache} (may be null). */
+    public static Embedder centredOn(LanguageModel lm, List<String> reference, Pooling pooling, EmbeddingCache cache) {
+        Embedder raw = new Embedder(lm, null, pooling, cache);
         int d = rawDimension(lm, pooling);
         float[] mean = new float[d];
         if (!reference.isEmpty()) {
-            for (float[] v : raw.rawBatch(reference)) {
+            for (float[] v : raw.cachedRawBatch(reference)) {
                 for (int i = 0; i < d; i++) {
                     mean[i] += v[i] / reference.size();
                 }
             }
         }
-        return new Embedder(lm, mean, pooling);
+        return new Embedder(lm, mean, pooling, cache);
     }
 
     public int dimension() {
@@ -81,10 +92,18 @@ public final class Embedder {
     /** Centred unit vectors of many texts, in padded batches; equal to {@link #embed} per text. */
     public List<float[]> embedBatch(List<String> texts) {
         List<float[]> out = new ArrayList<>(texts.size());
-        for (float[] v : rawBatch(texts)) {
+        for (float[] v : cachedRawBatch(texts)) {
             out.add(finish(v));
         }
         return out;
+    }
+
+    /** {@link #rawBatch} through the cache, for lists long enough to be worth a file. */
+    private List<float[]> cachedRawBatch(List<String> texts) {
+        if (cache == null || texts.size() < 64) {
+            return rawBatch(texts);
+        }
+        return cache.get(lm.fingerprint(), pooling.name(), texts, rawDimension(lm, pooling), () -> rawBatch(texts));
     }
 
     private float[] finish(float[] raw) {
@@ -116,32 +135,42 @@ public final class Embedder {
     }
 
     /**
-     * Raw mean-pooled final hidden states, right-padded batches of 64: with a causal mask, right
-     * padding does not change the real tokens' states, and the masked mean over real tokens is what
-     * {@link LanguageModel#embed} computes for one text.
+     * Raw mean-pooled final hidden states, right-padded batches of 64 texts of similar length
+     * (sorted by token count, returned in the caller's order): with a causal mask, right padding
+     * does not change the real tokens' states, and the masked mean over real tokens is what
+     * {@link LanguageModel#embed} computes for one text. The LM head is not run.
      */
     private List<float[]> rawBatch(List<String> texts) {
         int chunk = 64;
         int d = lm.config().hiddenSize();
-        List<float[]> out = new ArrayList<>(texts.size());
+        int[][] allIds = new int[texts.size()][];
+        for (int t = 0; t < texts.size(); t++) {
+            if (texts.get(t) == null || texts.get(t).isEmpty()) {
+                throw new IllegalArgumentException("text to embed is empty");
+            }
+            allIds[t] = lm.encodePrompt(texts.get(t));
+        }
+        Integer[] order = new Integer[texts.size()];
+        for (int t = 0; t < order.length; t++) {
+            order[t] = t;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(t -> allIds[t].length));
+        float[][] out = new float[texts.size()][];
         for (int from = 0; from < texts.size(); from += chunk) {
-            List<String> part = texts.subList(from, Math.min(texts.size(), from + chunk));
-            int[][] ids = new int[part.size()][];
+            int size = Math.min(texts.size(), from + chunk) - from;
+            int[][] ids = new int[size][];
             int len = 0;
-            for (int b = 0; b < part.size(); b++) {
-                if (part.get(b) == null || part.get(b).isEmpty()) {
-                    throw new IllegalArgumentException("text to embed is empty");
-                }
-                ids[b] = lm.encodePrompt(part.get(b));
+            for (int b = 0; b < size; b++) {
+                ids[b] = allIds[order[from + b]];
                 len = Math.max(len, ids[b].length);
             }
             if (len > lm.config().maxPositions()) {
                 throw new dev.emend.core.model.ContextLengthException(len, lm.config().maxPositions());
             }
-            long[][] x = new long[part.size()][len];
-            int[][] mask = new int[part.size()][len];
-            float[] weights = new float[part.size() * len];
-            for (int b = 0; b < part.size(); b++) {
+            long[][] x = new long[size][len];
+            int[][] mask = new int[size][len];
+            float[] weights = new float[size * len];
+            for (int b = 0; b < size; b++) {
                 for (int i = 0; i < ids[b].length; i++) {
                     x[b][i] = ids[b][i];
                     mask[b][i] = 1;
@@ -149,12 +178,12 @@ public final class Embedder {
                 }
             }
             try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
-                ForwardResult r = lm.model().forward(m, lm.weights(), new ForwardInput(x, mask), lm.baseView().hooks(), null);
-                NDArray hidden = r.hidden();
-                NDArray w = m.create(weights, new Shape(part.size(), len, 1)).toType(hidden.getDataType(), false);
+                NDArray hidden = lm.model().forwardHidden(m, lm.weights(), new ForwardInput(x, mask), lm.baseView().hooks(), null)
+                        .hidden();
+                NDArray w = m.create(weights, new Shape(size, len, 1)).toType(hidden.getDataType(), false);
                 float[] pooled = hidden.mul(w).sum(new int[] {1}).toType(DataType.FLOAT32, false).toFloatArray();
                 float[] all = pooling == Pooling.MEAN ? null : hidden.toType(DataType.FLOAT32, false).toFloatArray();
-                for (int b = 0; b < part.size(); b++) {
+                for (int b = 0; b < size; b++) {
                     float[] v = new float[rawDimension(lm, pooling)];
                     int lastAt = (b * len + ids[b].length - 1) * d;
                     switch (pooling) {
@@ -165,10 +194,10 @@ public final class Embedder {
                             System.arraycopy(all, lastAt, v, d, d);
                         }
                     }
-                    out.add(v);
+                    out[order[from + b]] = v;
                 }
             }
         }
-        return out;
+        return java.util.Arrays.asList(out);
     }
 }

@@ -4,6 +4,8 @@ import dev.emend.core.edit.PhaseEngine;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.phase.service.ModelProducer;
 import dev.emend.recognition.engine.RecognitionEngine;
+import dev.emend.recognition.retrieval.Embedder;
+import dev.emend.recognition.retrieval.EmbeddingCache;
 import dev.emend.recognition.memory.DemonstrationPool;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,6 +23,9 @@ public class RecognitionEngineProducer {
     /** Directory of KnowEdit {@code *-train.json} files for IKE's demonstrations; default benchmarks/<model name>. */
     @ConfigProperty(name = "emend.recognition.demonstrations")
     Optional<String> demonstrations;
+    /** Where the pool's embeddings are kept between starts (per model and pool; see EmbeddingCache). */
+    @ConfigProperty(name = "emend.recognition.embedding-cache")
+    Optional<String> embeddingCache;
 
     @Produces
     @Singleton
@@ -33,7 +38,8 @@ public class RecognitionEngineProducer {
                     + "set emend.recognition.demonstrations to a directory of KnowEdit training files", dir);
         }
         long t0 = System.nanoTime();
-        RecognitionEngine engine = new RecognitionEngine(lm, name, pool, false);
+        RecognitionEngine engine = new RecognitionEngine(lm, name, pool, false, Embedder.Pooling.LAST,
+                embeddingCache.map(d -> new EmbeddingCache(Path.of(d))).orElse(null));
         Log.infof("recognition engine ready in %.1f s: %d demonstrations from %s", (System.nanoTime() - t0) / 1e9, pool.size(), dir);
         return engine;
     }
