@@ -86,8 +86,8 @@ class OperationsTest {
     @Test
     void aQueuedOperationIsCancelledAndAppliesNothing() throws Exception {
         String space = newSpace("opcancel");
-        // a long edit occupies the phase's single edit thread ...
-        String longOne = admin().body(slowFtM(1000, franceToBerlin())).post("/v1/spaces/" + space + "/operations")
+        // a long edit (300 steps that never stop early: several seconds) occupies the phase's single edit thread ...
+        String longOne = admin().body(slowFtM(300, franceToBerlin())).post("/v1/spaces/" + space + "/operations")
                 .then().statusCode(202).extract().path("id");
         // ... so this one waits (in the gateway or in the phase's queue) and is cancelled there
         Map<String, Object> rome = Map.of("prompt", "The capital of Japan is", "subject", "Japan", "target_new", "Rome");
