@@ -110,10 +110,15 @@ public final class RecognitionEngine extends MethodPhaseEngine<RecognitionEngine
     }
 
     public static RecognitionEngine open(Path modelDir, Path demoDir, Embedder.Pooling pooling) {
+        return open(modelDir, demoDir, pooling, null);
+    }
+
+    /** {@link #open(Path, Path, Embedder.Pooling)} with the pool's embeddings kept in {@code embeddings} (may be null). */
+    public static RecognitionEngine open(Path modelDir, Path demoDir, Embedder.Pooling pooling, EmbeddingCache embeddings) {
         LanguageModel lm = Checkpoints.load(modelDir);
         try {
             return new RecognitionEngine(lm, modelDir.getFileName().toString(), DemonstrationPool.fromTrainFiles(demoDir),
-                    true, pooling);
+                    true, pooling, embeddings);
         } catch (RuntimeException e) {
             lm.close();
             throw e;
