@@ -149,8 +149,7 @@ public final class AlphaEditEditor {
         for (int i = 0; i < n; i++) {
             uk[i] = p.coordinates(keys[i]);
         }
-        double[] cp = memory.moment(layer);
-        double[] g = cp == null ? new double[r * r] : p.restrict(cp);
+        double[] g = memory.restricted(layer, p);
         for (int i = 0; i < n; i++) {
             double[] y = uk[i];
             for (int a = 0; a < r; a++) {
