@@ -40,6 +40,8 @@ public final class BenchmarkGenerator {
     public static final int TEST_CASES = 300;
     /** Default number of training cases per benchmark. */
     public static final int TRAIN_CASES = 120;
+    /** Cases of the sequential-editing set ({@code sequential.json}). */
+    public static final int SEQUENTIAL_CASES = 1000;
 
     private static final double TRAIN_SUBJECT_SHARE = 0.25;
 
@@ -74,6 +76,7 @@ public final class BenchmarkGenerator {
         files.put("recent-train.json", recent(TRAIN_CASES, true));
         files.put("zsre.json", zsre(TEST_CASES, false));
         files.put("zsre-train.json", zsre(TRAIN_CASES, true));
+        files.put("sequential.json", sequential(SEQUENTIAL_CASES));
         var counts = new LinkedHashMap<String, Integer>();
         try {
             Files.createDirectories(dir);
@@ -154,7 +157,22 @@ public final class BenchmarkGenerator {
 
     /** WikiData_counterfact: declarative prompts, string ground truths. */
     public JsonArray counterfact(int count, boolean train) {
-        Random rnd = new Random(seed ^ (train ? 0xCF_0002L : 0xCF_0001L));
+        return counterfact(count, train, new Random(seed ^ (train ? 0xCF_0002L : 0xCF_0001L)));
+    }
+
+    /**
+     * The sequential-editing set: {@code count} counterfact cases over the test subjects, every
+     * (subject, relation) pair at most once, so no edit of the sequence overwrites an earlier one.
+     * Concatenating the test splits does not give that: counterfact and zsre edit the same
+     * subjects, often the same relation with another target (a zsre question then rewrites the
+     * counterfact edit made before it, and that earlier case is scored against a stale target).
+     * One edit per subject first, then further relations of the same subjects ({@link #edits}).
+     */
+    public JsonArray sequential(int count) {
+        return counterfact(count, false, new Random(seed ^ 0x5E_0001L));
+    }
+
+    private JsonArray counterfact(int count, boolean train, Random rnd) {
         var out = new JsonArray();
         for (Edit e : edits(count, train, rnd, false)) {
             Relation rel = world.relation(e.relation);

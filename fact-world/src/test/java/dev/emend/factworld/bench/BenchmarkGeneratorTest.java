@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.emend.factworld.world.FactWorld;
+import dev.emend.factworld.world.Relation;
 import dev.emend.factworld.world.Relations;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,7 +60,48 @@ class BenchmarkGeneratorTest {
         assertTrue(counts.get("recent.json") >= 300);
         assertTrue(counts.get("counterfact-train.json") >= 100);
         assertTrue(counts.get("zsre-train.json") >= 100);
+        assertEquals(BenchmarkGenerator.SEQUENTIAL_CASES, counts.get("sequential.json"));
         assertNotEquals(generator.counterfact(50, false), new BenchmarkGenerator(world, 2).counterfact(50, false));
+    }
+
+    /** The relation whose trained statement or question template, filled with {@code subject}, is {@code prompt}. */
+    private static String relationOf(String prompt, String subject) {
+        for (Relation r : world.relations()) {
+            for (String t : r.allTemplates()) {
+                if (Relation.fill(t, subject).equals(prompt)) {
+                    return r.id();
+                }
+            }
+        }
+        throw new AssertionError("no relation template gives " + prompt);
+    }
+
+    @Test
+    void sequentialSetNeverEditsOneFactTwice() {
+        JsonArray cases = generator.sequential(BenchmarkGenerator.SEQUENTIAL_CASES);
+        assertEquals(BenchmarkGenerator.SEQUENTIAL_CASES, cases.size());
+        var facts = new HashSet<String>();
+        var train = new HashSet<>(generator.trainSubjects());
+        for (var c : cases) {
+            JsonObject o = c.getAsJsonObject();
+            String subject = s(o, "subject");
+            assertFalse(train.contains(subject), subject + " is a training subject");
+            String relation = relationOf(s(o, "prompt"), subject);
+            assertTrue(facts.add(subject + " / " + relation), "edited twice: " + subject + " / " + relation);
+        }
+        // and the concatenated test splits do edit facts twice, which is why the set exists
+        var both = new HashSet<String>();
+        int twice = 0;
+        for (JsonArray split : List.of(generator.counterfact(300, false), generator.zsre(300, false))) {
+            for (var c : split) {
+                JsonObject o = c.getAsJsonObject();
+                String subject = s(o, "subject");
+                if (!both.add(subject + " / " + relationOf(s(o, "prompt"), subject))) {
+                    twice++;
+                }
+            }
+        }
+        assertTrue(twice > 0, "counterfact and zsre share no fact any more; update the sequential set's javadoc");
     }
 
     @Test
