@@ -89,6 +89,23 @@ class BenchmarkGeneratorTest {
             String relation = relationOf(s(o, "prompt"), subject);
             assertTrue(facts.add(subject + " / " + relation), "edited twice: " + subject + " / " + relation);
         }
+        var editedPrompts = new HashSet<String>();
+        for (var d : cases) {
+            JsonObject o = d.getAsJsonObject();
+            String subject = s(o, "subject");
+            for (String t : world.relation(relationOf(s(o, "prompt"), subject)).allTemplates()) {
+                editedPrompts.add(Relation.fill(t, subject));
+            }
+        }
+        int localityPrompts = 0;
+        for (var c : cases) {
+            for (var item : c.getAsJsonObject().getAsJsonObject("locality").getAsJsonArray("Relation_Specificity")) {
+                String prompt = s(item.getAsJsonObject(), "prompt");
+                assertFalse(editedPrompts.contains(prompt), "locality prompt about a fact the set edits: " + prompt);
+                localityPrompts++;
+            }
+        }
+        assertTrue(localityPrompts >= 2 * cases.size(), "locality prompts: " + localityPrompts);
         // and the concatenated test splits do edit facts twice, which is why the set exists
         var both = new HashSet<String>();
         int twice = 0;
