@@ -84,13 +84,13 @@ public record AlphaEditHyperParams(List<Integer> layers, String factToken, int v
      */
     public static AlphaEditHyperParams smallModel(List<Integer> layers, int numLayers) {
         return new AlphaEditHyperParams(layers, "subject_last", 60, 0.5, numLayers - 1, 1e-3, 0.75, 0.0625, 10, 100_000,
-                0.1, 1, List.of(List.of(5, 10)));
+                0.1, 1, MemitHyperParams.REFERENCE_CONTEXT_TEMPLATES);
     }
 
     /** The reference's {@code hparams/AlphaEdit/gpt2-xl.json}. */
     public static AlphaEditHyperParams gpt2Xl() {
         return new AlphaEditHyperParams(List.of(13, 14, 15, 16, 17), "subject_last", 20, 0.5, 47, 0.5, 0.75, 0.0625, 20000,
-                100_000, 2e-2, 10, List.of(List.of(10, 5)));
+                100_000, 2e-2, 10, MemitHyperParams.REFERENCE_CONTEXT_TEMPLATES);
     }
 
     public AlphaEditHyperParams withLayers(List<Integer> l) {

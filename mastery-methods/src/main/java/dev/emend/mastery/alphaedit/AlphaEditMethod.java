@@ -44,6 +44,11 @@ public final class AlphaEditMethod extends MasteryMethod {
     }
 
     @Override
+    protected List<List<Integer>> contextTemplates() {
+        return MEMIT_CONTEXT_TEMPLATES;
+    }
+
+    @Override
     protected boolean locatesSubject() {
         return true;
     }
@@ -52,7 +57,7 @@ public final class AlphaEditMethod extends MasteryMethod {
         return new AlphaEditHyperParams(hp.getIntList("layers"), hp.getString("fact_token"), hp.getInt("v_num_grad_steps"),
                 hp.getDouble("v_lr"), hp.getInt("v_loss_layer"), hp.getDouble("v_weight_decay"),
                 hp.getDouble("clamp_norm_factor"), hp.getDouble("kl_factor"), hp.getDouble("mom2_update_weight"),
-                hp.getInt("mom2_n_samples"), hp.getDouble("nullspace_threshold"), hp.getDouble("L2"), CONTEXT_TEMPLATES)
+                hp.getInt("mom2_n_samples"), hp.getDouble("nullspace_threshold"), hp.getDouble("L2"), MEMIT_CONTEXT_TEMPLATES)
                 .validate(engine.model().config());
     }
 

@@ -18,6 +18,7 @@ import dev.emend.mastery.rome.RomeHyperParams;
 import dev.emend.mastery.rome.RomeRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import dev.emend.mastery.memit.MemitHyperParams;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,6 +34,18 @@ import java.util.Map;
 public abstract class MasteryMethod implements EditingMethod<MasteryEngine, MasteryState> {
     /** ROME's self-generated context prefixes: 10 of 5 tokens (small-model setting, see RomeHyperParams). */
     protected static final List<List<Integer>> CONTEXT_TEMPLATES = List.of(List.of(5, 10));
+    /**
+     * MEMIT's and AlphaEdit's: 5 of 10 tokens, one from each start word, which the references
+     * hard-code ({@code memit_main.get_context_templates}, "Be careful about changing this") where
+     * ROME reads its length parameters from the hyperparameters. Until 2026-12-07 Emend gave them
+     * ROME's 10 of 5; the z-step then ran 12 rows per request instead of 7.
+     */
+    protected static final List<List<Integer>> MEMIT_CONTEXT_TEMPLATES = MemitHyperParams.REFERENCE_CONTEXT_TEMPLATES;
+
+    /** The self-generated context prefixes this method's key and value steps average over. */
+    protected List<List<Integer>> contextTemplates() {
+        return CONTEXT_TEMPLATES;
+    }
 
     @Override
     public final Phase phase() {
@@ -104,7 +117,7 @@ public abstract class MasteryMethod implements EditingMethod<MasteryEngine, Mast
             checkRequest(r, at);
             String filled = r.prompt().replace("{}", r.subject());
             int tokens = lm.tokenizePair(filled, r.targetNew())[0].length + lm.tokenizePair(filled, r.targetNew())[1].length;
-            int prefix = locates ? CONTEXT_TEMPLATES.get(0).get(0) + 2 : 0;
+            int prefix = locates ? contextTemplates().stream().mapToInt(t -> t.get(0)).max().orElse(0) + 2 : 0;
             if (tokens + prefix > lm.config().maxPositions()) {
                 throw EditException.precondition(at + ".prompt", "prompt + target are " + tokens + " tokens"
                         + (prefix > 0 ? " (+" + prefix + " for the context prefixes)" : "") + " but the model's context holds "

@@ -60,6 +60,9 @@ public record MemitHyperParams(List<Integer> layers, String factToken, int vNumG
         contextTemplateLengthParams = contextTemplateLengthParams.stream().map(List::copyOf).toList();
     }
 
+    /** The reference's context prefixes, hard-coded in {@code memit_main.py}: 5 of 10 tokens. */
+    public static final List<List<Integer>> REFERENCE_CONTEXT_TEMPLATES = List.of(List.of(10, 5));
+
     /** The last edited layer, where z is computed. */
     public int lastLayer() {
         return layers.get(layers.size() - 1);
@@ -97,13 +100,13 @@ public record MemitHyperParams(List<Integer> layers, String factToken, int vNumG
      */
     public static MemitHyperParams smallModel(List<Integer> layers, int numLayers, int dff) {
         return new MemitHyperParams(layers, "subject_last", 60, 0.5, numLayers - 1, 1e-3, 0.75, 0.0625, true, 10,
-                100_000, List.of(List.of(5, 10)));
+                100_000, REFERENCE_CONTEXT_TEMPLATES);
     }
 
     /** EasyEdit's {@code hparams/MEMIT/gpt2-xl.yaml}. */
     public static MemitHyperParams gpt2Xl() {
         return new MemitHyperParams(List.of(13, 14, 15, 16, 17), "subject_last", 20, 0.5, 47, 0.5, 0.75, 0.0625, true, 20000,
-                100_000, List.of(List.of(5, 10), List.of(10, 10)));
+                100_000, REFERENCE_CONTEXT_TEMPLATES);
     }
 
     public MemitHyperParams withLayers(List<Integer> l) {

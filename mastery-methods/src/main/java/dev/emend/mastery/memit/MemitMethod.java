@@ -38,6 +38,11 @@ public final class MemitMethod extends MasteryMethod {
     }
 
     @Override
+    protected List<List<Integer>> contextTemplates() {
+        return MEMIT_CONTEXT_TEMPLATES;
+    }
+
+    @Override
     protected boolean locatesSubject() {
         return true;
     }
@@ -46,7 +51,7 @@ public final class MemitMethod extends MasteryMethod {
         return new MemitHyperParams(hp.getIntList("layers"), hp.getString("fact_token"), hp.getInt("v_num_grad_steps"),
                 hp.getDouble("v_lr"), hp.getInt("v_loss_layer"), hp.getDouble("v_weight_decay"),
                 hp.getDouble("clamp_norm_factor"), hp.getDouble("kl_factor"), hp.getBool("mom2_adjustment"),
-                hp.getDouble("mom2_update_weight"), hp.getInt("mom2_n_samples"), CONTEXT_TEMPLATES)
+                hp.getDouble("mom2_update_weight"), hp.getInt("mom2_n_samples"), MEMIT_CONTEXT_TEMPLATES)
                 .validate(engine.model().config());
     }
 
