@@ -75,6 +75,8 @@ final class DeltaOptimiser {
     private static final Logger LOG = LoggerFactory.getLogger(DeltaOptimiser.class);
     /** Rows (requests × (templates + 1)) per chunk: bounds the clean pass's activations. */
     static final int CHUNK_ROWS = 512;
+    /** Overrides {@link #CHUNK_ROWS} (benchmarks). */
+    static final String CHUNK_ROWS_PROPERTY = "emend.valueStepChunkRows";
     /** The cached prefix is rebuilt for the still-running requests once fewer than this share of its rows run. */
     private static final double REBUILD_SHARE = 0.75;
     /** Overrides the choice of backward: {@code auto} (default), {@code graph} or {@code layerwise}. */
@@ -102,7 +104,7 @@ final class DeltaOptimiser {
     List<RomeEditor.DeltaFit> fit(ModelView view, List<RomeRequest> requests, Progress perStep, Progress perRequest,
                                   String requestStage) {
         int perRequestRows = editor.contextTemplates().size() + 1;
-        int chunk = Math.max(1, CHUNK_ROWS / perRequestRows);
+        int chunk = Math.max(1, Integer.getInteger(CHUNK_ROWS_PROPERTY, CHUNK_ROWS) / perRequestRows);
         // Requests are independent, so they may run in any grouping: chunks of similar target and
         // prompt lengths pad their rows least.
         int[] order = java.util.stream.IntStream.range(0, requests.size()).boxed()
