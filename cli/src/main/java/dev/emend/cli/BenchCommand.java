@@ -73,6 +73,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mode", defaultValue = "single", description = "single, batch or sequential (default: ${DEFAULT-VALUE}).")
     Mode mode;
 
+    @Option(names = "--hparam", paramLabel = "KEY=VALUE",
+            description = "Override a hyperparameter of every method benched (repeatable), e.g. --hparam merge_freq=2000; each"
+                    + " method must declare it. Numbers, true/false and text; as the API's Target.hparams.")
+    Map<String, String> hparams = new java.util.LinkedHashMap<>();
+
     @Option(names = "--batch-size", defaultValue = "0", description = "Batch size (batch: 0 = all cases; sequential: cases per step, 0 = 1).")
     int batchSize;
 
@@ -412,9 +417,29 @@ final class BenchCommand implements Callable<Integer> {
                 // unset: the evaluation service resolves it from the phase services' method registries
                 p = phase == null ? Phase.PHASE_UNSPECIFIED : phaseOf(phase.name());
             }
-            b.addTargets(Target.newBuilder().setPhase(p).setMethod(spec));
+            b.addTargets(Target.newBuilder().setPhase(p).setMethod(spec).setHparams(hparamStruct()));
         }
         return b.build();
+    }
+
+    private com.google.protobuf.Struct hparamStruct() {
+        com.google.protobuf.Struct.Builder st = com.google.protobuf.Struct.newBuilder();
+        hparams.forEach((k, v) -> {
+            if (k.isBlank()) {
+                throw new IllegalArgumentException("--hparam: empty key in '" + k + "=" + v + "'; write KEY=VALUE");
+            }
+            com.google.protobuf.Value.Builder val = com.google.protobuf.Value.newBuilder();
+            Object parsed = dev.emend.cli.remote.EditCommand.value(v);
+            if (parsed instanceof Boolean bool) {
+                val.setBoolValue(bool);
+            } else if (parsed instanceof Number num) {
+                val.setNumberValue(num.doubleValue());
+            } else {
+                val.setStringValue(v);
+            }
+            st.putFields(k, val.build());
+        });
+        return st.build();
     }
 
     static Phase phaseOf(String name) {

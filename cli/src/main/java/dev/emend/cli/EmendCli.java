@@ -25,6 +25,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         footer = {
             "  EMEND_MODEL_DIR  default model directory (else <repo>/models/emend-facts)",
             "  EMEND_THREADS    PyTorch intra-op threads used by ./emend (else nproc)",
+            "  EMEND_SERVICE_THREADS  the same for each service ./emend up starts (else nproc / 2)",
             "  DJL_CACHE_DIR    native PyTorch cache (./emend: <repo>/.cache/djl)",
             "  EMEND_GATEWAY_URL  gateway of spaces, edit, ... (default localhost:8080)",
             "  EMEND_API_KEY    its key (default: <repo>/.emend/admin-key)",

@@ -42,6 +42,27 @@ class BenchCommandTest {
         RunRequest p = withPhase.request(COUNTERFACT);
         assertEquals(Phase.PHASE_RECOGNITION, p.getTargets(0).getPhase(), "--phase applies to methods given without one");
         assertEquals(Phase.PHASE_MASTERY, p.getTargets(1).getPhase());
+        assertEquals(0, p.getTargets(0).getHparams().getFieldsCount(), "no --hparam, no overrides");
+    }
+
+    @Test
+    void hparamOverridesGoToEveryTargetWithTheirJsonTypes() throws Exception {
+        BenchCommand c = new BenchCommand();
+        new CommandLine(c).parseArgs("--dataset", COUNTERFACT.toString(), "--methods", "WISE,GRACE",
+                "--hparam", "merge_freq=2000", "--hparam", "edit_lr=0.5", "--hparam", "retrieve=true", "--hparam", "name=x1");
+        RunRequest r = c.request(COUNTERFACT);
+        for (int t = 0; t < 2; t++) {
+            var f = r.getTargets(t).getHparams().getFieldsMap();
+            assertEquals(2000.0, f.get("merge_freq").getNumberValue());
+            assertEquals(0.5, f.get("edit_lr").getNumberValue());
+            assertTrue(f.get("retrieve").getBoolValue());
+            assertEquals("x1", f.get("name").getStringValue());
+        }
+        BenchCommand bad = new BenchCommand();
+        new CommandLine(bad).parseArgs("--dataset", COUNTERFACT.toString(), "--methods", "WISE", "--hparam", "=3");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> bad.request(COUNTERFACT));
+        assertTrue(e.getMessage().contains("--hparam"), e.getMessage());
     }
 
     @Test

@@ -180,7 +180,8 @@ public final class EditCommand extends Remote implements Callable<Integer> {
     }
 
     /** "10" -> 10, "0.5" -> 0.5, "true" -> true, anything else stays text. */
-    static Object value(String v) {
+    /** A command-line hyperparameter value as JSON would carry it: boolean, integer, number or text. */
+    public static Object value(String v) {
         if (v.equals("true") || v.equals("false")) {
             return Boolean.parseBoolean(v);
         }

@@ -182,12 +182,38 @@ public final class StackSupervisor {
         return dir == null || dir.isBlank() ? layout.root().resolve("models/emend-facts") : layout.root().resolve(dir);
     }
 
+    /** Environment variable: PyTorch intra-op threads of each service the stack starts. */
+    static final String THREADS_ENV = "EMEND_SERVICE_THREADS";
+
+    /**
+     * Each service's PyTorch intra-op threads: {@value #THREADS_ENV} when set, else half the cores
+     * (four model-loading services share the machine). A long edit on an otherwise idle stack runs
+     * faster with all cores (MEMIT's batch of 300 on 2 cores: z-step 64 s with one thread, 41 s with
+     * two; BENCHMARKS.md, 2026-12-07).
+     */
+    static int serviceThreads(Map<String, String> env, int cores) {
+        String v = env.get(THREADS_ENV);
+        if (v == null || v.isBlank()) {
+            return Math.max(1, cores / 2);
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 1 && n <= 1024) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException(THREADS_ENV + "=" + v + ": give a whole number of threads from 1 to 1024, or unset it"
+                + " for half the cores (" + Math.max(1, cores / 2) + ")");
+    }
+
     private static Process launch(StackLayout layout, StackLayout.Service svc, Path jar, String adminKey) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add(svc.phase() ? "-Xmx2g" : "-Xmx512m");
         cmd.add("-Dai.djl.offline=true");
-        cmd.add("-Dai.djl.pytorch.num_threads=" + Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        cmd.add("-Dai.djl.pytorch.num_threads=" + serviceThreads(System.getenv(), Runtime.getRuntime().availableProcessors()));
         cmd.add("-Dai.djl.pytorch.num_interop_threads=1");
         cmd.add("-DDJL_CACHE_DIR=" + layout.root().resolve(".cache/djl"));
         cmd.add("-jar");

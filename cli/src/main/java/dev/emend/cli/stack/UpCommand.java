@@ -39,6 +39,7 @@ public final class UpCommand implements Callable<Integer> {
     public static int up(StackLayout layout, int timeoutSeconds, boolean build, PrintStream out, PrintStream err) throws Exception {
         StackClient client = new StackClient(layout);
         Optional<Path> model = requestedModel(System.getenv(), Path.of(System.getProperty("user.dir")));
+        int threads = StackSupervisor.serviceThreads(System.getenv(), Runtime.getRuntime().availableProcessors());
         if (client.running().isEmpty()) {
             Files.createDirectories(layout.logs());
             if (build) {
@@ -55,7 +56,8 @@ public final class UpCommand implements Callable<Integer> {
             startSupervisor(layout, model);
             err.println("emend up: starting PostgreSQL and the services (logs in " + layout.logs() + ")");
             err.println("emend up: model " + model.orElse(StackSupervisor.modelDir(layout, java.util.Map.of()))
-                    + (model.isPresent() ? " (" + StackSupervisor.MODEL_ENV + ")" : ""));
+                    + (model.isPresent() ? " (" + StackSupervisor.MODEL_ENV + ")" : "") + ", " + threads
+                    + " PyTorch thread(s) per service (" + StackSupervisor.THREADS_ENV + ")");
         } else {
             err.println("emend up: the stack is already running"
                     + (model.isPresent() ? "; " + StackSupervisor.MODEL_ENV + " applies when it starts (./emend down first)" : ""));

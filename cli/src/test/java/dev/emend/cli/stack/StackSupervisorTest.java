@@ -57,4 +57,17 @@ class StackSupervisorTest {
                 () -> UpCommand.requestedModel(Map.of("EMEND_MODEL", "nope"), dir));
         assertTrue(missing.getMessage().contains(dir.resolve("nope") + " is not a directory"), missing.getMessage());
     }
+
+    @Test
+    void serviceThreadsDefaultToHalfTheCoresAndRefuseNonsense() {
+        assertEquals(1, StackSupervisor.serviceThreads(Map.of(), 2));
+        assertEquals(4, StackSupervisor.serviceThreads(Map.of(), 8));
+        assertEquals(1, StackSupervisor.serviceThreads(Map.of(), 1));
+        assertEquals(2, StackSupervisor.serviceThreads(Map.of(StackSupervisor.THREADS_ENV, " 2 "), 2));
+        for (String bad : List.of("0", "-1", "two", "1.5", "100000")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> StackSupervisor.serviceThreads(Map.of(StackSupervisor.THREADS_ENV, bad), 2));
+            assertTrue(e.getMessage().startsWith(StackSupervisor.THREADS_ENV + "=" + bad), e.getMessage());
+        }
+    }
 }

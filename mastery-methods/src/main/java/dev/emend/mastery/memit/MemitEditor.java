@@ -85,7 +85,7 @@ public final class MemitEditor {
         if (requests == null || requests.isEmpty()) {
             throw new IllegalArgumentException("MEMIT needs at least one edit request");
         }
-        return compute(view, requests, targets(view, requests, progress), "MEMIT", null);
+        return compute(view, requests, targets(view, requests, progress), "MEMIT", null, progress);
     }
 
     /**
@@ -152,6 +152,15 @@ public final class MemitEditor {
      * {@code view}; a null {@code solver} is MEMIT's own.
      */
     public MemitUpdate compute(ModelView view, List<RomeRequest> requests, Targets t, String method, LayerSolver layerSolver) {
+        return compute(view, requests, t, method, layerSolver, Progress.NONE);
+    }
+
+    /**
+     * As above, reporting per edited layer the stage "keys and update of layer L" with the fraction
+     * of its key captures done (after the z-step, a batch of 1,000 spends about a minute here).
+     */
+    public MemitUpdate compute(ModelView view, List<RomeRequest> requests, Targets t, String method, LayerSolver layerSolver,
+                               Progress progress) {
         LayerSolver solver = layerSolver != null ? layerSolver : this::memitRightFactor;
         int n = requests.size();
         if (t.z().length != n) {
@@ -176,7 +185,8 @@ public final class MemitEditor {
                 int layer = layers.get(li);
                 LinearRef down = lm.model().mlpDown(layer);
                 int dff = down.inFeatures();
-                Captured c = capture(current, requests, layer, lastLayer, lower);
+                String stage = "keys and update of layer " + layer;
+                Captured c = capture(current, requests, layer, lastLayer, lower, f -> progress.report(stage, f));
                 int left = layers.size() - li;
                 // A = R (d_model × n), row-major.
                 float[] af = new float[dModel * n];
@@ -241,7 +251,7 @@ public final class MemitEditor {
      * templates, on {@code view} (AlphaEdit accumulates these after each edit).
      */
     public double[][] keys(ModelView view, List<RomeRequest> requests, int layer) {
-        return capture(view, requests, layer, -1, null).keys;
+        return capture(view, requests, layer, -1, null, f -> { }).keys;
     }
 
     /** Computes the batch update on the overlay's current weights (with {@code hooks}) and applies it. */
@@ -262,7 +272,8 @@ public final class MemitEditor {
      * {@link #CAPTURE_CHUNK} requests per forward pass: one pass over a batch of 1,000 requests
      * (× the context templates) held ~22 GB of activations and was killed by the OOM killer.
      */
-    private Captured capture(ModelView view, List<RomeRequest> requests, int layer, int zLayer, Lower lower) {
+    private Captured capture(ModelView view, List<RomeRequest> requests, int layer, int zLayer, Lower lower,
+                             java.util.function.DoubleConsumer done) {
         int n = requests.size();
         int dff = lm.model().mlpDown(layer).inFeatures();
         double[][] keys = new double[n][dff];
@@ -270,6 +281,7 @@ public final class MemitEditor {
         for (int from = 0, c = 0; from < n; from += CAPTURE_CHUNK, c++) {
             int to = Math.min(n, from + CAPTURE_CHUNK);
             captureChunk(view, requests.subList(from, to), layer, zLayer, keys, residual, from, lower, c);
+            done.accept((double) to / n);
         }
         if (lower != null) {
             lower.filled = true;
