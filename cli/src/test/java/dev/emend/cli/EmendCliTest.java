@@ -238,12 +238,13 @@ class EmendCliTest {
         assertEquals(0, r.code(), r.err());
         try (var files = java.nio.file.Files.list(out)) {
             assertEquals(java.util.Set.of("facts.json", "health.json", "counterfact.json", "counterfact-train.json",
-                    "recent.json", "recent-train.json", "zsre.json", "zsre-train.json",
+                    "recent.json", "recent-train.json", "zsre.json", "zsre-train.json", "sequential.json",
                     "erasure.json", "erasure-train.json", "sentiment.json", "sentiment-train.json",
                     "longform.json", "longform-train.json"), files.map(f -> f.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
         }
         assertTrue(r.out().contains("erasure.json: 60 cases"), r.out());
         assertTrue(r.out().contains("counterfact.json: 300 cases"), r.out());
+        assertTrue(r.out().contains("sequential.json: 1000 cases"), r.out());
         r = run("benchmarks", "--generation", "3", "--out", out.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--generation: 1 or 2, got 3"), r.err());
