@@ -1,6 +1,7 @@
 package dev.emend.cli.stack;
 
 import com.google.gson.GsonBuilder;
+import dev.emend.core.runtime.MallocSettings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
@@ -160,6 +161,12 @@ public final class StackSupervisor {
         env.put("DJL_CACHE_DIR", layout.root().resolve(".cache/djl").toString());
         env.put("OMP_WAIT_POLICY", "PASSIVE");
         env.put("MALLOC_ARENA_MAX", "2");
+        if (svc.phase() && !inherited.containsKey(MallocSettings.MMAP_THRESHOLD_VARIABLE)) {
+            // a value the user exported passes through (the child inherits it); otherwise only a
+            // half-precision checkpoint gets the fixed threshold (its cost on float32: MallocSettings)
+            MallocSettings.mmapThreshold(modelDir(layout, inherited))
+                    .ifPresent(t -> env.put(MallocSettings.MMAP_THRESHOLD_VARIABLE, t));
+        }
         for (StackLayout.Service other : StackLayout.SERVICES) {
             String name = other.module().replace("-service", "").toUpperCase(java.util.Locale.ROOT);
             if (other.phase()) {

@@ -45,6 +45,27 @@ class StackSupervisorTest {
     }
 
     @Test
+    void onlyHalfPrecisionCheckpointsGetTheFixedMmapThreshold(@TempDir Path root) throws Exception {
+        StackLayout layout = new StackLayout(root);
+        Map<String, dev.emend.core.safetensors.SafetensorsWriter.FloatTensor> t = Map.of("wte.weight",
+                new dev.emend.core.safetensors.SafetensorsWriter.FloatTensor(new float[] {1, 2, 3, 4}, new long[] {2, 2}));
+        for (var precision : dev.emend.core.safetensors.SafetensorsWriter.Precision.values()) {
+            Path dir = Files.createDirectories(root.resolve(precision.name()));
+            dev.emend.core.safetensors.SafetensorsWriter.writeFloats(dir.resolve("model.safetensors"), t, Map.of(), precision);
+        }
+        String key = "MALLOC_MMAP_THRESHOLD_";
+        Map<String, String> bf16 = Map.of("EMEND_MODEL", root.resolve("BF16").toString());
+        assertEquals("1048576", StackSupervisor.environment(layout, StackLayout.service("mastery"), "k".repeat(20), bf16).get(key));
+        assertFalse(StackSupervisor.environment(layout, StackLayout.service("gateway"), "k".repeat(20), bf16).containsKey(key),
+                "the gateway loads no model");
+        assertFalse(StackSupervisor.environment(layout, StackLayout.service("mastery"), "k".repeat(20),
+                Map.of("EMEND_MODEL", root.resolve("F32").toString())).containsKey(key), "float32: glibc's adaptive threshold");
+        // an exported value is the user's: the service inherits it, the supervisor adds nothing
+        assertFalse(StackSupervisor.environment(layout, StackLayout.service("mastery"), "k".repeat(20),
+                Map.of("EMEND_MODEL", root.resolve("BF16").toString(), key, "4194304")).containsKey(key));
+    }
+
+    @Test
     void upMakesEmendModelAbsoluteAndRefusesADirectoryWithoutConfig(@TempDir Path dir) throws Exception {
         Path checkpoint = Files.createDirectories(dir.resolve("ckpt"));
         Files.writeString(checkpoint.resolve("config.json"), "{}");
