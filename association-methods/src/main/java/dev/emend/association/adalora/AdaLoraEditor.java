@@ -69,62 +69,64 @@ public final class AdaLoraEditor {
             params[3 * t + 1] = new float[r];
             params[3 * t + 2] = gaussian(rnd, r * ins[t]);
         }
-        RankAllocator allocator = new RankAllocator(outs, ins, hp);
-        AdapterTraining.Parametrisation svd = new AdapterTraining.Parametrisation() {
-            @Override
-            public float[][] parameters() {
-                return params;
-            }
-
-            @Override
-            public Shape shape(int k) {
-                int t = k / 3;
-                return switch (k % 3) {
-                    case 0 -> new Shape(outs[t], r);
-                    case 1 -> new Shape(r);
-                    default -> new Shape(r, ins[t]);
-                };
-            }
-
-            @Override
-            public NDArray delta(int t, NDArray x, NDArray[] p) {
-                return AdaLoraAdapter.delta(x, p[3 * t], p[3 * t + 1], p[3 * t + 2], scale);
-            }
-
-            @Override
-            public NDArray regulariser(NDManager m, NDArray[] p) {
-                if (hp.orthRegWeight() == 0) {
-                    return null;
+        // Ī and Ū live on the device beside the parameters: closed with the allocator
+        try (RankAllocator allocator = new RankAllocator(outs, ins, hp, lm.manager())) {
+            AdapterTraining.Parametrisation svd = new AdapterTraining.Parametrisation() {
+                @Override
+                public float[][] parameters() {
+                    return params;
                 }
-                NDArray eye = m.eye(r);
-                NDArray sum = null;
-                for (int t = 0; t < nt; t++) {
-                    NDArray pp = p[3 * t].transpose().matMul(p[3 * t]).sub(eye).square().sum();
-                    NDArray qq = p[3 * t + 2].matMul(p[3 * t + 2].transpose()).sub(eye).square().sum();
-                    NDArray term = pp.add(qq);
-                    sum = sum == null ? term : sum.add(term);
+
+                @Override
+                public Shape shape(int k) {
+                    int t = k / 3;
+                    return switch (k % 3) {
+                        case 0 -> new Shape(outs[t], r);
+                        case 1 -> new Shape(r);
+                        default -> new Shape(r, ins[t]);
+                    };
                 }
-                return Scalars.mul(sum, hp.orthRegWeight());
-            }
 
-            @Override
-            public void afterStep(int step, float[][] grads) {
-                allocator.afterStep(step, params, grads);
-            }
+                @Override
+                public NDArray delta(int t, NDArray x, NDArray[] p) {
+                    return AdaLoraAdapter.delta(x, p[3 * t], p[3 * t + 1], p[3 * t + 2], scale);
+                }
 
-            @Override
-            public boolean mayStop(int stepsDone) {
-                return allocator.finalised();
+                @Override
+                public NDArray regulariser(NDManager m, NDArray[] p) {
+                    if (hp.orthRegWeight() == 0) {
+                        return null;
+                    }
+                    NDArray eye = m.eye(r);
+                    NDArray sum = null;
+                    for (int t = 0; t < nt; t++) {
+                        NDArray pp = p[3 * t].transpose().matMul(p[3 * t]).sub(eye).square().sum();
+                        NDArray qq = p[3 * t + 2].matMul(p[3 * t + 2].transpose()).sub(eye).square().sum();
+                        NDArray term = pp.add(qq);
+                        sum = sum == null ? term : sum.add(term);
+                    }
+                    return Scalars.mul(sum, hp.orthRegWeight());
+                }
+
+                @Override
+                public void afterStep(int step, NDArray[] values, NDArray[] grads) {
+                    allocator.afterStep(step, values, grads);
+                }
+
+                @Override
+                public boolean mayStop(int stepsDone) {
+                    return allocator.finalised();
+                }
+            };
+            AdapterTraining.Result result = AdapterTraining.train(lm, view, targets, TargetBatch.ofRequests(lm, requests), svd, hp.lr(),
+                    hp.numSteps(), "AdaLoRA");
+            int[][] kept = allocator.keptIndices();
+            List<AdaLoraAdapter.Triplets> out = new ArrayList<>();
+            for (int t = 0; t < nt; t++) {
+                out.add(keep(targets.get(t), params[3 * t], params[3 * t + 1], params[3 * t + 2], r, kept[t]));
             }
-        };
-        AdapterTraining.Result result = AdapterTraining.train(lm, view, targets, TargetBatch.ofRequests(lm, requests), svd, hp.lr(),
-                hp.numSteps(), "AdaLoRA");
-        int[][] kept = allocator.keptIndices();
-        List<AdaLoraAdapter.Triplets> out = new ArrayList<>();
-        for (int t = 0; t < nt; t++) {
-            out.add(keep(targets.get(t), params[3 * t], params[3 * t + 1], params[3 * t + 2], r, kept[t]));
+            return new Trained(out, result);
         }
-        return new Trained(out, result);
     }
 
     /** Trains and returns the payload bytes; diagnostics get steps, first and last loss, kept rank. */

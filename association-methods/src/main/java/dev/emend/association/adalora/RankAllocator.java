@@ -1,5 +1,9 @@
 package dev.emend.association.adalora;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -7,7 +11,9 @@ import java.util.List;
 
 /**
  * AdaLoRA's budget allocation (Zhang et al. 2023, §3.2–3.3) over the singular-value triplets
- * (P[:, i], λ_i, Q[i, :]) of every adapted matrix, in plain Java on the flat parameters.
+ * (P[:, i], λ_i, Q[i, :]) of every adapted matrix. The smoothed importance and uncertainty are
+ * float32 arrays on the parameters' device, updated in place each step; only the r scores per
+ * matrix come to the host, at an allocation, to pick the triplets to keep.
  *
  * <p>Importance of one parameter w after a step with gradient ∇w: I = |w·∇w| (sensitivity),
  * smoothed Ī ← β1·Ī + (1−β1)·I and its uncertainty Ū ← β2·Ū + (1−β2)·|I − Ī|, score s = Ī·Ū.
@@ -25,7 +31,7 @@ import java.util.List;
  * so the count of unmasked triplets is the scheduled budget at every step; ties are broken by
  * position so that exactly b triplets stay (PEFT masks every score ≤ the k-th, which can mask more).
  */
-public final class RankAllocator {
+public final class RankAllocator implements AutoCloseable {
     private final int[] outs;
     private final int[] ins;
     private final int initR;
@@ -36,8 +42,10 @@ public final class RankAllocator {
     private final int totalSteps;
     private final double beta1;
     private final double beta2;
-    private final float[][] avgIpt;
-    private final float[][] avgUnc;
+    private final NDManager manager;
+    /** Per parameter (P, λ, Q of each matrix): Ī and Ū, created at the first step on its device. */
+    private final NDArray[] avgIpt;
+    private final NDArray[] avgUnc;
     private final boolean[][] masked;
     private boolean finalised;
 
@@ -45,7 +53,7 @@ public final class RankAllocator {
      * @param outs output width of each adapted matrix (rows of P)
      * @param ins  input width of each adapted matrix (columns of Q)
      */
-    public RankAllocator(int[] outs, int[] ins, AdaLoraHparams hp) {
+    public RankAllocator(int[] outs, int[] ins, AdaLoraHparams hp, NDManager parent) {
         this.outs = outs.clone();
         this.ins = ins.clone();
         this.initR = hp.initR();
@@ -57,16 +65,10 @@ public final class RankAllocator {
         this.beta1 = hp.beta1();
         this.beta2 = hp.beta2();
         int n = outs.length;
-        this.avgIpt = new float[3 * n][];
-        this.avgUnc = new float[3 * n][];
+        this.manager = parent.newSubManager();
+        this.avgIpt = new NDArray[3 * n];
+        this.avgUnc = new NDArray[3 * n];
         this.masked = new boolean[n][initR];
-        for (int t = 0; t < n; t++) {
-            int[] sizes = {outs[t] * initR, initR, initR * ins[t]};
-            for (int k = 0; k < 3; k++) {
-                avgIpt[3 * t + k] = new float[sizes[k]];
-                avgUnc[3 * t + k] = new float[sizes[k]];
-            }
-        }
     }
 
     /** The budget (triplets kept over all matrices) after {@code step} optimiser steps. */
@@ -88,7 +90,7 @@ public final class RankAllocator {
      * (P, λ, Q per matrix, as {@link AdaLoraEditor} lays them out) and that step's gradients, then
      * masks (zeroes λ) as the schedule says. Returns the number of triplets left unmasked.
      */
-    public int afterStep(int step, float[][] params, float[][] grads) {
+    public int afterStep(int step, NDArray[] params, NDArray[] grads) {
         int finalStep = totalSteps - tfinal;
         if (finalised) {
             applyMask(params);
@@ -106,48 +108,48 @@ public final class RankAllocator {
         return kept();
     }
 
-    private void updateImportance(float[][] params, float[][] grads) {
+    private void updateImportance(NDArray[] params, NDArray[] grads) {
         for (int k = 0; k < params.length; k++) {
-            float[] w = params[k];
-            float[] g = grads[k];
-            float[] ipt = avgIpt[k];
-            float[] unc = avgUnc[k];
-            for (int j = 0; j < w.length; j++) {
-                double i = Math.abs((double) w[j] * g[j]);
-                ipt[j] = (float) (beta1 * ipt[j] + (1 - beta1) * i);
-                unc[j] = (float) (beta2 * unc[j] + (1 - beta2) * Math.abs(i - ipt[j]));
+            if (avgIpt[k] == null) {
+                avgIpt[k] = zeros(params[k]);
+                avgUnc[k] = zeros(params[k]);
+            }
+            try (NDScope scope = new NDScope()) {
+                NDArray i = params[k].toType(DataType.FLOAT32, false).mul(grads[k].toType(DataType.FLOAT32, false)).abs();
+                avgIpt[k].muli((float) beta1).addi(i.mul((float) (1 - beta1)));
+                avgUnc[k].muli((float) beta2).addi(i.sub(avgIpt[k]).abs().mul((float) (1 - beta2)));
             }
         }
     }
 
-    /** S_i of every triplet, per matrix. */
+    private NDArray zeros(NDArray like) {
+        NDArray z = manager.zeros(like.getShape(), DataType.FLOAT32, like.getDevice());
+        NDScope.unregister(z); // lives as long as the allocator
+        return z;
+    }
+
+    /** S_i of every triplet, per matrix (zeros before the first step). */
     public double[][] tripletScores() {
         double[][] s = new double[outs.length][initR];
+        if (avgIpt[0] == null) {
+            return s;
+        }
         for (int t = 0; t < outs.length; t++) {
-            float[] pi = avgIpt[3 * t];
-            float[] pu = avgUnc[3 * t];
-            float[] li = avgIpt[3 * t + 1];
-            float[] lu = avgUnc[3 * t + 1];
-            float[] qi = avgIpt[3 * t + 2];
-            float[] qu = avgUnc[3 * t + 2];
-            for (int i = 0; i < initR; i++) {
-                double p = 0;
-                for (int row = 0; row < outs[t]; row++) { // P is [out, r]: column i
-                    int at = row * initR + i;
-                    p += (double) pi[at] * pu[at];
+            try (NDScope scope = new NDScope()) {
+                // P is [out, r]: column means; Q is [r, in]: row means (reshaped: the parameters may come flat)
+                NDArray p = avgIpt[3 * t].mul(avgUnc[3 * t]).reshape(outs[t], initR).mean(new int[] {0});
+                NDArray l = avgIpt[3 * t + 1].mul(avgUnc[3 * t + 1]).reshape(initR);
+                NDArray q = avgIpt[3 * t + 2].mul(avgUnc[3 * t + 2]).reshape(initR, ins[t]).mean(new int[] {1});
+                float[] v = l.add(p).add(q).toFloatArray();
+                for (int i = 0; i < initR; i++) {
+                    s[t][i] = v[i];
                 }
-                double q = 0;
-                for (int col = 0; col < ins[t]; col++) { // Q is [r, in]: row i
-                    int at = i * ins[t] + col;
-                    q += (double) qi[at] * qu[at];
-                }
-                s[t][i] = (double) li[i] * lu[i] + p / outs[t] + q / ins[t];
             }
         }
         return s;
     }
 
-    private void allocate(float[][] params, int budget) {
+    private void allocate(NDArray[] params, int budget) {
         double[][] s = tripletScores();
         List<int[]> order = new ArrayList<>();
         for (int t = 0; t < outs.length; t++) {
@@ -164,11 +166,19 @@ public final class RankAllocator {
         applyMask(params);
     }
 
-    private void applyMask(float[][] params) {
+    /** Zeroes the masked λ entries in place (one multiply per matrix that has any). */
+    private void applyMask(NDArray[] params) {
         for (int t = 0; t < outs.length; t++) {
+            float[] keep = new float[initR];
+            boolean any = false;
             for (int i = 0; i < initR; i++) {
-                if (masked[t][i]) {
-                    params[3 * t + 1][i] = 0f;
+                keep[i] = masked[t][i] ? 0f : 1f;
+                any |= masked[t][i];
+            }
+            if (any) {
+                NDArray lambda = params[3 * t + 1];
+                try (NDScope scope = new NDScope()) {
+                    lambda.muli(lambda.getManager().create(keep).toType(lambda.getDataType(), false));
                 }
             }
         }
@@ -209,5 +219,10 @@ public final class RankAllocator {
             out[t] = Arrays.copyOf(idx, k);
         }
         return out;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
     }
 }

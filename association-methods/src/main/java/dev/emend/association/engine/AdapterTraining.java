@@ -4,8 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import dev.emend.core.grad.Adam;
+import dev.emend.core.grad.DeviceAdam;
 import dev.emend.core.grad.GradientSession;
+import dev.emend.core.grad.TrainedTensor;
 import dev.emend.core.model.HookContext;
 import dev.emend.core.model.LayerHook;
 import dev.emend.core.model.Projection;
@@ -14,20 +15,23 @@ import dev.emend.core.runtime.ModelView;
 import java.util.List;
 
 /**
- * The training loop LoRA and AdaLoRA share: Adam on flat Java parameters, FT-M's objective (the
+ * The training loop LoRA and AdaLoRA share: Adam on the adapter's parameters, FT-M's objective (the
  * teacher-forced cross-entropy over the target tokens, {@link TargetBatch#targetLoss}) through the
  * space's current view with one more hook that adds each target's update, plus the
- * parametrisation's regulariser. Weights change only in Java, after the loss graph is done.
- * Training stops after {@code maxSteps} optimiser steps, or earlier once the target loss is below
- * {@link #STOP_LOSS} and the parametrisation allows it.
+ * parametrisation's regulariser. The parameters live on the model's device for the whole loop
+ * ({@link TrainedTensor}, {@link DeviceAdam}, as FT's and WISE's matrices): each step's gradients
+ * stay there and the optimiser updates in place, so nothing parameter-sized crosses to the host
+ * until the trained values are copied back once at the end. Training stops after {@code maxSteps}
+ * optimiser steps, or earlier once the target loss is below {@link #STOP_LOSS} and the
+ * parametrisation allows it.
  */
 public final class AdapterTraining {
     /** Early-stop threshold on the target cross-entropy. */
     public static final double STOP_LOSS = 1e-2;
 
-    /** What an adapter method trains: flat parameters and how they make each target's update. */
+    /** What an adapter method trains: its parameters and how they make each target's update. */
     public interface Parametrisation {
-        /** The trainable parameters, flat, updated in place. */
+        /** The trainable parameters' initial values, flat; {@link #train} writes the trained values back into them. */
         float[][] parameters();
 
         /** The shape of each parameter. */
@@ -41,8 +45,11 @@ public final class AdapterTraining {
             return null;
         }
 
-        /** Called after optimiser step {@code step} (1-based) with that step's gradients. */
-        default void afterStep(int step, float[][] grads) {
+        /**
+         * Called after optimiser step {@code step} (1-based) with the parameters' current values (on
+         * the device; they may be changed in place, as AdaLoRA's masks do) and that step's gradients.
+         */
+        default void afterStep(int step, NDArray[] values, NDArray[] grads) {
         }
 
         /** Whether training may stop early after {@code stepsDone} optimiser steps. */
@@ -69,21 +76,41 @@ public final class AdapterTraining {
     public static Result train(LanguageModel lm, ModelView view, List<AdapterTarget> targets, TargetBatch batch, Parametrisation p,
                                double lr, int maxSteps, String who) {
         float[][] params = p.parameters();
-        Adam[] adam = new Adam[params.length];
-        for (int k = 0; k < params.length; k++) {
-            adam[k] = new Adam(params[k].length, lr);
+        TrainedTensor[] tensors = new TrainedTensor[params.length];
+        try {
+            DeviceAdam[] adam = new DeviceAdam[params.length];
+            NDArray[] values = new NDArray[params.length];
+            for (int k = 0; k < params.length; k++) {
+                tensors[k] = TrainedTensor.of(lm.manager(), params[k], p.shape(k));
+                adam[k] = new DeviceAdam(tensors[k], lr);
+                values[k] = tensors[k].value();
+            }
+            Result result = steps(lm, view, targets, batch, p, tensors, adam, values, maxSteps, who);
+            for (int k = 0; k < params.length; k++) {
+                float[] trained = tensors[k].toFloatArray();
+                System.arraycopy(trained, 0, params[k], 0, trained.length);
+            }
+            return result;
+        } finally {
+            for (TrainedTensor t : tensors) {
+                if (t != null) {
+                    t.close();
+                }
+            }
         }
+    }
+
+    private static Result steps(LanguageModel lm, ModelView view, List<AdapterTarget> targets, TargetBatch batch, Parametrisation p,
+                                TrainedTensor[] tensors, DeviceAdam[] adam, NDArray[] values, int maxSteps, String who) {
         int steps = 0;
         double first = Double.NaN;
         double last = Double.NaN;
         try (GradientSession g = GradientSession.open()) {
             for (int it = 0; it < maxSteps; it++) {
-                float[][] grads = new float[params.length][];
                 try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
-                    NDArray[] leaves = new NDArray[params.length];
-                    for (int k = 0; k < params.length; k++) {
-                        leaves[k] = m.create(params[k], p.shape(k));
-                        leaves[k].setRequiresGradient(true);
+                    NDArray[] leaves = new NDArray[tensors.length];
+                    for (int k = 0; k < tensors.length; k++) {
+                        leaves[k] = tensors[k].leaf();
                     }
                     LayerHook train = new LayerHook() {
                         @Override
@@ -113,15 +140,14 @@ public final class AdapterTraining {
                     NDArray total = reg == null ? loss : loss.add(reg);
                     g.zeroGradients();
                     g.backward(total);
-                    for (int k = 0; k < params.length; k++) {
-                        grads[k] = leaves[k].getGradient().toFloatArray();
+                    NDArray[] grads = new NDArray[tensors.length];
+                    for (int k = 0; k < tensors.length; k++) {
+                        grads[k] = leaves[k].getGradient();
+                        adam[k].step(grads[k]);
                     }
+                    steps++;
+                    p.afterStep(steps, values, grads);
                 }
-                for (int k = 0; k < params.length; k++) {
-                    adam[k].step(params[k], grads[k]);
-                }
-                steps++;
-                p.afterStep(steps, grads);
             }
         }
         return new Result(steps, first, last);

@@ -5,13 +5,49 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The budget schedule and masking of {@link RankAllocator} on synthetic parameters and gradients. */
 class RankAllocatorTest {
+    private static NDManager manager;
+
+    @BeforeAll
+    static void setUp() {
+        manager = NDManager.newBaseManager();
+    }
+
+    @AfterAll
+    static void tearDown() {
+        manager.close();
+    }
+
+    /**
+     * One {@link RankAllocator#afterStep} on engine copies of {@code params} and {@code grads}; the
+     * parameters as the allocator left them (masked λ zeroed in place) are copied back.
+     */
+    private static int afterStep(RankAllocator a, int step, float[][] params, float[][] grads) {
+        NDArray[] p = new NDArray[params.length];
+        NDArray[] g = new NDArray[grads.length];
+        for (int k = 0; k < params.length; k++) {
+            p[k] = manager.create(params[k]);
+            g[k] = manager.create(grads[k]);
+        }
+        int kept = a.afterStep(step, p, g);
+        for (int k = 0; k < params.length; k++) {
+            params[k] = p[k].toFloatArray();
+            p[k].close();
+            g[k].close();
+        }
+        return kept;
+    }
+
     private static AdaLoraHparams hp(int initR, int targetR, int tinit, int tfinal, int deltaT, int steps) {
         return new AdaLoraHparams(List.of(), List.of("c_proj"), initR, targetR, tinit, tfinal, deltaT, 0.85, 0.85, 0.5, 32, 5e-3,
                 steps, 0);
@@ -39,7 +75,7 @@ class RankAllocatorTest {
     @Test
     void budgetFollowsTheCubicScheduleBetweenWarmUpAndFinalSteps() {
         // 2 matrices, init 12 -> target 8: b0 = 24, bT = 16; T = 10, tinit 2, tfinal 3: shrinking over steps 3..6
-        RankAllocator a = new RankAllocator(new int[] {4, 4}, new int[] {5, 5}, hp(12, 8, 2, 3, 1, 10));
+        RankAllocator a = new RankAllocator(new int[] {4, 4}, new int[] {5, 5}, hp(12, 8, 2, 3, 1, 10), manager);
         int[] expected = {24, 24, 24, // steps 0..2: warm-up
             16 + 4, // step 3: 8 * (1 - 1/5)^3 = 4.096
             16 + 1, // step 4: 8 * 0.6^3 = 1.728
@@ -56,7 +92,7 @@ class RankAllocatorTest {
         int[] ins = {4, 7, 2};
         int r = 6;
         AdaLoraHparams h = hp(r, 2, 2, 4, 2, 16);
-        RankAllocator a = new RankAllocator(outs, ins, h);
+        RankAllocator a = new RankAllocator(outs, ins, h, manager);
         Random rnd = new Random(7);
         float[][] params = randomParams(rnd, outs, ins, r);
         int last = r * outs.length;
@@ -70,7 +106,7 @@ class RankAllocatorTest {
                     params[3 * t + 1][i] += 0.1f;
                 }
             }
-            int k = a.afterStep(step, params, grads);
+            int k = afterStep(a, step, params, grads);
             kept.add(k);
             if (step <= 2) {
                 assertEquals(r * outs.length, k, "warm-up masks nothing (step " + step + ")");
@@ -83,7 +119,7 @@ class RankAllocatorTest {
             for (int t = 0; t < outs.length; t++) {
                 for (int i = 0; i < r; i++) {
                     if (a.masked(t, i)) {
-                        assertEquals(0f, params[3 * t + 1][i], "masked lambda is zero");
+                        assertTrue(params[3 * t + 1][i] == 0f, "masked lambda is zero (±0), got " + params[3 * t + 1][i]);
                     }
                 }
             }
@@ -119,7 +155,7 @@ class RankAllocatorTest {
         // two matrices of rank 3; one step straight to the final allocation (T = 1): keep 2 of 6.
         int[] outs = {2, 2};
         int[] ins = {2, 2};
-        RankAllocator a = new RankAllocator(outs, ins, hp(3, 1, 0, 0, 1, 1));
+        RankAllocator a = new RankAllocator(outs, ins, hp(3, 1, 0, 0, 1, 1), manager);
         float[][] params = new float[6][];
         float[][] grads = new float[6][];
         for (int k = 0; k < 6; k++) {
@@ -130,7 +166,7 @@ class RankAllocatorTest {
         // |w·g| of lambda: matrix 0 triplet 2 and matrix 1 triplet 0 are the sensitive ones
         grads[1] = new float[] {0.1f, 0.2f, 5f};
         grads[4] = new float[] {4f, 0.3f, 0.1f};
-        assertEquals(2, a.afterStep(1, params, grads));
+        assertEquals(2, afterStep(a, 1, params, grads));
         assertArrayEquals(new int[] {2}, a.keptIndices()[0]);
         assertArrayEquals(new int[] {0}, a.keptIndices()[1]);
         assertArrayEquals(new float[] {0f, 0f, 1f}, params[1]);
