@@ -19,9 +19,9 @@ import java.util.Set;
  *
  * <p>The same threshold maps every other array of 1 MB or more afresh as well, and each fresh mapping
  * is paid in page faults. For a float32 checkpoint nothing is converted, so there is nothing to win:
- * MEMIT's batch of 300 on the default model took 159 s through the stack with the threshold and 95 s
- * without it (z-step 103 s → 65 s, the service's edit thread spending 40 % of its time in the
- * kernel with it; BENCHMARKS.md, 2026-12-07). So the threshold is set only for half-precision checkpoints.
+ * MEMIT's batch of 300 on the default model computed for 144 s through the stack with the threshold
+ * and 95 s without it (z-step 103 s → 65 s; with it, 45 % of the edit thread's CPU time was system
+ * time; BENCHMARKS.md, 2026-12-07). So the threshold is set only for half-precision checkpoints.
  */
 public final class MallocSettings {
     /** glibc's environment variable for the mmap threshold (read once, at process start). */
