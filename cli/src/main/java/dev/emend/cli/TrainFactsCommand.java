@@ -100,6 +100,10 @@ final class TrainFactsCommand implements Callable<Integer> {
             description = "With --slow-mlp-layers: their learning-rate factor in [0, 1], 0 = frozen at initialisation (default: 0).")
     Double slowMlpLrScale;
 
+    @Option(names = "--mlp-width", paramLabel = "N",
+            description = "The MLP's inner width n_inner (default: 4 × --hidden, GPT-2's).")
+    Integer mlpWidth;
+
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the checkpointed run in DIR (its saved spec and tokenizer; model options are taken from there). Needs --out.")
     Path resume;
@@ -162,6 +166,9 @@ final class TrainFactsCommand implements Callable<Integer> {
         positive("--heads", heads);
         positive("--context", context);
         positive("--batch", batch);
+        if (mlpWidth != null) {
+            positive("--mlp-width", mlpWidth);
+        }
         if (hidden % heads != 0) {
             throw new IllegalArgumentException("--hidden " + hidden + " must be divisible by --heads " + heads);
         }
@@ -192,7 +199,7 @@ final class TrainFactsCommand implements Callable<Integer> {
         }
         FactModelBuilder.Spec s = new FactModelBuilder.Spec(seed, vocab, layers, hidden, heads, context, training,
                 contextRepeats, from, generation, world, ck, embeddingInitScale, slowMlpLayers,
-                slowMlpLrScale == null ? 0 : slowMlpLrScale);
+                slowMlpLrScale == null ? 0 : slowMlpLrScale, mlpWidth == null ? 0 : mlpWidth);
         w.println("training " + s + " into " + dir);
         w.flush();
         FactsCheck.Report report = FactModelBuilder.build(s, dir, line -> {

@@ -37,8 +37,11 @@ public final class FactModelBuilder {
     public record Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
                        LmTrainer.Options training, int contextRepeats, Path initFrom, int generation, String worldSize,
                        LmTrainer.Checkpointing checkpoints, double embeddingInitScale,
-                       String slowMlpLayers, double slowMlpLrScale) {
+                       String slowMlpLayers, double slowMlpLrScale, int mlpWidth) {
         public Spec {
+            if (mlpWidth < 0) {
+                throw new IllegalArgumentException("MLP width must be positive (or 0 for 4 × hidden), got " + mlpWidth);
+            }
             slowMlpLayers = slowMlpLayers == null ? "" : slowMlpLayers.strip();
             layerSet(slowMlpLayers, layers);
             if (!(slowMlpLrScale >= 0 && slowMlpLrScale <= 1)) {
@@ -60,11 +63,16 @@ public final class FactModelBuilder {
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength,
                     LmTrainer.Options training, int contextRepeats, Path initFrom) {
-            this(seed, vocabSize, layers, hidden, heads, contextLength, training, contextRepeats, initFrom, 1, "default", null, 1.0, "", 1.0);
+            this(seed, vocabSize, layers, hidden, heads, contextLength, training, contextRepeats, initFrom, 1, "default", null, 1.0, "", 1.0, 0);
         }
 
         public Spec(long seed, int vocabSize, int layers, int hidden, int heads, int contextLength, LmTrainer.Options training) {
             this(seed, vocabSize, layers, hidden, heads, contextLength, training, 1, null);
+        }
+
+        /** The MLP's inner width ({@code n_inner}): {@code mlpWidth}, or GPT-2's 4 × hidden when it is 0. */
+        public int innerWidth() {
+            return mlpWidth == 0 ? 4 * hidden : mlpWidth;
         }
 
         /** The layers named by {@code slowMlpLayers}. */
@@ -150,7 +158,7 @@ public final class FactModelBuilder {
         Spec spec = new Spec(saved.seed(), saved.vocabSize(), saved.layers(), saved.hidden(), saved.heads(),
                 saved.contextLength(), saved.training(), saved.contextRepeats(), saved.initFrom(), saved.generation(), saved.worldSize(),
                 new LmTrainer.Checkpointing(checkpointDir, ck.everySteps(), ck.everyMinutes(), stopAfterSteps),
-                saved.embeddingInitScale(), saved.slowMlpLayers(), saved.slowMlpLrScale());
+                saved.embeddingInitScale(), saved.slowMlpLayers(), saved.slowMlpLrScale(), saved.mlpWidth());
         TrainingCheckpoint state = TrainingCheckpoint.read(checkpointDir);
         log.accept("resuming " + checkpointDir + " at step " + state.step() + " (epoch " + state.epoch() + ", "
                 + state.batchesDone() + " batches done)");
@@ -212,7 +220,7 @@ public final class FactModelBuilder {
         cfgJson.addProperty("n_layer", spec.layers());
         cfgJson.addProperty("n_head", spec.heads());
         cfgJson.addProperty("n_embd", spec.hidden());
-        cfgJson.addProperty("n_inner", 4 * spec.hidden());
+        cfgJson.addProperty("n_inner", spec.innerWidth());
         cfgJson.addProperty("n_positions", spec.contextLength());
         cfgJson.addProperty("bos_token_id", eos);
         cfgJson.addProperty("eos_token_id", eos);
@@ -324,6 +332,9 @@ public final class FactModelBuilder {
         if (spec.embeddingInitScale() != 1.0) {
             specJson.addProperty("embedding_init_scale", spec.embeddingInitScale());
         }
+        if (spec.mlpWidth() != 0) {
+            specJson.addProperty("mlp_width", spec.mlpWidth());
+        }
         if (!spec.slowMlpLayers().isEmpty()) {
             specJson.addProperty("slow_mlp_layers", spec.slowMlpLayers());
             specJson.addProperty("slow_mlp_lr_scale", spec.slowMlpLrScale());
@@ -348,7 +359,8 @@ public final class FactModelBuilder {
                 o.has("world_size") ? o.get("world_size").getAsString() : "default", ck,
                 o.has("embedding_init_scale") ? o.get("embedding_init_scale").getAsDouble() : 1.0,
                 o.has("slow_mlp_layers") ? o.get("slow_mlp_layers").getAsString() : "",
-                o.has("slow_mlp_lr_scale") ? o.get("slow_mlp_lr_scale").getAsDouble() : 1.0);
+                o.has("slow_mlp_lr_scale") ? o.get("slow_mlp_lr_scale").getAsDouble() : 1.0,
+                o.has("mlp_width") ? o.get("mlp_width").getAsInt() : 0);
     }
 
     /**

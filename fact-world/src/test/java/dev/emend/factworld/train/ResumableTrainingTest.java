@@ -161,6 +161,26 @@ class ResumableTrainingTest {
     }
 
     @Test
+    void aWiderMlpIsKeptInTheSavedSpecAndOlderSpecsMeanGpt2sWidth() {
+        FactModelBuilder.Spec d = FactModelBuilder.Spec.defaults();
+        FactModelBuilder.Spec wide = new FactModelBuilder.Spec(1L, 2048, 8, 160, 4, 128, d.training(), 1, null, 2, "default",
+                null, 10.0, "0-1,5-7", 0.0, 1280);
+        JsonObject json = FactModelBuilder.specJson(wide);
+        assertEquals(1280, json.get("mlp_width").getAsInt());
+        FactModelBuilder.Spec back = FactModelBuilder.specFromJson(json);
+        assertEquals(wide, back);
+        assertEquals(1280, back.innerWidth());
+        // a spec saved before the option existed (no mlp_width) is GPT-2's 4 × hidden, and writes no field
+        json.remove("mlp_width");
+        FactModelBuilder.Spec old = FactModelBuilder.specFromJson(json);
+        assertEquals(640, old.innerWidth());
+        assertFalse(FactModelBuilder.specJson(old).has("mlp_width"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new FactModelBuilder.Spec(1L, 2048, 8, 160, 4,
+                128, d.training(), 1, null, 2, "default", null, 10.0, "", 1.0, -5));
+        assertTrue(e.getMessage().contains("MLP width"), e.getMessage());
+    }
+
+    @Test
     void slowMlpLayerListsAreParsedAndCheckedAgainstTheDepth() {
         assertEquals(java.util.List.of(0, 1, 5, 6, 7), new java.util.ArrayList<>(FactModelBuilder.Spec.layerSet("0-1, 5-7", 8)));
         assertEquals(java.util.List.of(3), new java.util.ArrayList<>(FactModelBuilder.Spec.layerSet("3", 8)));
