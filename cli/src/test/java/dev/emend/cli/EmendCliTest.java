@@ -281,6 +281,13 @@ class EmendCliTest {
     }
 
     @Test
+    void trainFactsRefusesAnMlpWidthBelowOne() {
+        CliTestSupport.Run r = run("train-facts", "--out", tmp.resolve("w").toString(), "--mlp-width", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--mlp-width must be positive, got 0"), r.err());
+    }
+
+    @Test
     void trainMendWritesAnEditorResumesItAndRefusesToOverwriteIt() throws Exception {
         Path cases = tmp.resolve("mend-train.json");
         String loc = "\"locality\": {\"Relation_Specificity\": [{\"prompt\": \"The capital of Italy is\", \"ground_truth\": [\"Rome\"]}]}";
