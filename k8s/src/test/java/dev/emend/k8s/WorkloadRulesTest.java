@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -129,6 +130,10 @@ class WorkloadRulesTest {
             BigDecimal cpus = amount(c.getResources().getLimits().get("cpu"));
             assertTrue(new BigDecimal(threads).compareTo(cpus) <= 0,
                     overlay + ": " + name + " OMP_NUM_THREADS " + threads + " exceeds its CPU limit " + cpus);
+            // The packaged default model is float32: the malloc settings ./emend up gives such a
+            // checkpoint (editing-core's MallocSettings), both of them, or glibc faults as before.
+            assertEquals(Optional.of("268435456"), r.envValue(c, "MALLOC_MMAP_THRESHOLD_"), overlay + ": " + name);
+            assertEquals(Optional.of("1073741824"), r.envValue(c, "MALLOC_TRIM_THRESHOLD_"), overlay + ": " + name);
         }
     }
 

@@ -161,11 +161,11 @@ public final class StackSupervisor {
         env.put("DJL_CACHE_DIR", layout.root().resolve(".cache/djl").toString());
         env.put("OMP_WAIT_POLICY", "PASSIVE");
         env.put("MALLOC_ARENA_MAX", "2");
-        if (svc.phase() && !inherited.containsKey(MallocSettings.MMAP_THRESHOLD_VARIABLE)) {
-            // a value the user exported passes through (the child inherits it); otherwise only a
-            // half-precision checkpoint gets the fixed threshold (its cost on float32: MallocSettings)
-            MallocSettings.mmapThreshold(modelDir(layout, inherited))
-                    .ifPresent(t -> env.put(MallocSettings.MMAP_THRESHOLD_VARIABLE, t));
+        if (svc.phase() && !inherited.containsKey(MallocSettings.MMAP_THRESHOLD_VARIABLE)
+                && !inherited.containsKey(MallocSettings.TRIM_THRESHOLD_VARIABLE)) {
+            // values the user exported pass through (the child inherits them); otherwise the
+            // checkpoint's dtype chooses (why each: MallocSettings)
+            env.putAll(MallocSettings.variables(modelDir(layout, inherited)));
         }
         for (StackLayout.Service other : StackLayout.SERVICES) {
             String name = other.module().replace("-service", "").toUpperCase(java.util.Locale.ROOT);

@@ -45,7 +45,7 @@ class StackSupervisorTest {
     }
 
     @Test
-    void onlyHalfPrecisionCheckpointsGetTheFixedMmapThreshold(@TempDir Path root) throws Exception {
+    void phaseServicesGetTheMallocSettingsOfTheCheckpointsDtype(@TempDir Path root) throws Exception {
         StackLayout layout = new StackLayout(root);
         Map<String, dev.emend.core.safetensors.SafetensorsWriter.FloatTensor> t = Map.of("wte.weight",
                 new dev.emend.core.safetensors.SafetensorsWriter.FloatTensor(new float[] {1, 2, 3, 4}, new long[] {2, 2}));
@@ -53,16 +53,24 @@ class StackSupervisorTest {
             Path dir = Files.createDirectories(root.resolve(precision.name()));
             dev.emend.core.safetensors.SafetensorsWriter.writeFloats(dir.resolve("model.safetensors"), t, Map.of(), precision);
         }
-        String key = "MALLOC_MMAP_THRESHOLD_";
+        String mmap = "MALLOC_MMAP_THRESHOLD_";
+        String trim = "MALLOC_TRIM_THRESHOLD_";
+        StackLayout.Service mastery = StackLayout.service("mastery");
         Map<String, String> bf16 = Map.of("EMEND_MODEL", root.resolve("BF16").toString());
-        assertEquals("1048576", StackSupervisor.environment(layout, StackLayout.service("mastery"), "k".repeat(20), bf16).get(key));
-        assertFalse(StackSupervisor.environment(layout, StackLayout.service("gateway"), "k".repeat(20), bf16).containsKey(key),
+        Map<String, String> env = StackSupervisor.environment(layout, mastery, "k".repeat(20), bf16);
+        assertEquals("1048576", env.get(mmap));
+        assertFalse(env.containsKey(trim), "half precision: freed conversions go back to the kernel");
+        assertFalse(StackSupervisor.environment(layout, StackLayout.service("gateway"), "k".repeat(20), bf16).containsKey(mmap),
                 "the gateway loads no model");
-        assertFalse(StackSupervisor.environment(layout, StackLayout.service("mastery"), "k".repeat(20),
-                Map.of("EMEND_MODEL", root.resolve("F32").toString())).containsKey(key), "float32: glibc's adaptive threshold");
-        // an exported value is the user's: the service inherits it, the supervisor adds nothing
-        assertFalse(StackSupervisor.environment(layout, StackLayout.service("mastery"), "k".repeat(20),
-                Map.of("EMEND_MODEL", root.resolve("BF16").toString(), key, "4194304")).containsKey(key));
+        env = StackSupervisor.environment(layout, mastery, "k".repeat(20), Map.of("EMEND_MODEL", root.resolve("F32").toString()));
+        assertEquals("268435456", env.get(mmap), "float32: freed arrays are kept for reuse");
+        assertEquals("1073741824", env.get(trim));
+        // an exported value is the user's: the service inherits it, the supervisor adds neither
+        for (String exported : List.of(mmap, trim)) {
+            env = StackSupervisor.environment(layout, mastery, "k".repeat(20),
+                    Map.of("EMEND_MODEL", root.resolve("F32").toString(), exported, "4194304"));
+            assertFalse(env.containsKey(mmap) || env.containsKey(trim), exported + " exported");
+        }
     }
 
     @Test

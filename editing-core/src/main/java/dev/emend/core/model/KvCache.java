@@ -3,6 +3,7 @@ package dev.emend.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.Arrays;
 
 /**
@@ -41,6 +42,38 @@ public final class KvCache implements AutoCloseable {
         f.mask = Arrays.stream(mask).map(int[]::clone).toArray(int[][]::new);
         f.length = length;
         return f;
+    }
+
+    /**
+     * A new cache holding rows {@code rows} of this one (in that order), with the same positions:
+     * what a batch of continuations keeps when some of its rows are dropped, without running the
+     * cached prefix again. Its arrays are copies, owned by the new cache (a child of {@code parent}),
+     * so this one may be closed after.
+     */
+    public KvCache select(NDManager parent, int[] rows) {
+        KvCache s = new KvCache(parent, keys.length);
+        for (int b : rows) {
+            if (b < 0 || b >= mask.length) {
+                throw new IndexOutOfBoundsException("row " + b + " of a cache of " + mask.length + " rows");
+            }
+        }
+        try (NDManager tmp = manager.newSubManager()) {
+            NDArray index = tmp.create(Arrays.stream(rows).asLongStream().toArray());
+            for (int l = 0; l < keys.length; l++) {
+                if (keys[l] != null) {
+                    NDArray k = keys[l].get(new NDIndex("{}", index));
+                    NDArray v = values[l].get(new NDIndex("{}", index));
+                    NDScope.unregister(k, v);
+                    k.attach(s.manager);
+                    v.attach(s.manager);
+                    s.keys[l] = k;
+                    s.values[l] = v;
+                }
+            }
+        }
+        s.mask = Arrays.stream(rows).mapToObj(b -> mask[b].clone()).toArray(int[][]::new);
+        s.length = length;
+        return s;
     }
 
     public int length() {

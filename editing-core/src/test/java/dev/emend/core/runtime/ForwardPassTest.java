@@ -3,6 +3,7 @@ package dev.emend.core.runtime;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -280,6 +281,21 @@ class ForwardPassTest {
                     }
                     assertEquals(p, prefix.length(), "a fork leaves the prefix cache as it was");
                 }
+                // Only the short row goes on: its rows of the cache (its prefix is shorter than p,
+                // so the selected cache ends in padding) continue as the full pass does.
+                try (KvCache one = prefix.select(m, new int[] {1})) {
+                    assertEquals(p, one.length());
+                    assertEquals(1, one.mask().length);
+                    int b = 1;
+                    float[] rest = lm.model().forwardFrom(m, lm.weights(), new ForwardInput(new long[][] {sIds[b]}, new int[][] {sMask[b]}),
+                            layer, m.create(Arrays.copyOfRange(sHidden, b * w * d, (b + 1) * w * d), new ai.djl.ndarray.types.Shape(1, w, d)),
+                            Hooks.NONE, one).logits().toFloatArray();
+                    for (int t = split[b]; t < len && mask[b][t] == 1; t++) {
+                        float diff = maxDiff(row(full, v, len, b, t), row(rest, v, w, 0, t - split[b]));
+                        assertTrue(diff < 1e-4f, family + " selected row, position " + t + " differs by " + diff);
+                    }
+                }
+                assertThrows(IndexOutOfBoundsException.class, () -> prefix.select(m, new int[] {2}));
             }
         }
     }

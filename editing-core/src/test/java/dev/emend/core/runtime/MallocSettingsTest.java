@@ -12,7 +12,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The fixed mmap threshold goes to half-precision checkpoints only (what it costs elsewhere: MallocSettings). */
+/** Half-precision checkpoints get the 1 MB mmap threshold, float32 ones the settings that keep freed memory (why: MallocSettings). */
 class MallocSettingsTest {
     @TempDir
     Path tmp;
@@ -27,26 +27,29 @@ class MallocSettingsTest {
     }
 
     @Test
-    void halfPrecisionCheckpointsGetTheFixedThreshold() throws IOException {
-        assertEquals(Optional.of("1048576"), MallocSettings.mmapThreshold(checkpoint("bf16", SafetensorsWriter.Precision.BF16)));
+    void halfPrecisionCheckpointsGetTheFixedOneMegabyteThreshold() throws IOException {
+        assertEquals(Map.of("MALLOC_MMAP_THRESHOLD_", "1048576"),
+                MallocSettings.variables(checkpoint("bf16", SafetensorsWriter.Precision.BF16)));
     }
 
     @Test
-    void float32CheckpointsKeepGlibcsAdaptiveThreshold() throws IOException {
-        assertEquals(Optional.empty(), MallocSettings.mmapThreshold(checkpoint("f32", SafetensorsWriter.Precision.F32)));
+    void float32CheckpointsKeepFreedMemoryForReuse() throws IOException {
+        Map<String, String> keep = Map.of("MALLOC_MMAP_THRESHOLD_", "268435456", "MALLOC_TRIM_THRESHOLD_", "1073741824");
+        assertEquals(keep, MallocSettings.variables(checkpoint("f32", SafetensorsWriter.Precision.F32)));
         Path shipped = Path.of("..", "models", "emend-facts"); // the default model, float32
         assertEquals(true, Files.isRegularFile(shipped.resolve("model.safetensors")), shipped.toAbsolutePath().toString());
-        assertEquals(Optional.empty(), MallocSettings.mmapThreshold(shipped));
+        assertEquals(keep, MallocSettings.variables(shipped));
     }
 
     @Test
     void aDirectoryWithoutReadableWeightsGetsNothing() throws IOException {
-        assertEquals(Optional.empty(), MallocSettings.mmapThreshold(tmp.resolve("missing")));
+        assertEquals(Map.of(), MallocSettings.variables(tmp.resolve("missing")));
         Path noWeights = Files.createDirectories(tmp.resolve("config-only"));
         Files.writeString(noWeights.resolve("config.json"), "{}");
-        assertEquals(Optional.empty(), MallocSettings.mmapThreshold(noWeights));
+        assertEquals(Map.of(), MallocSettings.variables(noWeights));
+        assertEquals(Optional.empty(), MallocSettings.storesHalfPrecision(noWeights));
         Path broken = Files.createDirectories(tmp.resolve("broken"));
         Files.writeString(broken.resolve("model.safetensors"), "not a safetensors file");
-        assertEquals(Optional.empty(), MallocSettings.mmapThreshold(broken));
+        assertEquals(Map.of(), MallocSettings.variables(broken));
     }
 }

@@ -20,6 +20,7 @@ import dev.emend.mastery.rome.RomeRequest;
 import dev.emend.mastery.linalg.Cholesky;
 import dev.emend.mastery.stats.SecondMoment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -105,7 +106,17 @@ public final class MemitEditor {
      * view and the z-step settings, so editors with the same settings can share it (a probe
      * comparing MEMIT and AlphaEdit on one batch).
      */
-    public record Targets(double[][] z, double[] deltaNorms, double[] residualNorms, int[] steps, double[] probabilities) {}
+    public record Targets(double[][] z, double[] deltaNorms, double[] residualNorms, int[] steps, double[] probabilities,
+                          FirstCapture first) {}
+
+    /**
+     * The first edited layer's key capture, taken by the z-step's clean pass on the weights
+     * {@code weights} (it runs the same context-template prompts through the same unedited blocks):
+     * the keys and the residual stream entering that layer ({@code tap}), and per request the
+     * residual output of the last edited layer on the bare prompt ({@code residual}, h).
+     * {@link #compute} uses it instead of capturing again when it edits those same weights.
+     */
+    public record FirstCapture(Object weights, RomeEditor.KeyTap tap, double[][] residual) {}
 
     /** Runs the z-step for every request against {@code view}. */
     public Targets targets(ModelView view, List<RomeRequest> requests) {
@@ -126,8 +137,11 @@ public final class MemitEditor {
         double[] residualNorms = new double[n];
         int[] steps = new int[n];
         double[] probs = new double[n];
+        double[][] residual = new double[n][];
+        int first = hp.layers().get(0);
+        RomeEditor.KeyTap tap = new RomeEditor.KeyTap(first, n, lm.model().mlpDown(first).inFeatures(), contextTemplates().size());
         List<RomeEditor.DeltaFit> fits = zStep.fitDeltas(view, requests, lastLayer, true, progress,
-                "z-step of " + n + " requests");
+                "z-step of " + n + " requests", tap);
         for (int i = 0; i < n; i++) {
             RomeEditor.DeltaFit fit = fits.get(i);
             float[] h = fit.outs()[0];
@@ -137,14 +151,16 @@ public final class MemitEditor {
             }
             deltaNorms[i] = norm(fit.delta());
             double hn = 0;
-            for (float v : h) {
-                hn += (double) v * v;
+            residual[i] = new double[dModel];
+            for (int j = 0; j < dModel; j++) {
+                residual[i][j] = h[j];
+                hn += (double) h[j] * h[j];
             }
             residualNorms[i] = Math.sqrt(hn);
             steps[i] = fit.steps();
             probs[i] = fit.targetProbability();
         }
-        return new Targets(z, deltaNorms, residualNorms, steps, probs);
+        return new Targets(z, deltaNorms, residualNorms, steps, probs, new FirstCapture(view.weights(), tap, residual));
     }
 
     /**
@@ -186,7 +202,15 @@ public final class MemitEditor {
                 LinearRef down = lm.model().mlpDown(layer);
                 int dff = down.inFeatures();
                 String stage = "keys and update of layer " + layer;
-                Captured c = capture(current, requests, layer, lastLayer, lower, f -> progress.report(stage, f));
+                FirstCapture first = t.first();
+                Captured c;
+                if (li == 0 && first != null && first.weights() == view.weights() && first.tap().layer() == layer) {
+                    // The z-step's clean pass already ran these prompts through these weights.
+                    c = captured(first, lower);
+                    progress.report(stage, 1.0);
+                } else {
+                    c = capture(current, requests, layer, lastLayer, lower, f -> progress.report(stage, f));
+                }
                 int left = layers.size() - li;
                 // A = R (d_model × n), row-major.
                 float[] af = new float[dModel * n];
@@ -263,6 +287,42 @@ public final class MemitEditor {
 
     private record Captured(double[][] keys, double[][] residual) {}
 
+    /**
+     * The first capture from the z-step's tap; fills {@code lower} in the layout the later
+     * captures read (per chunk of {@link #CAPTURE_CHUNK} requests, {@code [rows, len, d_model]}
+     * with rows ending at their lookup position, as {@link #captureChunk} builds them).
+     */
+    private Captured captured(FirstCapture first, Lower lower) {
+        RomeEditor.KeyTap tap = first.tap();
+        int n = tap.keys().length;
+        int dModel = lm.config().hiddenSize();
+        if (lower != null && lower.layer > 0) {
+            if (lower.layer != tap.layer()) {
+                throw new IllegalStateException("the tap is at layer " + tap.layer() + ", the kept stream at " + lower.layer);
+            }
+            for (int from = 0; from < n; from += CAPTURE_CHUNK) {
+                int to = Math.min(n, from + CAPTURE_CHUNK);
+                int len = 0;
+                for (int i = from; i < to; i++) {
+                    for (float[] e : tap.entering()[i]) {
+                        len = Math.max(len, e.length / dModel);
+                    }
+                }
+                int t = tap.entering()[from].length;
+                float[] chunk = new float[(to - from) * t * len * dModel];
+                for (int i = from; i < to; i++) {
+                    for (int j = 0; j < t; j++) {
+                        float[] e = tap.entering()[i][j];
+                        System.arraycopy(e, 0, chunk, ((i - from) * t + j) * len * dModel, e.length);
+                    }
+                }
+                lower.chunks.add(chunk);
+            }
+            lower.filled = true;
+        }
+        return new Captured(tap.keys(), first.residual());
+    }
+
     /** Requests per forward pass when capturing keys: bounds memory for batches of thousands. */
     static final int CAPTURE_CHUNK = 32;
 
@@ -315,7 +375,8 @@ public final class MemitEditor {
         for (RomeRequest r : requests) {
             for (String tpl : templates) {
                 RomeEditor.Located loc = zStep.locate(tpl.replace("{}", r.promptTemplate()), r.subject());
-                rows.add(loc.ids());
+                // Nothing after the lookup position can change what is read there (causal attention).
+                rows.add(Arrays.copyOf(loc.ids(), loc.index() + 1));
                 lookup.add(loc.index());
             }
         }

@@ -77,8 +77,12 @@ final class DeltaOptimiser {
     static final int CHUNK_ROWS = 512;
     /** Overrides {@link #CHUNK_ROWS} (benchmarks). */
     static final String CHUNK_ROWS_PROPERTY = "emend.valueStepChunkRows";
-    /** The cached prefix is rebuilt for the still-running requests once fewer than this share of its rows run. */
-    private static final double REBUILD_SHARE = 0.75;
+    /**
+     * The step rows are narrowed to the still-running requests once fewer than this share of them
+     * run. Narrowing selects rows of the cached prefix instead of running it again, so it costs
+     * far less than a step: every finished request leaves at once.
+     */
+    private static final double REBUILD_SHARE = 1.0;
     /** Overrides the choice of backward: {@code auto} (default), {@code graph} or {@code layerwise}. */
     static final String BACKWARD_PROPERTY = "emend.valueStepBackward";
 
@@ -103,6 +107,12 @@ final class DeltaOptimiser {
      */
     List<RomeEditor.DeltaFit> fit(ModelView view, List<RomeRequest> requests, Progress perStep, Progress perRequest,
                                   String requestStage) {
+        return fit(view, requests, perStep, perRequest, requestStage, null);
+    }
+
+    /** As above; a non-null {@code tap} is filled by the clean passes (see {@link RomeEditor.KeyTap}). */
+    List<RomeEditor.DeltaFit> fit(ModelView view, List<RomeRequest> requests, Progress perStep, Progress perRequest,
+                                  String requestStage, RomeEditor.KeyTap tap) {
         int perRequestRows = editor.contextTemplates().size() + 1;
         int chunk = Math.max(1, Integer.getInteger(CHUNK_ROWS_PROPERTY, CHUNK_ROWS) / perRequestRows);
         // Requests are independent, so they may run in any grouping: chunks of similar target and
@@ -116,7 +126,8 @@ final class DeltaOptimiser {
         int[] done = {0};
         for (int from = 0; from < order.length; from += chunk) {
             int[] part = Arrays.copyOfRange(order, from, Math.min(order.length, from + chunk));
-            List<RomeEditor.DeltaFit> fits = new Chunk(view, Arrays.stream(part).mapToObj(requests::get).toList(), layerwise)
+            List<RomeEditor.DeltaFit> fits = new Chunk(view, Arrays.stream(part).mapToObj(requests::get).toList(), layerwise,
+                    tap, part)
                     .run(perStep, () -> {
                         done[0]++;
                         perRequest.report(requestStage, (double) done[0] / requests.size());
@@ -134,14 +145,21 @@ final class DeltaOptimiser {
      * exposed so that DeltaBackwardTest can hold the two to each other.
      */
     float[] gradient(ModelView view, RomeRequest request, double[] delta, boolean layerwise) {
-        Chunk c = new Chunk(view, List.of(request), layerwise);
+        Chunk c = new Chunk(view, List.of(request), layerwise, null, new int[] {0});
         c.cleanPass();
         float[] d = new float[delta.length];
         for (int j = 0; j < d.length; j++) {
             d[j] = (float) delta[j];
         }
-        try (GradientSession g = GradientSession.open(); Chunk.Steps s = c.new Steps(new boolean[] {true});
+        try (GradientSession g = GradientSession.open(); Chunk.Steps s = c.new Steps(new boolean[] {true}, null);
              NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
+            // The KL term's reference distribution comes from the pass at δ = 0, as in a run.
+            NDArray zero = m.zeros(new Shape(1, d.length));
+            if (layerwise) {
+                s.new Layerwise(m, zero);
+            } else {
+                s.new Graph(m, zero);
+            }
             NDArray dArr = m.create(d, new Shape(1, d.length));
             dArr.setRequiresGradient(true);
             Chunk.Steps.Pass pass = layerwise ? s.new Layerwise(m, dArr) : s.new Graph(m, dArr);
@@ -210,8 +228,14 @@ final class DeltaOptimiser {
         final boolean layerwise;
         float[][] klInit;
 
-        Chunk(ModelView view, List<RomeRequest> requests, boolean layerwise) {
+        /** Fills this tap in the clean pass, if not null; {@code global[i]} is request i's index there. */
+        final RomeEditor.KeyTap tap;
+        final int[] global;
+
+        Chunk(ModelView view, List<RomeRequest> requests, boolean layerwise, RomeEditor.KeyTap tap, int[] global) {
             this.view = view;
+            this.tap = tap;
+            this.global = global;
             this.layerwise = layerwise;
             this.n = requests.size();
             List<String> templates = editor.contextTemplates();
@@ -273,7 +297,12 @@ final class DeltaOptimiser {
             outs = new float[batch][];
         }
 
-        /** The clean pass: keys and hooked vectors at the lookup positions, the resume state, P₀ at the KL rows. */
+        /**
+         * The clean pass: keys and hooked vectors at the lookup positions and the resume state. It
+         * runs the blocks up to {@code layer} only; the KL rows' unedited distribution comes from
+         * the first step, where δ = 0 (as EasyEdit's {@code compute_v} takes it), not from running
+         * the blocks above over every row here.
+         */
         void cleanPass() {
             try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
                 LayerHook capture = new LayerHook() {
@@ -282,11 +311,17 @@ final class DeltaOptimiser {
                         if (startLayer == 0) {
                             start = hidden.toFloatArray();
                         }
+                        if (tap != null && tap.layer() == 0) {
+                            tapEntering(hidden.toFloatArray());
+                        }
                         return hidden;
                     }
 
                     @Override
                     public NDArray mlpOutput(int l, NDArray k, NDArray out, HookContext ctx) {
+                        if (tap != null && l == tap.layer()) {
+                            tapKeys(m, k);
+                        }
                         if (l == layer) {
                             atLookup(k.toFloatArray(), dff, keys);
                             if (!residual) {
@@ -304,6 +339,9 @@ final class DeltaOptimiser {
                         if (l == startLayer - 1) {
                             start = hidden.toFloatArray();
                         }
+                        if (tap != null && l == tap.layer() - 1) {
+                            tapEntering(hidden.toFloatArray());
+                        }
                         return hidden;
                     }
                 };
@@ -313,7 +351,7 @@ final class DeltaOptimiser {
                 ForwardInput in = new ForwardInput(ids, mask);
                 Hooks hooks = view.hooks().with(Hooks.of(capture));
                 NDArray x = null;
-                for (int l = 0; l < lm.config().numLayers(); l++) {
+                for (int l = 0; l <= layer; l++) {
                     try (NDManager block = m.newSubManager()) {
                         if (x != null) {
                             x.attach(block);
@@ -322,22 +360,47 @@ final class DeltaOptimiser {
                         x.attach(m);
                     }
                 }
-                DecoderModel.Headless r = lm.model().forwardHiddenFrom(m, view.weights(), in, lm.config().numLayers(), x,
-                        hooks, null);
                 if (start == null) {
                     throw new IllegalStateException("the residual stream entering layer " + startLayer + " was not captured");
                 }
-                int[] flat = new int[n];
-                for (int i = 0; i < n; i++) {
-                    flat[i] = klRow[i] * len + lookup[klRow[i]];
-                }
-                float[] lp = r.head().apply(rowsOf(m, r.hidden(), batch * len, flat)).logSoftmax(-1).toFloatArray();
-                int vocab = lp.length / n;
                 klInit = new float[n][];
-                for (int i = 0; i < n; i++) {
-                    klInit[i] = Arrays.copyOfRange(lp, i * vocab, (i + 1) * vocab);
+            }
+        }
+
+        /** The tap's keys: each rewriting row's key at its lookup position, averaged per request over the templates. */
+        private void tapKeys(NDManager m, NDArray k) {
+            int dffTap = (int) k.getShape().get(2);
+            int[] flat = new int[batch];
+            for (int b = 0; b < batch; b++) {
+                flat[b] = b * len + lookup[b];
+            }
+            float[] at = GradientSession.untracked(() -> k.reshape(batch * len, dffTap)
+                    .get(new NDIndex("{}", m.create(Arrays.stream(flat).asLongStream().toArray()))).toFloatArray());
+            for (int b = 0; b < batch; b++) {
+                if (isKlRow(b)) {
+                    continue;
+                }
+                double[] dst = tap.keys()[global[rowRequest[b]]];
+                for (int p = 0; p < dffTap; p++) {
+                    dst[p] += at[b * dffTap + p] / (double) rewriting;
                 }
             }
+        }
+
+        /** The tap's residual stream entering its layer: each rewriting row's positions 0..lookup. */
+        private void tapEntering(float[] all) {
+            for (int b = 0; b < batch; b++) {
+                if (isKlRow(b)) {
+                    continue;
+                }
+                int from = b * len * dModel;
+                tap.entering()[global[rowRequest[b]]][b - firstRow(rowRequest[b])] =
+                        Arrays.copyOfRange(all, from, from + (lookup[b] + 1) * dModel);
+            }
+        }
+
+        private boolean isKlRow(int b) {
+            return b == klRow[rowRequest[b]];
         }
 
         private void atLookup(float[] all, int width, float[][] into) {
@@ -370,10 +433,11 @@ final class DeltaOptimiser {
                 for (int it = 0; it < hp.vNumGradSteps() && left > 0; it++) {
                     perStep.report("v optimisation", (double) it / hp.vNumGradSteps());
                     if (s == null || left < REBUILD_SHARE * s.members.length) {
-                        if (s != null) {
-                            s.close();
+                        Steps previous = s;
+                        s = new Steps(running, previous);
+                        if (previous != null) {
+                            previous.close();
                         }
-                        s = new Steps(running);
                     }
                     int[] members = s.members;
                     float[][] grads;
@@ -494,9 +558,14 @@ final class DeltaOptimiser {
             final int labelled;
             final long[] labels;
             final float[] labelWeights;
-            final float[] klStart;
+            /** The KL rows' unedited log-probabilities per member; null until the first pass (δ = 0) gives them. */
+            float[] klStart;
 
-            Steps(boolean[] running) {
+            /**
+             * The rows of the requests {@code running} marks. With {@code previous} (whose rows
+             * include these), the cached prefix is taken from its rows rather than computed again.
+             */
+            Steps(boolean[] running, Steps previous) {
                 members = java.util.stream.IntStream.range(0, n).filter(i -> running[i]).toArray();
                 List<Integer> rowList = new ArrayList<>();
                 List<Integer> memberList = new ArrayList<>();
@@ -530,9 +599,10 @@ final class DeltaOptimiser {
                 long[][] sIds = new long[rows][width];
                 int[][] sMask = new int[rows][width];
                 hidden = new float[rows * width * dModel];
+                boolean reuse = prefixLen > 0 && previous != null && previous.prefix != null;
                 long[][] pIds = new long[rows][Math.max(prefixLen, 1)];
                 int[][] pMask = new int[rows][Math.max(prefixLen, 1)];
-                float[] pHidden = new float[rows * Math.max(prefixLen, 1) * dModel];
+                float[] pHidden = reuse ? null : new float[rows * Math.max(prefixLen, 1) * dModel];
                 for (int r = 0; r < rows; r++) {
                     int b = rowList.get(r);
                     for (int t = 0; t < len && mask[b][t] == 1; t++) {
@@ -540,7 +610,9 @@ final class DeltaOptimiser {
                         if (t < offset[r]) {
                             pIds[r][t] = ids[b][t];
                             pMask[r][t] = 1;
-                            System.arraycopy(start, src, pHidden, (r * prefixLen + t) * dModel, dModel);
+                            if (!reuse) {
+                                System.arraycopy(start, src, pHidden, (r * prefixLen + t) * dModel, dModel);
+                            }
                         } else {
                             int p = t - offset[r];
                             sIds[r][p] = ids[b][t];
@@ -571,12 +643,24 @@ final class DeltaOptimiser {
                     labels[q] = a[1];
                     labelWeights[a[2] * labelled + q] = 1f / (targets[members[a[2]]].length * rewriting);
                 }
-                int vocab = klInit[0].length;
-                klStart = new float[members.length * vocab];
-                for (int k = 0; k < members.length; k++) {
-                    System.arraycopy(klInit[members[k]], 0, klStart, k * vocab, vocab);
+                if (Arrays.stream(members).allMatch(i -> klInit[i] != null)) {
+                    int vocab = klInit[members[0]].length;
+                    klStart = new float[members.length * vocab];
+                    for (int k = 0; k < members.length; k++) {
+                        System.arraycopy(klInit[members[k]], 0, klStart, k * vocab, vocab);
+                    }
                 }
-                if (prefixLen > 0) {
+                if (reuse) {
+                    // The prefix's keys and values do not depend on δ: the rows that stay are
+                    // selected from the previous cache (its prefix may be wider: the extra
+                    // positions are padding in these rows, and positions count real tokens only).
+                    int[] at = new int[batch];
+                    Arrays.fill(at, -1);
+                    for (int r = 0; r < previous.rows; r++) {
+                        at[previous.source[r]] = r;
+                    }
+                    prefix = previous.prefix.select(manager, Arrays.stream(source).map(b -> at[b]).toArray());
+                } else if (prefixLen > 0) {
                     prefix = new KvCache(manager, lm.config().numLayers());
                     ForwardInput prefixInput = new ForwardInput(pIds, pMask);
                     Shape prefixShape = new Shape(rows, prefixLen, dModel);
@@ -764,7 +848,19 @@ final class DeltaOptimiser {
                         .gather(m.create(labels, new Shape(labelled, 1)), 1).reshape(labelled, 1);
                 NDArray nll = m.create(labelWeights, new Shape(members.length, labelled)).matMul(picked).reshape(members.length).neg();
                 NDArray klLogp = logp.get(new NDIndex(labelled + ":"));
-                NDArray kl = klLogp.exp().mul(klLogp.sub(m.create(klStart, klLogp.getShape()))).sum(new int[] {1});
+                NDArray reference;
+                if (klStart == null) {
+                    // The first pass, at δ = 0: its own distribution is the reference (KL 0, gradient 0).
+                    reference = klLogp.stopGradient();
+                    klStart = reference.toFloatArray();
+                    int vocab = klStart.length / members.length;
+                    for (int k = 0; k < members.length; k++) {
+                        klInit[members[k]] = Arrays.copyOfRange(klStart, k * vocab, (k + 1) * vocab);
+                    }
+                } else {
+                    reference = m.create(klStart, klLogp.getShape());
+                }
+                NDArray kl = klLogp.exp().mul(klLogp.sub(reference)).sum(new int[] {1});
                 return new NDArray[] {nll.add(Scalars.mul(kl, hp.klFactor())), nll};
             }
 

@@ -246,7 +246,35 @@ public final class RomeEditor {
      */
     public List<DeltaFit> fitDeltas(ModelView view, List<RomeRequest> requests, int layer, boolean residual,
                                     Progress progress, String stage) {
-        return new DeltaOptimiser(this, lm, hp, layer, residual).fit(view, requests, Progress.NONE, progress, stage);
+        return fitDeltas(view, requests, layer, residual, progress, stage, null);
+    }
+
+    /**
+     * As above; with a {@code tap}, the clean pass before the steps also fills it (it runs the
+     * unedited blocks over each request's context-template prompts anyway).
+     */
+    public List<DeltaFit> fitDeltas(ModelView view, List<RomeRequest> requests, int layer, boolean residual,
+                                    Progress progress, String stage, KeyTap tap) {
+        if (tap != null && (tap.layer() > layer || tap.keys().length != requests.size())) {
+            throw new IllegalArgumentException("a key tap at layer " + tap.layer() + " for " + tap.keys().length
+                    + " requests cannot be filled by a z-step at layer " + layer + " for " + requests.size());
+        }
+        return new DeltaOptimiser(this, lm, hp, layer, residual).fit(view, requests, Progress.NONE, progress, stage, tap);
+    }
+
+    /**
+     * What MEMIT's first key capture reads, taken from the z-step's clean pass instead of a pass of
+     * its own: per request, layer {@code layer}'s MLP key at the lookup position averaged over the
+     * context templates ({@code keys}, d_ff each), and per request and template the residual stream
+     * entering that layer at positions 0..lookup ({@code entering[i][j]}, {@code (lookup + 1) × d_model}
+     * row-major), from which the later captures resume. The clean pass runs the same templates over
+     * the same prompts on the same weights; the positions after the lookup (the target tokens) cannot
+     * change what is at or before it (causal attention).
+     */
+    public record KeyTap(int layer, double[][] keys, float[][][] entering) {
+        public KeyTap(int layer, int requests, int dff, int templates) {
+            this(layer, new double[requests][dff], new float[requests][templates][]);
+        }
     }
 
     /** Computes the update on the overlay's current weights (with {@code hooks}) and applies it. */

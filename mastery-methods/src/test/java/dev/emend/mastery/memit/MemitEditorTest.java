@@ -100,6 +100,49 @@ class MemitEditorTest {
     }
 
     @Test
+    void theFirstCaptureTakenByTheZStepEqualsACaptureOfItsOwn() {
+        // The z-step's clean pass hands the first layer's keys and the stream entering it to the
+        // spreading (MemitEditor.FirstCapture); the update must be the one a separate capture gives,
+        // at the last token and at the subject (where the rows go on past the lookup), at layer 0
+        // (the stream there is the embeddings) and higher.
+        int n = lm.config().numLayers();
+        for (MemitHyperParams p : List.of(hp(List.of(n - 2, n - 1)), hp(List.of(0, 1, n - 1)).withFactToken("subject_last"))) {
+            MemitEditor ed = new MemitEditor(lm, p, MemitEditorTest::stats);
+            MemitEditor.Targets t = ed.targets(lm.baseView(), BATCH);
+            assertTrue(t.first() != null && t.first().tap().layer() == p.layers().get(0));
+            MemitUpdate shared = ed.compute(lm.baseView(), BATCH, t, "MEMIT", null);
+            MemitEditor.Targets bare = new MemitEditor.Targets(t.z(), t.deltaNorms(), t.residualNorms(), t.steps(),
+                    t.probabilities(), null);
+            MemitUpdate own = ed.compute(lm.baseView(), BATCH, bare, "MEMIT", null);
+            // On other weights the tap does not apply, and the capture runs.
+            try (OverlayWeights other = new OverlayWeights(lm.weights(), lm.manager())) {
+                MemitUpdate elsewhere = ed.compute(new ModelView(other, Hooks.NONE), BATCH, t, "MEMIT", null);
+                assertEquals(0.0, relativeDifference(own, elsewhere), 1e-6, "a tap of other weights is not used");
+            }
+            double diff = relativeDifference(own, shared);
+            assertTrue(diff < 1e-5, p.factToken() + " " + p.layers() + ": ΔW differs by " + diff);
+        }
+    }
+
+    /** The largest relative Frobenius difference of the two updates' ΔW over their layers. */
+    private static double relativeDifference(MemitUpdate a, MemitUpdate b) {
+        double worst = 0;
+        for (int l = 0; l < a.layers().size(); l++) {
+            float[] x = MemitEditor.storedDelta(a.layers().get(l));
+            float[] y = MemitEditor.storedDelta(b.layers().get(l));
+            double d = 0;
+            double s = 0;
+            for (int p = 0; p < x.length; p++) {
+                d += Math.pow(x[p] - y[p], 2);
+                s += Math.pow(x[p], 2);
+            }
+            assertTrue(s > 0, "layer " + a.layers().get(l).layer() + " is updated");
+            worst = Math.max(worst, Math.sqrt(d / s));
+        }
+        return worst;
+    }
+
+    @Test
     void theZStepReportsItsProgressOncePerRequest() {
         int n = lm.config().numLayers();
         MemitEditor ed = new MemitEditor(lm, hp(List.of(n - 1)).withOptimisation(3, 0.5, 1e-3, 4.0, 0.0625),
