@@ -3,8 +3,9 @@ package dev.emend.core.grad;
 /**
  * Adam (Kingma &amp; Ba) with PyTorch's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8, bias-corrected) over
  * one flat parameter held on the host, updated outside the gradient collector (weights change only
- * after the loss graph is done): the one optimiser of the editors' host-side loops (FT, LoRA,
- * GRACE, the ROME/MEMIT/AlphaEdit value step). Moments are float64; each step is
+ * after the loss graph is done): the one optimiser of the editors' host-side loops over
+ * vector-sized parameters (GRACE's value, the ROME/MEMIT/AlphaEdit value step's δ, MEND's
+ * networks); matrices train on the device with {@link DeviceAdam}, its twin. Moments are float64; each step is
  * {@code w − lr·(m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε)}, as {@code torch.optim.Adam} computes it.
  */
 public final class Adam {
