@@ -288,36 +288,16 @@ public final class MemitEditor {
     private record Captured(double[][] keys, double[][] residual) {}
 
     /**
-     * The first capture from the z-step's tap; fills {@code lower} in the layout the later
-     * captures read (per chunk of {@link #CAPTURE_CHUNK} requests, {@code [rows, len, d_model]}
-     * with rows ending at their lookup position, as {@link #captureChunk} builds them).
+     * The first capture from the z-step's tap; the later captures resume from the tap's stream
+     * ({@link Lower#start}), which is not copied.
      */
     private Captured captured(FirstCapture first, Lower lower) {
         RomeEditor.KeyTap tap = first.tap();
-        int n = tap.keys().length;
-        int dModel = lm.config().hiddenSize();
         if (lower != null && lower.layer > 0) {
             if (lower.layer != tap.layer()) {
                 throw new IllegalStateException("the tap is at layer " + tap.layer() + ", the kept stream at " + lower.layer);
             }
-            for (int from = 0; from < n; from += CAPTURE_CHUNK) {
-                int to = Math.min(n, from + CAPTURE_CHUNK);
-                int len = 0;
-                for (int i = from; i < to; i++) {
-                    for (float[] e : tap.entering()[i]) {
-                        len = Math.max(len, e.length / dModel);
-                    }
-                }
-                int t = tap.entering()[from].length;
-                float[] chunk = new float[(to - from) * t * len * dModel];
-                for (int i = from; i < to; i++) {
-                    for (int j = 0; j < t; j++) {
-                        float[] e = tap.entering()[i][j];
-                        System.arraycopy(e, 0, chunk, ((i - from) * t + j) * len * dModel, e.length);
-                    }
-                }
-                lower.chunks.add(chunk);
-            }
+            lower.tap = tap;
             lower.filled = true;
         }
         return new Captured(tap.keys(), first.residual());
@@ -357,10 +337,32 @@ public final class MemitEditor {
     private static final class Lower {
         final int layer;
         final List<float[]> chunks = new ArrayList<>();
+        /** Where the stream comes from instead of {@link #chunks} when the z-step's clean pass gave it. */
+        RomeEditor.KeyTap tap;
         boolean filled;
 
         Lower(int layer) {
             this.layer = layer;
+        }
+
+        /**
+         * Capture chunk {@code chunk}'s stream, {@code [rows, len, d_model]} row-major with rows
+         * (requests from {@code from}, each with its templates) ending at their lookup position,
+         * as {@link #captureChunk} builds them.
+         */
+        float[] start(int chunk, int from, int requests, int len, int dModel) {
+            if (tap == null) {
+                return chunks.get(chunk);
+            }
+            int t = tap.entering()[from].length;
+            float[] out = new float[requests * t * len * dModel];
+            for (int i = 0; i < requests; i++) {
+                for (int j = 0; j < t; j++) {
+                    float[] e = tap.entering()[from + i][j];
+                    System.arraycopy(e, 0, out, (i * t + j) * len * dModel, e.length);
+                }
+            }
+            return out;
         }
     }
 
@@ -436,7 +438,7 @@ public final class MemitEditor {
             ForwardInput input = new ForwardInput(ids, mask);
             Hooks hooks = view.hooks().with(Hooks.of(hook));
             if (resume) {
-                NDArray start = m.create(lower.chunks.get(chunk), new Shape(batch, len, dModel));
+                NDArray start = m.create(lower.start(chunk, offset, n, len, dModel), new Shape(batch, len, dModel));
                 lm.model().runBlocks(m, view.weights(), input, lower.layer, start, end, hooks);
             } else {
                 lm.model().runBlocks(m, view.weights(), input, 0, null, end, hooks);
