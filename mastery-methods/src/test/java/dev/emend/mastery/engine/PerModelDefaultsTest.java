@@ -152,8 +152,8 @@ class PerModelDefaultsTest {
     @Test
     void theSecondGenerationModelKeepsEasyEditsKeyPositionAndMiddleLayers() {
         // models/emend-facts-2: GPT-2, 8 layers, d_model 160. Its override files change the value
-        // step's strength and MEMIT's lambda; MEMIT and AlphaEdit edit where the scaled GPT-2 XL files
-        // say, ROME and R-ROME at layer 2 with C (the measured sweep in their files).
+        // step's strength; AlphaEdit edits where the scaled GPT-2 XL file says, ROME, R-ROME and MEMIT
+        // at layer 2 (with C; MEMIT with its own lambda: the measured sweeps in their files).
         ModelDefaults.Shape shape = new ModelDefaults.Shape("gpt2", 8, 160, 2048);
         for (String method : List.of("ROME", "R-ROME", "MEMIT", "AlphaEdit")) {
             MethodDescriptor scaled = ModelDefaults.withDefaults(MethodDescriptor.find(MasteryEngine.descriptors(8), method)
@@ -164,6 +164,11 @@ class PerModelDefaultsTest {
                 assertEquals(List.of(3), Hparams.defaults(scaled).getIntList("layers"), method);
                 assertEquals(List.of(2), Hparams.defaults(own).getIntList("layers"), method);
                 assertTrue(Hparams.defaults(own).getBool("mom2_adjustment"), method);
+            } else if (method.equals("MEMIT")) {
+                // the batch-of-100 sweep in its file: layer 2 alone, lambda 200
+                assertEquals(List.of(2, 3), Hparams.defaults(scaled).getIntList("layers"), method);
+                assertEquals(List.of(2), Hparams.defaults(own).getIntList("layers"), method);
+                assertEquals(200.0, Hparams.defaults(own).getDouble("mom2_update_weight"), method);
             } else {
                 assertEquals(Hparams.defaults(scaled).getIntList("layers"), Hparams.defaults(own).getIntList("layers"), method);
             }
