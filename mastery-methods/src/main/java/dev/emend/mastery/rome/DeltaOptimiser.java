@@ -323,9 +323,9 @@ final class DeltaOptimiser {
                             tapKeys(m, k);
                         }
                         if (l == layer) {
-                            atLookup(k.toFloatArray(), dff, keys);
+                            atLookup(m, k, keys);
                             if (!residual) {
-                                atLookup(out.toFloatArray(), dModel, outs);
+                                atLookup(m, out, outs);
                             }
                         }
                         return out;
@@ -334,7 +334,7 @@ final class DeltaOptimiser {
                     @Override
                     public NDArray blockOutput(int l, NDArray hidden, HookContext ctx) {
                         if (l == layer && residual) {
-                            atLookup(hidden.toFloatArray(), dModel, outs);
+                            atLookup(m, hidden, outs);
                         }
                         if (l == startLayer - 1) {
                             start = hidden.toFloatArray();
@@ -369,13 +369,8 @@ final class DeltaOptimiser {
 
         /** The tap's keys: each rewriting row's key at its lookup position, averaged per request over the templates. */
         private void tapKeys(NDManager m, NDArray k) {
-            int dffTap = (int) k.getShape().get(2);
-            int[] flat = new int[batch];
-            for (int b = 0; b < batch; b++) {
-                flat[b] = b * len + lookup[b];
-            }
-            float[] at = GradientSession.untracked(() -> k.reshape(batch * len, dffTap)
-                    .get(new NDIndex("{}", m.create(Arrays.stream(flat).asLongStream().toArray()))).toFloatArray());
+            int dffTap = (int) k.getShape().tail();
+            float[] at = lookupRows(m, k);
             for (int b = 0; b < batch; b++) {
                 if (isKlRow(b)) {
                     continue;
@@ -403,11 +398,25 @@ final class DeltaOptimiser {
             return b == klRow[rowRequest[b]];
         }
 
-        private void atLookup(float[] all, int width, float[][] into) {
+        /** Each row's vector of {@code x} ({@code [batch, len, width]}) at its lookup position, into {@code into[b]}. */
+        private void atLookup(NDManager m, NDArray x, float[][] into) {
+            int width = (int) x.getShape().tail();
+            float[] at = lookupRows(m, x);
             for (int b = 0; b < batch; b++) {
-                int at = (b * len + lookup[b]) * width;
-                into[b] = Arrays.copyOfRange(all, at, at + width);
+                into[b] = Arrays.copyOfRange(at, b * width, (b + 1) * width);
             }
+        }
+
+        /**
+         * Each row's vector of {@code x} at its lookup position, {@code [batch, width]} row-major:
+         * gathered on the device, so only those rows come to the host.
+         */
+        private float[] lookupRows(NDManager m, NDArray x) {
+            int[] flat = new int[batch];
+            for (int b = 0; b < batch; b++) {
+                flat[b] = b * len + lookup[b];
+            }
+            return rowsOf(m, x, batch * len, flat).toFloatArray();
         }
 
         List<RomeEditor.DeltaFit> run(Progress perStep, Runnable finishedOne) {
@@ -876,14 +885,14 @@ final class DeltaOptimiser {
         }
     }
 
-    /** Rows {@code flat} of {@code hidden} viewed as {@code [total, d_model]} (a gather: exact, differentiable). */
-    private NDArray rowsOf(NDManager m, NDArray hidden, int total, int[] flat) {
-        int d = lm.config().hiddenSize();
+    /** Rows {@code flat} of {@code x} viewed as {@code [total, width]}, its last dimension (a gather: exact, differentiable). */
+    private static NDArray rowsOf(NDManager m, NDArray x, int total, int[] flat) {
+        int d = (int) x.getShape().tail();
         long[] index = new long[flat.length * d];
         for (int q = 0; q < flat.length; q++) {
             Arrays.fill(index, q * d, (q + 1) * d, flat[q]);
         }
-        return hidden.reshape(total, d).gather(m.create(index, new Shape(flat.length, d)), 0);
+        return x.reshape(total, d).gather(m.create(index, new Shape(flat.length, d)), 0);
     }
 
     /** One Adam step with the weight-decay gradient added, then the clamp to ‖δ‖ ≤ maxNorm. */
