@@ -233,8 +233,8 @@ public final class MemitEditor {
         return new MemitUpdate(method, List.copyOf(deltas), deltaNorms, residualNorms, steps, probs);
     }
 
-    /** MEMIT's B = (M⁻¹K)ᵀ, M = λC + K Kᵀ, solved in float64. */
-    private float[] memitRightFactor(int layer, int dff, double[][] keys) {
+    /** MEMIT's B = (M⁻¹K)ᵀ, M = λC + K Kᵀ, solved in float64 (package-visible for {@code MemitKeysProbe}). */
+    float[] memitRightFactor(int layer, int dff, double[][] keys) {
         int n = keys.length;
         double[] m;
         if (hp.mom2Adjustment()) {

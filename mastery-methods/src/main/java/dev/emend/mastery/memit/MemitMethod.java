@@ -47,7 +47,7 @@ public final class MemitMethod extends MasteryMethod {
         return true;
     }
 
-    private static MemitHyperParams hyperParams(MasteryEngine engine, Hparams hp) {
+    static MemitHyperParams hyperParams(MasteryEngine engine, Hparams hp) {
         return new MemitHyperParams(hp.getIntList("layers"), hp.getString("fact_token"), hp.getInt("v_num_grad_steps"),
                 hp.getDouble("v_lr"), hp.getInt("v_loss_layer"), hp.getDouble("v_weight_decay"),
                 hp.getDouble("clamp_norm_factor"), hp.getDouble("kl_factor"), hp.getBool("mom2_adjustment"),
