@@ -56,6 +56,9 @@ public final class MemitKeysProbe {
         }
     }
 
+    private static final String USAGE =
+            "MemitKeysProbe MODEL_DIR CASES_JSON N [--stats-dir=DIR] [--corpus=FILE] [--set=k=v;k=v] [--pairs=0.5]";
+
     private record Layer(int layer, double[][] keys, float[] b) {}
 
     /**
@@ -66,13 +69,24 @@ public final class MemitKeysProbe {
                       double pii, double written, double others, int zeroResiduals) {}
 
     static void probe(String[] args) throws IOException {
-        ProbeArgs parsed = ProbeArgs.parse(args, 3,
-                "MemitKeysProbe MODEL_DIR CASES_JSON N [--stats-dir=DIR] [--corpus=FILE] [--set=k=v;k=v] [--pairs=0.5]");
+        ProbeArgs parsed = ProbeArgs.parse(args, 3, USAGE);
         List<String> pos = parsed.positional();
         Map<String, String> opt = parsed.options();
         Path modelDir = Path.of(pos.get(0));
+        if (!Files.isRegularFile(Path.of(pos.get(1)))) {
+            throw new ProbeArgs.UsageException(USAGE + " (CASES_JSON " + pos.get(1) + " is not a file)");
+        }
         JsonArray cases = JsonParser.parseString(Files.readString(Path.of(pos.get(1)))).getAsJsonArray();
-        int n = Math.min(Integer.parseInt(pos.get(2)), cases.size());
+        int requested;
+        try {
+            requested = Integer.parseInt(pos.get(2));
+        } catch (NumberFormatException e) {
+            requested = 0;
+        }
+        if (requested < 1) {
+            throw new ProbeArgs.UsageException(USAGE + " (N must be a whole number of at least 1, got " + pos.get(2) + ")");
+        }
+        int n = Math.min(requested, cases.size());
         double bound = Double.parseDouble(opt.getOrDefault("pairs", "0.5"));
         Path statsDir = Path.of(opt.getOrDefault("stats-dir", System.getProperty("java.io.tmpdir") + "/emend-rome-stats"));
         List<RomeRequest> requests = new ArrayList<>();
@@ -86,6 +100,9 @@ public final class MemitKeysProbe {
                      StatsCorpus.lazy(modelDir, Optional.ofNullable(opt.get("corpus")).map(Path::of)))) {
             MemitHyperParams hp = MemitMethod.hyperParams(engine,
                     Hparams.resolve(engine.method("MEMIT"), ProbeArgs.hparams(opt.getOrDefault("set", ""))));
+            if (!hp.mom2Adjustment()) {
+                throw new ProbeArgs.UsageException(USAGE + " (the probe measures the keys against C: leave mom2_adjustment on)");
+            }
             double[] zP = new double[1];
             List<LayerStats> stats = measure(lm, engine, hp, requests, bound, zP);
             System.out.printf(Locale.ROOT, "model %s, %d requests in one batch, layers %s, λ %.0f, z-step P(target) %.3f%n",

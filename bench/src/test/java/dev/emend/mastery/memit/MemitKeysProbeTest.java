@@ -1,9 +1,11 @@
 package dev.emend.mastery.memit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.emend.core.edit.Hparams;
+import dev.emend.core.edit.ProbeArgs;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.mastery.TinyFactModel;
 import dev.emend.mastery.engine.MasteryEngine;
@@ -37,6 +39,19 @@ class MemitKeysProbeTest {
                 assertEquals(0.0, s.others(), 0.0, s.toString());
                 assertTrue(s.pii() > 0 && s.pii() < 1, s.toString());
             }
+        }
+    }
+
+    @Test
+    void refusesABadCountAMissingFileOrNoCWithTheUsageLine(@TempDir Path tmp) throws Exception {
+        String model = TinyFactModel.directory().toString();
+        String cases = ProbeFixture.cases(tmp).toString();
+        for (String[] args : List.of(new String[] {model, cases, "0"}, new String[] {model, cases, "x"},
+                new String[] {model, tmp.resolve("missing.json").toString(), "2"},
+                new String[] {model, cases, "2", "--corpus=" + ProbeFixture.corpus(tmp), "--stats-dir=" + tmp.resolve("stats"),
+                    "--set=mom2_adjustment=false;v_num_grad_steps=2"})) {
+            String text = ProbeFixture.stdout(() -> assertFalse(ProbeArgs.run(args, MemitKeysProbe::probe)));
+            assertFalse(text.contains("| layer |"), text);
         }
     }
 
