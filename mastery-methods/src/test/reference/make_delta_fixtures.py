@@ -9,7 +9,8 @@ updates with (relative Frobenius error <= 1e-4). Usage, from the repository root
   EASYEDIT_DIR=/path/to/easyedit /usr/bin/python3 mastery-methods/src/test/reference/make_delta_fixtures.py \
       --harness ../shared/reference-harness [--scratch /tmp/emend-deltas]
 
-Settings, identical on both sides: fact_token subject_last, the single context template "{}",
+Settings, identical on both sides: fact_token subject_last, the single context template "{}" (and for
+a second MEMIT batch "{}" plus two fixed prefixes as two context types, MEMIT_PREFIXES),
 v_num_grad_steps 20, v_lr 0.5, v_weight_decay 0.5, kl_factor 0.0625, ROME clamp_norm_factor 4 at
 layer 2 (mom2 off, and on), MEMIT clamp_norm_factor 0.75, mom2_update_weight 100 at layers 1,2.
 The second moment C is not a corpus statistic here but a fixed, well-conditioned matrix both sides
@@ -36,6 +37,10 @@ REQUESTS = [
 ROME_LAYER = 2
 MEMIT_LAYERS = [1, 2]
 RANK_B = 16
+# A second MEMIT batch with context types, nested as EasyEdit's MEMIT takes them: the bare prompt, then
+# two fixed prefixes (fixed so that both sides use the same ones). Its compute_ks averages the keys
+# within each type and then over the types (the bare prompt weighs 1/2, each prefix 1/4).
+MEMIT_PREFIXES = ["The capital of France is Paris. {}", "I live in Syria. {}"]
 # lambda in (lambda C + K K^T): 100 rather than EasyEdit's 20000 for gpt2-xl, so that with this C both
 # terms shape the update (with 20000 the K K^T term would be below float32 resolution of the sum).
 MOM2_UPDATE_WEIGHT = 100.0
@@ -97,22 +102,29 @@ def main():
             edits.append({"u": u.tolist(), "v": v.tolist()})
         rome[tag] = edits
 
-    out = os.path.join(args.scratch, "memit")
-    layers_arg = ",".join(str(x) for x in MEMIT_LAYERS)
-    run([py, os.path.join(h, "run_memit.py"), *common, "--templates-file", tpl_memit, "--layers", layers_arg,
-         "--mom2-update-weight", str(MOM2_UPDATE_WEIGHT),
-         "--mom2", os.path.join(args.scratch, "C{}.npy"), "--out", out], env)
-    memit = []
-    worst = 0.0
-    for layer in MEMIT_LAYERS:
-        delta = np.load(os.path.join(out, "batch_000_delta_layer%d.npy" % layer)).astype(np.float64)
-        uu, ss, vt = np.linalg.svd(delta, full_matrices=False)
-        n = len(REQUESTS)
-        recon = (uu[:, :n] * ss[:n]) @ vt[:n]
-        err = np.linalg.norm(recon - delta) / np.linalg.norm(delta)
-        worst = max(worst, err)
-        memit.append({"layer": layer, "u": uu[:, :n].T.astype(np.float32).tolist(), "s": ss[:n].tolist(),
-                      "v": vt[:n].astype(np.float32).tolist()})
+    tpl_types = os.path.join(args.scratch, "templates_memit_types.json")
+    json.dump([["{}"], MEMIT_PREFIXES], open(tpl_types, "w"))
+    worst = [0.0]
+
+    def memit_batch(templates_file, name):
+        out = os.path.join(args.scratch, name)
+        layers_arg = ",".join(str(x) for x in MEMIT_LAYERS)
+        run([py, os.path.join(h, "run_memit.py"), *common, "--templates-file", templates_file, "--layers", layers_arg,
+             "--mom2-update-weight", str(MOM2_UPDATE_WEIGHT),
+             "--mom2", os.path.join(args.scratch, "C{}.npy"), "--out", out], env)
+        layers = []
+        for layer in MEMIT_LAYERS:
+            delta = np.load(os.path.join(out, "batch_000_delta_layer%d.npy" % layer)).astype(np.float64)
+            uu, ss, vt = np.linalg.svd(delta, full_matrices=False)
+            n = len(REQUESTS)
+            recon = (uu[:, :n] * ss[:n]) @ vt[:n]
+            worst[0] = max(worst[0], np.linalg.norm(recon - delta) / np.linalg.norm(delta))
+            layers.append({"layer": layer, "u": uu[:, :n].T.astype(np.float32).tolist(), "s": ss[:n].tolist(),
+                           "v": vt[:n].astype(np.float32).tolist()})
+        return layers
+
+    memit = memit_batch(tpl_memit, "memit")
+    memit_types = memit_batch(tpl_types, "memit-types")
     commit = open(os.path.join(env["EASYEDIT_DIR"], "EASYEDIT_COMMIT")).read().strip() \
         if os.path.exists(os.path.join(env["EASYEDIT_DIR"], "EASYEDIT_COMMIT")) else "unknown"
     import torch
@@ -132,13 +144,14 @@ def main():
         "rome_mom2_off": rome["off"],
         "rome_mom2_on": rome["on"],
         "memit": memit,
-        "memit_svd_relative_error": worst,
+        "memit_context_types": {"context_templates": [["{}"], MEMIT_PREFIXES], "layers": memit_types},
+        "memit_svd_relative_error": worst[0],
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(fixture, f, separators=(",", ":"))
     print("wrote %s (%d bytes); MEMIT rank-%d reconstruction error %.2e" % (args.out, os.path.getsize(args.out),
-                                                                         len(REQUESTS), worst))
+                                                                         len(REQUESTS), worst[0]))
 
 
 if __name__ == "__main__":

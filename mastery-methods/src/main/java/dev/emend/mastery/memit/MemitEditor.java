@@ -34,7 +34,8 @@ import java.util.function.IntFunction;
  *       one batch with their own δ, Adam state and early stop ({@link RomeEditor#fitDeltas}),
  *       ‖δ‖ ≤ clamp_norm_factor·‖h‖; zᵢ = hᵢ + δᵢ with hᵢ the residual on the bare prompt.</li>
  *   <li>For each layer l ascending, on the model with the earlier layers' updates applied:
- *       K (d_ff × n) = keys at the lookup position, mean over the context templates;
+ *       K (d_ff × n) = keys at the lookup position, averaged over the context templates per
+ *       context type and then over the types ({@link #keyWeights});
  *       R = (Z − H_L) / (layers left, this one included), H_L recomputed on the current model;
  *       ΔW_l = R Kᵀ (λC + K Kᵀ)⁻¹, solved in float64; applied before the next layer.</li>
  * </ol>
@@ -49,13 +50,21 @@ public final class MemitEditor {
 
     /** @param secondMoments C per layer; may be null when {@code mom2_adjustment} is off */
     public MemitEditor(LanguageModel lm, MemitHyperParams hp, IntFunction<SecondMoment> secondMoments) {
+        this(lm, hp, secondMoments, null);
+    }
+
+    /**
+     * With the context templates given ({@link RomeEditor#RomeEditor(LanguageModel, RomeHyperParams,
+     * IntFunction, List)}); null generates them.
+     */
+    public MemitEditor(LanguageModel lm, MemitHyperParams hp, IntFunction<SecondMoment> secondMoments, List<String> templates) {
         this.lm = lm;
         this.hp = hp.validate(lm.config());
         if (hp.mom2Adjustment() && secondMoments == null) {
             throw new IllegalArgumentException("mom2_adjustment is on but no second-moment statistics were given");
         }
         this.secondMoments = secondMoments;
-        this.zStep = new RomeEditor(lm, hp.zStep(), null);
+        this.zStep = new RomeEditor(lm, hp.zStep(), null, templates);
     }
 
     public MemitHyperParams hyperParams() {
@@ -64,6 +73,19 @@ public final class MemitEditor {
 
     public List<String> contextTemplates() {
         return zStep.contextTemplates();
+    }
+
+    /**
+     * Each context template's weight in a request's key k: MEMIT's {@code compute_ks} (and
+     * AlphaEdit's, its copy) averages the keys within each context type ("{}" alone, then the
+     * prefixes of one [length, count] pair) and then over the types, so with MEMIT's one pair of 5
+     * prefixes the bare prompt weighs 1/2 and each prefix 1/10. The z-step's loss is a plain mean
+     * over the same templates (as in {@code compute_z}). Until 2026-12-08 Emend took the plain mean
+     * for the keys as well (the bare prompt 1/6), which cost a batch of 100 on emend-facts-2 4.6
+     * points of Edit Succ against EasyEdit (BENCHMARKS.md, session 16).
+     */
+    public double[] keyWeights() {
+        return hp.keyTemplateWeights(contextTemplates().size());
     }
 
     /**
@@ -139,7 +161,7 @@ public final class MemitEditor {
         double[] probs = new double[n];
         double[][] residual = new double[n][];
         int first = hp.layers().get(0);
-        RomeEditor.KeyTap tap = new RomeEditor.KeyTap(first, n, lm.model().mlpDown(first).inFeatures(), contextTemplates().size());
+        RomeEditor.KeyTap tap = new RomeEditor.KeyTap(first, n, lm.model().mlpDown(first).inFeatures(), keyWeights());
         List<RomeEditor.DeltaFit> fits = zStep.fitDeltas(view, requests, lastLayer, true, progress,
                 "z-step of " + n + " requests", tap);
         for (int i = 0; i < n; i++) {
@@ -372,6 +394,7 @@ public final class MemitEditor {
         Lower lower = lowerCache != null && lowerCache.layer > 0 ? lowerCache : null;
         List<String> templates = contextTemplates();
         int t = templates.size();
+        double[] weights = keyWeights();
         int n = requests.size();
         List<int[]> rows = new ArrayList<>();
         List<Integer> lookup = new ArrayList<>();
@@ -406,8 +429,9 @@ public final class MemitEditor {
                         for (int b = 0; b < batch; b++) {
                             int base = (b * len + lookup.get(b)) * dff;
                             double[] dst = keys[offset + b / t];
+                            double w = weights[b % t];
                             for (int p = 0; p < dff; p++) {
-                                dst[p] += kf[base + p] / (double) t;
+                                dst[p] += kf[base + p] * w;
                             }
                         }
                     }

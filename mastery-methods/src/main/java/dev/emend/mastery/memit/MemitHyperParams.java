@@ -63,6 +63,33 @@ public record MemitHyperParams(List<Integer> layers, String factToken, int vNumG
     /** The reference's context prefixes, hard-coded in {@code memit_main.py}: 5 of 10 tokens. */
     public static final List<List<Integer>> REFERENCE_CONTEXT_TEMPLATES = List.of(List.of(10, 5));
 
+    /**
+     * Per context template, in the order the z-step lists them ("{}", then each pair's prefixes),
+     * its weight in a request's key: 1 / types for "{}" and 1 / (types × count) for a prefix of a
+     * pair, types being "{}" plus the pairs with a count above 0 (the reference's mean within each
+     * context type, then over the types; an empty type would be NaN there and is left out here).
+     *
+     * @param templates how many templates the z-step uses (1 + the pairs' counts)
+     */
+    public double[] keyTemplateWeights(int templates) {
+        List<Integer> counts = contextTemplateLengthParams.stream().map(p -> p.get(1)).filter(c -> c > 0).toList();
+        int expected = 1 + counts.stream().mapToInt(Integer::intValue).sum();
+        if (templates != expected) {
+            throw new IllegalArgumentException("context_template_length_params " + contextTemplateLengthParams + " make "
+                    + expected + " templates, not " + templates);
+        }
+        double types = 1 + counts.size();
+        double[] w = new double[templates];
+        w[0] = 1 / types;
+        int at = 1;
+        for (int c : counts) {
+            for (int i = 0; i < c; i++) {
+                w[at++] = 1 / (types * c);
+            }
+        }
+        return w;
+    }
+
     /** The last edited layer, where z is computed. */
     public int lastLayer() {
         return layers.get(layers.size() - 1);

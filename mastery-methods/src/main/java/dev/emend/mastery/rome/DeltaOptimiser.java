@@ -367,7 +367,7 @@ final class DeltaOptimiser {
             }
         }
 
-        /** The tap's keys: each rewriting row's key at its lookup position, averaged per request over the templates. */
+        /** The tap's keys: each rewriting row's key at its lookup position, averaged per request over the templates with the tap's weights. */
         private void tapKeys(NDManager m, NDArray k) {
             int dffTap = (int) k.getShape().tail();
             float[] at = lookupRows(m, k);
@@ -376,8 +376,9 @@ final class DeltaOptimiser {
                     continue;
                 }
                 double[] dst = tap.keys()[global[rowRequest[b]]];
+                double w = tap.templateWeights()[b - firstRow(rowRequest[b])];
                 for (int p = 0; p < dffTap; p++) {
-                    dst[p] += at[b * dffTap + p] / (double) rewriting;
+                    dst[p] += at[b * dffTap + p] * w;
                 }
             }
         }

@@ -45,4 +45,30 @@ class MemitHyperParamsTest {
         rejects("context_template_length_params", () -> new MemitHyperParams(List.of(0), "last", 5, 0.5, 3, 0, 0.75, 0,
                 true, 10, 10, List.of(List.of(0, 3))));
     }
+
+    private static MemitHyperParams withTemplates(List<List<Integer>> params) {
+        return new MemitHyperParams(List.of(0), "subject_last", 5, 0.5, 3, 0, 0.75, 0, true, 10, 10, params);
+    }
+
+    /** The reference's key: mean within each context type ("{}", then one per pair), then over the types. */
+    @Test
+    void keyWeightsAverageWithinEachContextTypeThenOverTheTypes() {
+        double[] memit = withTemplates(MemitHyperParams.REFERENCE_CONTEXT_TEMPLATES).keyTemplateWeights(6);
+        assertEquals(0.5, memit[0], 1e-15);
+        for (int i = 1; i < 6; i++) {
+            assertEquals(0.1, memit[i], 1e-15);
+        }
+        double[] two = withTemplates(List.of(List.of(5, 2), List.of(10, 4))).keyTemplateWeights(7);
+        double[] expected = {1 / 3.0, 1 / 6.0, 1 / 6.0, 1 / 12.0, 1 / 12.0, 1 / 12.0, 1 / 12.0};
+        for (int i = 0; i < 7; i++) {
+            assertEquals(expected[i], two[i], 1e-15, "template " + i);
+        }
+        double[] emptyPair = withTemplates(List.of(List.of(5, 0), List.of(10, 2))).keyTemplateWeights(3);
+        assertEquals(0.5, emptyPair[0], 1e-15);
+        assertEquals(0.25, emptyPair[2], 1e-15);
+        assertEquals(1.0, withTemplates(List.of()).keyTemplateWeights(1)[0], 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> withTemplates(MemitHyperParams.REFERENCE_CONTEXT_TEMPLATES).keyTemplateWeights(11));
+        assertTrue(e.getMessage().contains("6 templates, not 11"), e.getMessage());
+    }
 }
