@@ -165,10 +165,10 @@ class PerModelDefaultsTest {
                 assertEquals(List.of(2), Hparams.defaults(own).getIntList("layers"), method);
                 assertTrue(Hparams.defaults(own).getBool("mom2_adjustment"), method);
             } else if (method.equals("MEMIT")) {
-                // the batch-of-100 sweep in its file: layer 2 alone, lambda 200
+                // the batch-of-100 sweep in its file: layer 2 alone, lambda 300 (keys per context type, 2026-12-08)
                 assertEquals(List.of(2, 3), Hparams.defaults(scaled).getIntList("layers"), method);
                 assertEquals(List.of(2), Hparams.defaults(own).getIntList("layers"), method);
-                assertEquals(200.0, Hparams.defaults(own).getDouble("mom2_update_weight"), method);
+                assertEquals(300.0, Hparams.defaults(own).getDouble("mom2_update_weight"), method);
             } else {
                 assertEquals(Hparams.defaults(scaled).getIntList("layers"), Hparams.defaults(own).getIntList("layers"), method);
             }
