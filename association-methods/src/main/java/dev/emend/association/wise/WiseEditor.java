@@ -11,14 +11,19 @@ import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.Hparams;
 import dev.emend.core.grad.GradientSession;
 import dev.emend.core.grad.TrainedTensor;
+import dev.emend.core.model.Activations;
 import dev.emend.core.model.HookContext;
 import dev.emend.core.model.LayerHook;
 import dev.emend.core.model.Projection;
 import dev.emend.core.model.Scalars;
+import dev.emend.core.runtime.GenerationOptions;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Computes one WISE edit: the side memory's delta D (start: the shard being written) is trained
@@ -28,7 +33,8 @@ import java.util.List;
  * <pre>
  *   CE(target) + mean⁺(Δ(x_irr) − Δ(x_e) + γ) + mean⁺(Δ(x_irr) − α) + mean⁺(β − Δ(x_e))
  * </pre>
- * where Δ(x) is the mean over the row's tokens of ‖x·D‖ and mean⁺ averages the positive entries
+ * where Δ(x) is the mean over the row's tokens of ‖act(out + x·D) − act(out)‖ (the reference's
+ * {@code euc}; ‖x·D‖ with {@code activation_distance} off) and mean⁺ averages the positive entries
  * (EasyEdit); α, β, γ = {@code act_margin}. The gradient is multiplied by the shard's random mask
  * ({@code mask_ratio} of the entries, one mask per shard of {@code save_freq} edits), and D is
  * clamped to ±{@code norm_constraint} (W_v′ within W_v ± c). The payload holds only the masked
@@ -36,13 +42,13 @@ import java.util.List;
  * D, the mask and every step live on the model's device ({@link TrainedTensor}); D is read back
  * to the host once, at the end.
  *
- * <p>Deviations: no context-template prefixes (the reference trains 1 + 10 prefixed copies of the
- * prompt); the irrelevant rows are a fixed list of neutral sentences ({@link #IRRELEVANT}), never
- * the request's locality probes (those are for evaluation only), where the reference uses one
- * dataset prompt; SGD without the reference's 1e-5 weight decay, so the change stays exactly on
- * the mask; Δ is the plain output difference ‖x(W_v′ − W_v)‖ of ALGORITHMS.md (the reference
- * applies the model's activation function to both outputs first); early stop once CE < 1e-2 and
- * every margin term is zero.
+ * <p>The edit rows are the prompt and its copies after the context prefixes of
+ * {@code context_template_lengths} ({@link #contextTemplates}), as the reference's
+ * {@code wise_main.py} (until 2026-12-08 Emend trained the bare prompt only and took Δ as the plain
+ * ‖x·D‖). Deviations: the irrelevant rows are a fixed list of neutral sentences
+ * ({@link #IRRELEVANT}), never the request's locality probes (those are for evaluation only), where
+ * the reference uses one dataset prompt; SGD without the reference's 1e-5 weight decay, so the
+ * change stays exactly on the mask; early stop once CE < 1e-2 and every margin term is zero.
  */
 public final class WiseEditor {
     /** Neutral irrelevant inputs for the out-of-scope margins. */
@@ -52,10 +58,42 @@ public final class WiseEditor {
             "The number after seven is",
             "The river flows through the city towards");
 
+    /** The reference's prefix lengths ({@code wise_main.py}: {@code length_params=[[5, 5], [10, 5]]}). */
+    public static final List<Integer> REFERENCE_TEMPLATE_LENGTHS = List.of(5, 10);
+    /** The reference's start words ({@code wise/utils.py get_context_templates}). */
+    private static final List<String> TEMPLATE_STARTS = List.of("I", "You", "Because", "Yes", "Q: ");
+    private static final Map<String, List<String>> TEMPLATES = new ConcurrentHashMap<>();
+
     private final LanguageModel lm;
 
     public WiseEditor(LanguageModel lm) {
         this.lm = lm;
+    }
+
+    /**
+     * "{}", then per length in {@code lengths} and per start word the unedited model's greedy
+     * continuation of that many tokens, followed by " {}" (the reference: one beam, i.e. greedy, per
+     * start word and length, decoded with the start word; cached per model and lengths, as there).
+     * The reference generates the five starts as one right-padded batch; Emend runs each alone, which
+     * is what greedy decoding of an unpadded prompt gives.
+     */
+    public List<String> contextTemplates(List<Integer> lengths) {
+        return TEMPLATES.computeIfAbsent(lm.fingerprint() + "|" + lengths, k -> {
+            List<String> out = new ArrayList<>();
+            out.add("{}");
+            for (int length : lengths) {
+                for (String start : TEMPLATE_STARTS) {
+                    int[] gen = lm.generateIds(lm.baseView(), lm.encodePrompt(start), GenerationOptions.greedy(length));
+                    int keep = gen.length;
+                    while (keep > 0 && lm.isEos(gen[keep - 1])) {
+                        keep--;
+                    }
+                    String text = start + lm.tokenizer().decode(Arrays.copyOf(gen, keep));
+                    out.add(text.replace("{", " ").replace("}", " ").replace("\n", " ") + " {}");
+                }
+            }
+            return List.copyOf(out);
+        });
     }
 
     /** Computes the payload of one edit on the space's memory at the layer (null = empty). */
@@ -76,8 +114,13 @@ public final class WiseEditor {
         double beta = margin.get(1);
         double gamma = margin.get(2);
         double lr = hp.getDouble("edit_lr");
+        String activation = distanceActivation(lm, hp);
         double clamp = hp.getDouble("norm_constraint");
-        TargetBatch batch = TargetBatch.of(lm, List.<String[]>of(new String[] {request.prompt(), request.targetNew()}), IRRELEVANT);
+        List<String[]> editRows = new ArrayList<>();
+        for (String t : contextTemplates(hp.getIntList("context_template_lengths"))) {
+            editRows.add(new String[] {t.replace("{}", request.prompt()), request.targetNew()});
+        }
+        TargetBatch batch = TargetBatch.of(lm, editRows, IRRELEVANT);
         int rows = batch.batch();
         int edits = batch.targetRows();
         int steps = 0;
@@ -100,7 +143,7 @@ public final class WiseEditor {
                         NDArray[] act = new NDArray[1];
                         NDArray tokenMask = batch.tokenMask(m);
                         NDArray counts = tokenMask.sum(new int[] {1});
-                        LayerHook hook = sideHook(layer, leaf, tokenMask, counts, act);
+                        LayerHook hook = sideHook(layer, activation, leaf, tokenMask, counts, act);
                         NDArray logits = lm.model().forward(m, view.weights(), batch.input(), view.hooks().with(hook), null)
                                 .logits();
                         NDArray ce = batch.targetLoss(m, logits);
@@ -137,7 +180,7 @@ public final class WiseEditor {
             }
             delta = side.toFloatArray();
         }
-        double editAct = inScopeAct(view, layer, delta, batch, edits);
+        double editAct = inScopeAct(view, layer, activation, delta, batch, edits);
         int count = 0;
         for (boolean b : mask) {
             count += b ? 1 : 0;
@@ -168,8 +211,23 @@ public final class WiseEditor {
         return x.mul(pos).sum().div(count);
     }
 
+    /**
+     * The activation Δ compares the layer's outputs after: the model's MLP activation when
+     * {@code activation_distance} is on (the reference's {@code euc} applies {@code ACT2FN[hidden_act]}
+     * to both outputs), else null.
+     */
+    public static String distanceActivation(LanguageModel lm, Hparams hp) {
+        return hp.getBool("activation_distance") ? lm.model().hiddenActivation() : null;
+    }
+
+    /** Per position, what Δ takes the norm of: act(out + side) − act(out), or side when {@code activation} is null. */
+    static NDArray distance(String activation, NDArray out, NDArray side) {
+        return activation == null ? side : Activations.apply(activation, out.add(side)).sub(Activations.apply(activation, out));
+    }
+
     /** Training hook: every row runs out + x·D; records Δ per row (mean over real tokens). */
-    private static LayerHook sideHook(int layer, NDArray leaf, NDArray tokenMask, NDArray counts, NDArray[] act) {
+    private static LayerHook sideHook(int layer, String activation, NDArray leaf, NDArray tokenMask, NDArray counts,
+                                      NDArray[] act) {
         return new LayerHook() {
             @Override
             public NDArray projection(int l, Projection p, NDArray in, NDArray out, HookContext ctx) {
@@ -178,7 +236,7 @@ public final class WiseEditor {
                 }
                 NDArray side = in.matMul(leaf);
                 // sqrt(x²+tiny) keeps the gradient finite where a row's side output is exactly zero
-                NDArray norms = side.square().sum(new int[] {2}).add(1e-12f).sqrt();
+                NDArray norms = distance(activation, out, side).square().sum(new int[] {2}).add(1e-12f).sqrt();
                 act[0] = norms.mul(tokenMask).sum(new int[] {1}).div(counts);
                 return out.add(side);
             }
@@ -186,13 +244,13 @@ public final class WiseEditor {
     }
 
     /** Mean Δ of the edit rows with the final delta (no gradient). */
-    private double inScopeAct(ModelView view, int layer, float[] delta, TargetBatch batch, int edits) {
+    private double inScopeAct(ModelView view, int layer, String activation, float[] delta, TargetBatch batch, int edits) {
         try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
             NDArray dArr = m.create(delta, new Shape(lm.config().intermediateSize(), lm.config().hiddenSize()));
             NDArray[] act = new NDArray[1];
             NDArray tokenMask = batch.tokenMask(m);
             lm.model().forward(m, view.weights(), batch.input(),
-                    view.hooks().with(sideHook(layer, dArr, tokenMask, tokenMask.sum(new int[] {1}), act)), null);
+                    view.hooks().with(sideHook(layer, activation, dArr, tokenMask, tokenMask.sum(new int[] {1}), act)), null);
             float[] a = act[0].toFloatArray();
             double s = 0;
             for (int i = 0; i < edits; i++) {

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * WISE's router at inference: for each row, the activation difference of every side memory,
- * Δ_k(x) = mean over the row's positions of ‖x·D_k‖ (the top position when the row is longer
+ * Δ_k(x) = mean over the row's positions of ‖act(out + x·D_k) − act(out)‖ (or ‖x·D_k‖ with
+ * {@code activation_distance} off; the top position when the row is longer
  * than 100 tokens, as the reference), and the row's down-projection output becomes
  * out + x·D_k for the memory with the largest Δ_k above its threshold, else stays the main
  * memory's. Rows are taken whole, so callers score one sequence per forward call and generate
@@ -42,7 +43,7 @@ public final class WiseHook implements LayerHook {
         java.util.Arrays.fill(best, Double.NEGATIVE_INFINITY);
         for (int k = 0; k < ms.size(); k++) {
             sides[k] = input.matMul(ms.get(k).array);
-            NDArray norms = sides[k].norm(new int[] {2});
+            NDArray norms = WiseEditor.distance(memory.activation(), output, sides[k]).norm(new int[] {2});
             float[] act = (t > 100 ? norms.max(new int[] {1}) : norms.mean(new int[] {1})).toFloatArray();
             double thr = memory.threshold(ms.get(k));
             for (int r = 0; r < b; r++) {

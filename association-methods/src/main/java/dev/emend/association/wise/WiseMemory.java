@@ -53,6 +53,7 @@ public final class WiseMemory implements AutoCloseable {
     private double currentMin = Double.POSITIVE_INFINITY;
     private int currentEdits;
     private NDArray currentArray;
+    private final String activation;
     private final List<Memory> saved = new ArrayList<>();
     private final List<Memory> merged = new ArrayList<>();
     private double globalMin = Double.POSITIVE_INFINITY;
@@ -60,8 +61,13 @@ public final class WiseMemory implements AutoCloseable {
     private int merges;
     private volatile List<Memory> routable = List.of();
 
-    public WiseMemory(int layer, int dff, int d, boolean retrieve, double actRatio, NDManager parent) {
+    /**
+     * @param activation the activation Δ compares the outputs after ({@link WiseEditor#distanceActivation}),
+     *                   or null for the plain ‖x·D‖
+     */
+    public WiseMemory(int layer, int dff, int d, boolean retrieve, double actRatio, String activation, NDManager parent) {
         this.layer = layer;
+        this.activation = activation;
         this.dff = dff;
         this.d = d;
         this.retrieve = retrieve;
@@ -72,6 +78,11 @@ public final class WiseMemory implements AutoCloseable {
 
     public int layer() {
         return layer;
+    }
+
+    /** The activation Δ is taken after, or null (plain ‖x·D‖). */
+    public String activation() {
+        return activation;
     }
 
     public boolean retrieve() {

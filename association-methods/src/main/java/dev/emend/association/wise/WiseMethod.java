@@ -36,10 +36,17 @@ public final class WiseMethod extends AssociationMethod {
                         "the MLP down-projection copied as side memory (one module)"),
                 f("edit_lr", 1.0, 1e-6, 100.0, "SGD learning rate of the side memory"),
                 i("n_iter", 70, 1.0, 10000.0, "maximum training steps per edit"),
+                HparamSpec.of("context_template_lengths", HparamType.INT_LIST, WiseEditor.REFERENCE_TEMPLATE_LENGTHS, 1.0, 64.0,
+                        "the edit is also trained after prefixes the model writes: per length, one greedy continuation"
+                                + " of each of \"I\", \"You\", \"Because\", \"Yes\", \"Q: \" (the reference's [[5, 5], [10, 5]]);"
+                                + " [] trains the bare prompt only"),
                 f("mask_ratio", 0.2, 1e-4, 1.0, "fraction of side-memory entries a shard's random gradient mask opens"),
                 f("norm_constraint", 1.0, 1e-9, null, "clamp W_v′ to W_v ± this, elementwise"),
                 new HparamSpec("act_margin", HparamType.FLOAT_LIST, List.of(5.0, 20.0, 10.0), 0.0, null, List.of(),
                         "α, β, γ of the routing margins: Δ(irrelevant) < α, Δ(edit) > β, Δ(edit) − Δ(irrelevant) > γ"),
+                HparamSpec.of("activation_distance", HparamType.BOOL, true, null, null,
+                        "Δ compares act(out + x·D) with act(out), act the model's MLP activation (the reference's euc);"
+                                + " false: the plain ‖x·D‖"),
                 f("act_ratio", 0.88, 1e-6, 10.0, "router threshold = act_ratio × the smallest in-scope Δ of the edits"),
                 i("save_freq", 500, 1.0, null, "edits per shard (a new random mask each shard)"),
                 i("merge_freq", 1000, 1.0, null, "shards are merged (TIES) every merge_freq edits; a multiple of save_freq"),
@@ -94,7 +101,8 @@ public final class WiseMethod extends AssociationMethod {
         int dff = state.model().config().intermediateSize();
         int d = state.model().config().hiddenSize();
         WiseMemory mem = state.wiseMemory(layer, l -> new WiseMemory(l, dff, d, unit.hparams().getBool("retrieve"),
-                unit.hparams().getDouble("act_ratio"), state.manager()));
+                unit.hparams().getDouble("act_ratio"), WiseEditor.distanceActivation(state.model(), unit.hparams()),
+                state.manager()));
         WiseEditor.apply(mem, pack, unit.hparams());
     }
 }

@@ -102,6 +102,12 @@ class PerModelDefaultsTest {
         assertEquals(Hparams.defaults(scaled).getInt("save_freq"), Hparams.defaults(own).getInt("save_freq"));
         assertEquals(Hparams.defaults(scaled).getDouble("mask_ratio"), Hparams.defaults(own).getDouble("mask_ratio"));
         assertTrue(own.hparamsSource().contains("emend-facts-2.yaml"), own.hparamsSource());
+        // Δ after the activation as the reference everywhere; the reference's context prefixes except on
+        // this model, where they cost Edit Succ (measured in its file)
+        assertTrue(Hparams.defaults(own).getBool("activation_distance"));
+        assertTrue(Hparams.defaults(scaled).getBool("activation_distance"));
+        assertEquals(List.of(), Hparams.defaults(own).getIntList("context_template_lengths"));
+        assertEquals(List.of(5, 10), Hparams.defaults(scaled).getIntList("context_template_lengths"));
     }
 
     @Test

@@ -63,4 +63,62 @@ class WiseTest {
             }
         }
     }
+
+    /** The reference's training rows and Δ (prefixes, activation): the edit is routed, and a replay is exact. */
+    @Test
+    void theReferencesPrefixesAndActivationDistanceEditAndReplay() {
+        EditRequest a = EditFixture.EDIT;
+        Map<String, Object> hp = Map.of("context_template_lengths", List.of(5, 10), "activation_distance", true);
+        try (AssociationState s = (AssociationState) engine.newState(); SpaceState r = engine.newState()) {
+            LedgerUnit ua = EditFixture.unit(engine, s, "WISE", hp, EditMode.SINGLE, List.of(a), "a");
+            s.apply(ua);
+            assertTrue(s.score(a.prompt(), a.targetNew()).value().tokenAccuracy() >= 0.5, "edit routed to the side memory");
+            assertEquals("gelu_new", s.wiseMemory(4).activation());
+            r.apply(ua);
+            assertArrayEquals(EditFixture.logProbs(s, a.prompt(), a.targetNew()), EditFixture.logProbs(r, a.prompt(), a.targetNew()));
+        }
+    }
+
+    /** The reference's prefixes: "{}", then per length one greedy continuation of each start word. */
+    @Test
+    void contextTemplatesAreTheBarePromptThenOneGreedyContinuationPerStartWordAndLength() {
+        WiseEditor editor = new WiseEditor(engine.model());
+        List<String> t = editor.contextTemplates(WiseEditor.REFERENCE_TEMPLATE_LENGTHS);
+        assertEquals(11, t.size(), t.toString());
+        assertEquals("{}", t.get(0));
+        List<String> starts = List.of("I", "You", "Because", "Yes", "Q: ");
+        for (int i = 1; i < t.size(); i++) {
+            String x = t.get(i);
+            assertTrue(x.startsWith(starts.get((i - 1) % 5)) && x.endsWith(" {}") && x.indexOf("{}") == x.length() - 2, x);
+        }
+        assertTrue(t.get(6).length() >= t.get(1).length(), "10 new tokens after \"I\" extend the 5: " + t);
+        assertEquals(t, new WiseEditor(engine.model()).contextTemplates(List.of(5, 10)), "greedy and cached: the same list");
+        assertEquals(List.of("{}"), editor.contextTemplates(List.of()));
+    }
+
+    /** Δ's per-position vector: act(out + side) − act(out) with the activation on (the reference's euc), else side. */
+    @Test
+    void theDistanceComparesTheOutputsAfterTheActivation() {
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager()) {
+            float[] out = {-1.5f, 0.2f, 2.0f};
+            float[] side = {0.5f, -0.4f, 1.0f};
+            ai.djl.ndarray.NDArray o = m.create(out);
+            ai.djl.ndarray.NDArray sd = m.create(side);
+            assertArrayEquals(side, WiseEditor.distance(null, o, sd).toFloatArray());
+            float[] d = WiseEditor.distance("gelu_new", o, sd).toFloatArray();
+            for (int i = 0; i < 3; i++) {
+                double expected = gelu(out[i] + side[i]) - gelu(out[i]);
+                assertEquals(expected, d[i], 1e-5, "position " + i);
+            }
+            assertEquals("gelu_new", WiseEditor.distanceActivation(engine.model(),
+                    dev.emend.core.edit.Hparams.resolve(engine.method("WISE"), Map.of("activation_distance", true))));
+            // the default model's file keeps the plain ‖x·D‖ it was measured with
+            assertEquals(null, WiseEditor.distanceActivation(engine.model(),
+                    dev.emend.core.edit.Hparams.resolve(engine.method("WISE"), Map.of())));
+        }
+    }
+
+    private static double gelu(double x) {
+        return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+    }
 }

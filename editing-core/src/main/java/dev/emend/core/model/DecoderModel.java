@@ -92,6 +92,12 @@ public abstract class DecoderModel {
     /** The Hugging Face module holding the layers: {@code transformer.h}, {@code model.layers}. */
     public abstract String layersModule();
 
+    /**
+     * The Hugging Face {@code ACT2FN} name of the MLP's activation ({@link Activations#apply}): what
+     * the reference's WISE applies to a layer's outputs before comparing them.
+     */
+    public abstract String hiddenActivation();
+
     /** The Hugging Face module of one layer, e.g. {@code transformer.h.3}, {@code model.layers.3}. */
     public String layerModule(int layer) {
         return layersModule() + "." + layer;

@@ -129,6 +129,11 @@ public final class Gpt2Model extends DecoderModel {
     }
 
     @Override
+    public String hiddenActivation() {
+        return activation;
+    }
+
+    @Override
     public String layersModule() {
         return PREFIX + "h";
     }

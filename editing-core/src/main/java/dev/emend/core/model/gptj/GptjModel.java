@@ -102,6 +102,11 @@ public final class GptjModel extends DecoderModel {
     }
 
     @Override
+    public String hiddenActivation() {
+        return activation;
+    }
+
+    @Override
     public String layersModule() {
         return PREFIX + "h";
     }

@@ -113,6 +113,11 @@ public final class LlamaStyleModel extends DecoderModel {
     }
 
     @Override
+    public String hiddenActivation() {
+        return "silu";
+    }
+
+    @Override
     public String layersModule() {
         return LAYERS;
     }
