@@ -23,6 +23,8 @@ import numpy as np, torch
 import harness_common as H
 import gpt2_torch
 from easyedit_loader import load_easyedit
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from side_by_side import locality_pairs, predictor  # noqa: E402  (the same metrics as `side_by_side.py score`)
 
 M, CASES, T, L = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 n_iter = int(sys.argv[5]) if len(sys.argv) > 5 else 40
@@ -53,26 +55,8 @@ cases = json.load(open(CASES))[:T]
 IRR = ["The weather today is", "She walked to the market and bought", "The number after seven is",
        "The river flows through the city towards"]
 
-def split(prompt, target):
-    p = tok(prompt)["input_ids"]; full = tok(prompt + " " + target)["input_ids"]
-    t = full[len(p):] if len(full) > len(p) and full[:len(p)] == p else tok(" " + target)["input_ids"]
-    return p, t
-
-@torch.no_grad()
-def predict(prompt, target):
-    p, t = split(prompt, target); x = torch.tensor([p + t])
-    am = model(input_ids=x, attention_mask=torch.ones_like(x)).logits[0].argmax(-1).tolist()
-    pred = am[len(p) - 1:len(p) - 1 + len(t)]
-    return sum(int(a == b) for a, b in zip(pred, t)) / len(t), pred
-
-def locs(c):
-    out = []
-    for items in (c.get("locality") or {}).values():
-        for o in items:
-            gt = o["ground_truth"]
-            while isinstance(gt, list): gt = gt[0]
-            out.append((o["prompt"], gt))
-    return out
+predict = predictor(model, tok)
+locs = locality_pairs
 
 base = [[predict(p, g)[1] for p, g in locs(c)] for c in cases]
 hp = wm.WISEHyperParams(edit_lr=1.0, n_iter=n_iter, objective_optimization="only_label", mask_ratio=0.2, alpha=5.0,

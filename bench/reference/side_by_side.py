@@ -40,16 +40,9 @@ def to_f32(stats, out):
     print("%s: %d x %d, mean diagonal %.6f -> %s" % (stats, c.shape[0], c.shape[1], np.trace(c) / c.shape[0], out))
 
 
-def score(model_dir, cases_file, n, outdir):
-    import glob
+def predictor(model, tok):
+    """predict(prompt, target) -> (teacher-forced token accuracy of target after prompt, argmax ids)."""
     import torch
-    sys.path.insert(0, os.environ.get("HARNESS", "../shared/reference-harness"))
-    import harness_common as H
-
-    torch.set_num_threads(2)
-    model, tok = H.load_model_and_tokenizer(model_dir)
-    cases = json.load(open(cases_file))[:n]
-    params = dict(model.named_parameters())
 
     def split(prompt, target):
         p = tok(prompt)["input_ids"]
@@ -65,15 +58,33 @@ def score(model_dir, cases_file, n, outdir):
         pred = am[len(p) - 1:len(p) - 1 + len(t)]
         return sum(int(a == b) for a, b in zip(pred, t)) / len(t), pred
 
-    def locality(c):
-        out = []
-        for items in (c.get("locality") or {}).values():
-            for o in items:
-                gt = o["ground_truth"]
-                while isinstance(gt, list):
-                    gt = gt[0]
-                out.append((o["prompt"], gt))
-        return out
+    return predict
+
+
+def locality_pairs(case):
+    """The case's locality (prompt, ground truth) pairs, every kind."""
+    out = []
+    for items in (case.get("locality") or {}).values():
+        for o in items:
+            gt = o["ground_truth"]
+            while isinstance(gt, list):
+                gt = gt[0]
+            out.append((o["prompt"], gt))
+    return out
+
+
+def score(model_dir, cases_file, n, outdir):
+    import glob
+    import torch
+    sys.path.insert(0, os.environ.get("HARNESS", "../shared/reference-harness"))
+    import harness_common as H
+
+    torch.set_num_threads(2)
+    model, tok = H.load_model_and_tokenizer(model_dir)
+    cases = json.load(open(cases_file))[:n]
+    params = dict(model.named_parameters())
+    predict = predictor(model, tok)
+    locality = locality_pairs
 
     pre = [predict(c["prompt"], c["target_new"])[0] for c in cases]
     base = [[predict(p, g)[1] for p, g in locality(c)] for c in cases]
