@@ -111,10 +111,9 @@ class WiseTest {
                 assertEquals(expected, d[i], 1e-5, "position " + i);
             }
             assertEquals("gelu_new", WiseEditor.distanceActivation(engine.model(),
-                    dev.emend.core.edit.Hparams.resolve(engine.method("WISE"), Map.of("activation_distance", true))));
-            // the default model's file keeps the plain ‖x·D‖ it was measured with
-            assertEquals(null, WiseEditor.distanceActivation(engine.model(),
                     dev.emend.core.edit.Hparams.resolve(engine.method("WISE"), Map.of())));
+            assertEquals(null, WiseEditor.distanceActivation(engine.model(),
+                    dev.emend.core.edit.Hparams.resolve(engine.method("WISE"), Map.of("activation_distance", false))));
         }
     }
 
