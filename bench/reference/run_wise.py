@@ -24,7 +24,7 @@ import harness_common as H
 import gpt2_torch
 from easyedit_loader import load_easyedit
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from side_by_side import locality_pairs, predictor  # noqa: E402  (the same metrics as `side_by_side.py score`)
+from side_by_side import baseline, edited_scores, predictor  # noqa: E402  (the same metrics as `side_by_side.py score`)
 
 M, CASES, T, L = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 n_iter = int(sys.argv[5]) if len(sys.argv) > 5 else 40
@@ -56,9 +56,7 @@ IRR = ["The weather today is", "She walked to the market and bought", "The numbe
        "The river flows through the city towards"]
 
 predict = predictor(model, tok)
-locs = locality_pairs
-
-base = [[predict(p, g)[1] for p, g in locs(c)] for c in cases]
+base = baseline(predict, cases)
 hp = wm.WISEHyperParams(edit_lr=1.0, n_iter=n_iter, objective_optimization="only_label", mask_ratio=0.2, alpha=5.0,
                         beta=20.0, gamma=10.0, act_ratio=0.8, merge_freq=2000, retrieve=True, replay=False, save_freq=500,
                         merge_alg="ties", norm_constraint=1.0, inner_params=[f"transformer.h[{L}].mlp.c_proj.weight"],
@@ -73,13 +71,5 @@ for i, c in enumerate(cases):
         print(f"{i + 1} edits", flush=True)
 if os.environ.get("WISE_TEMPLATES"):
     print(wu.CONTEXT_TEMPLATES_CACHE)
-model = editor.model
-es = [predict(c["prompt"], c["target_new"])[0] for c in cases]
-gen = [predict(c["rephrase_prompt"], c["target_new"])[0] if c.get("rephrase_prompt") else 0.0 for c in cases]
-loc = []
-for c, b in zip(cases, base):
-    pairs = locs(c)
-    if pairs:
-        post = [predict(p, g)[1] for p, g in pairs]
-        loc.append(np.mean([sum(int(x == y) for x, y in zip(a, bb)) / len(a) for a, bb in zip(post, b)]))
-print(f"| EasyEdit WISE | T = {T} | Edit Succ {100*np.mean(es):.1f} | Generalization {100*np.mean(gen):.1f} | Locality {100*np.mean(loc):.1f} |")
+es, gen, loc = edited_scores(predict, cases, base)
+print(f"| EasyEdit WISE | T = {T} | Edit Succ {es:.1f} | Generalization {gen:.1f} | Locality {loc:.1f} |")

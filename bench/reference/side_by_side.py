@@ -73,6 +73,25 @@ def locality_pairs(case):
     return out
 
 
+def baseline(predict, cases):
+    """Per case, the unedited model's argmax ids on its locality pairs (what Locality compares with)."""
+    return [[predict(p, g)[1] for p, g in locality_pairs(c)] for c in cases]
+
+
+def edited_scores(predict, cases, base):
+    """(Edit Succ, Generalization, Locality) x 100 on the model as it is now, as SingleEditProbe scores them."""
+    import numpy as np
+    es = [predict(c["prompt"], c["target_new"])[0] for c in cases]
+    gen = [predict(c["rephrase_prompt"], c["target_new"])[0] if c.get("rephrase_prompt") else 0.0 for c in cases]
+    loc = []
+    for c, b in zip(cases, base):
+        pairs = locality_pairs(c)
+        if pairs:
+            post = [predict(p, g)[1] for p, g in pairs]
+            loc.append(np.mean([sum(int(x == y) for x, y in zip(a, bb)) / len(a) for a, bb in zip(post, b)]))
+    return 100 * np.mean(es), 100 * np.mean(gen), 100 * np.mean(loc)
+
+
 def score(model_dir, cases_file, n, outdir):
     import glob
     import torch
@@ -84,10 +103,9 @@ def score(model_dir, cases_file, n, outdir):
     cases = json.load(open(cases_file))[:n]
     params = dict(model.named_parameters())
     predict = predictor(model, tok)
-    locality = locality_pairs
 
     pre = [predict(c["prompt"], c["target_new"])[0] for c in cases]
-    base = [[predict(p, g)[1] for p, g in locality(c)] for c in cases]
+    base = baseline(predict, cases)
     deltas = sorted(glob.glob(os.path.join(outdir, "batch_*_delta_layer*.npy")))
     if not deltas:
         sys.exit("%s: no batch_*_delta_layer*.npy (run the harness's run_memit.py with --out there)" % outdir)
@@ -95,16 +113,9 @@ def score(model_dir, cases_file, n, outdir):
         for f in deltas:
             layer = int(f.rsplit("layer", 1)[1].split(".")[0])
             params["transformer.h.%d.mlp.c_proj.weight" % layer] += torch.from_numpy(np.load(f))
-    es = [predict(c["prompt"], c["target_new"])[0] for c in cases]
-    gen = [predict(c["rephrase_prompt"], c["target_new"])[0] if c.get("rephrase_prompt") else 0.0 for c in cases]
-    loc = []
-    for c, b in zip(cases, base):
-        pairs = locality(c)
-        if pairs:
-            post = [predict(p, g)[1] for p, g in pairs]
-            loc.append(np.mean([sum(int(x == y) for x, y in zip(a, bb)) / len(a) for a, bb in zip(post, b)]))
+    es, gen, loc = edited_scores(predict, cases, base)
     print("| %d deltas | %d cases | Edit Succ %.1f | Generalization %.1f | Locality %.1f | pre-edit %.1f |" % (
-        len(deltas), len(cases), 100 * np.mean(es), 100 * np.mean(gen), 100 * np.mean(loc), 100 * np.mean(pre)))
+        len(deltas), len(cases), es, gen, loc, 100 * np.mean(pre)))
 
 
 if __name__ == "__main__":
