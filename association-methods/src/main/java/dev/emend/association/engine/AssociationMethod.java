@@ -10,6 +10,7 @@ import dev.emend.core.edit.Note;
 import dev.emend.core.edit.Phase;
 import dev.emend.core.edit.Progress;
 import dev.emend.core.method.EditingMethod;
+import dev.emend.core.model.ModuleRef;
 import dev.emend.core.model.Projection;
 import dev.emend.core.runtime.LanguageModel;
 import java.util.LinkedHashMap;
@@ -69,9 +70,9 @@ public abstract class AssociationMethod implements EditingMethod<AssociationEngi
                         "projections to adapt, in EasyEdit/PEFT module names"));
     }
 
-    /** The layer of the one module {@code inner_params} names (INVALID_ARGUMENT when it names none or several). */
-    protected static int layer(AssociationEngine engine, Hparams hp) {
-        return InnerParams.layer(hp.getStringList("inner_params"), engine.model().model());
+    /** The site (layer, MLP projection) of the one module {@code inner_params} names (INVALID_ARGUMENT otherwise). */
+    protected static ModuleRef site(AssociationEngine engine, Hparams hp) {
+        return InnerParams.module(hp.getStringList("inner_params"), engine.model().model());
     }
 
     /** For methods that compute one request per ledger unit. */

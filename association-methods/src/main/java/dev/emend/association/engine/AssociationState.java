@@ -13,6 +13,7 @@ import dev.emend.core.method.PhaseMethods;
 import dev.emend.core.model.ContextLengthException;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.LayerHook;
+import dev.emend.core.model.ModuleRef;
 import dev.emend.core.runtime.Generation;
 import dev.emend.core.runtime.GenerationOptions;
 import dev.emend.core.runtime.LanguageModel;
@@ -20,15 +21,15 @@ import dev.emend.core.runtime.ModelView;
 import dev.emend.core.runtime.ScoreItem;
 import dev.emend.core.runtime.ScoreResult;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.function.IntFunction;
+import java.util.function.Function;
 
 /**
  * One association space: the frozen base model plus, as forward hooks, its LoRA and AdaLoRA adapters (one per
  * ledger unit, in ledger order), its WISE side memories and its GRACE codebooks (one of each per
- * wrapped layer). {@link #apply} turns a committed payload into state deterministically; reads
+ * wrapped site: a layer's MLP down- or up-projection). {@link #apply} turns a committed payload into state deterministically; reads
  * run the base model with the current hooks. Native memory lives under one sub-manager of the
  * model's, freed on {@link #close}.
  *
@@ -39,8 +40,8 @@ public final class AssociationState implements SpaceState {
     private final LanguageModel lm;
     private final PhaseMethods<AssociationEngine, AssociationState> methods;
     private final NDManager manager;
-    private final Map<Integer, GraceCodebook> codebooks = new TreeMap<>();
-    private final Map<Integer, WiseMemory> wise = new TreeMap<>();
+    private final Map<ModuleRef, GraceCodebook> codebooks = new LinkedHashMap<>();
+    private final Map<ModuleRef, WiseMemory> wise = new LinkedHashMap<>();
     private final List<Adapter> adapters = new ArrayList<>();
     private volatile Hooks hooks = Hooks.NONE;
 
@@ -54,7 +55,7 @@ public final class AssociationState implements SpaceState {
     @Override
     public synchronized void apply(LedgerUnit unit) {
         methods.apply(this, unit);
-        hooks = buildHooks(-1);
+        hooks = buildHooks(null);
     }
 
     /** The base model. */
@@ -67,14 +68,14 @@ public final class AssociationState implements SpaceState {
         return manager;
     }
 
-    /** The GRACE codebook at {@code layer}, made by {@code create} if the space has none yet (apply only). */
-    public synchronized GraceCodebook codebook(int layer, IntFunction<GraceCodebook> create) {
-        return codebooks.computeIfAbsent(layer, create::apply);
+    /** The GRACE codebook at {@code site}, made by {@code create} if the space has none yet (apply only). */
+    public synchronized GraceCodebook codebook(ModuleRef site, Function<ModuleRef, GraceCodebook> create) {
+        return codebooks.computeIfAbsent(site, create);
     }
 
-    /** The WISE side memory at {@code layer}, made by {@code create} if the space has none yet (apply only). */
-    public synchronized WiseMemory wiseMemory(int layer, IntFunction<WiseMemory> create) {
-        return wise.computeIfAbsent(layer, create::apply);
+    /** The WISE side memory at {@code site}, made by {@code create} if the space has none yet (apply only). */
+    public synchronized WiseMemory wiseMemory(ModuleRef site, Function<ModuleRef, WiseMemory> create) {
+        return wise.computeIfAbsent(site, create);
     }
 
     /** One more adapter (LoRA, AdaLoRA), after the others (apply only). */
@@ -82,10 +83,10 @@ public final class AssociationState implements SpaceState {
         adapters.add(adapter);
     }
 
-    private Hooks buildHooks(int skipWiseLayer) {
+    private Hooks buildHooks(ModuleRef skipWise) {
         List<LayerHook> list = new ArrayList<>(adapters);
-        wise.forEach((layer, mem) -> {
-            if (layer != skipWiseLayer) {
+        wise.forEach((site, mem) -> {
+            if (!site.equals(skipWise)) {
                 list.add(new WiseHook(mem));
             }
         });
@@ -98,17 +99,17 @@ public final class AssociationState implements SpaceState {
         return new ModelView(lm.weights(), hooks);
     }
 
-    /** The view without the WISE memory at {@code layer} (its own training replaces it). */
-    public synchronized ModelView viewWithoutWise(int layer) {
-        return new ModelView(lm.weights(), buildHooks(layer));
+    /** The view without the WISE memory at {@code site} (its own training replaces it). */
+    public synchronized ModelView viewWithoutWise(ModuleRef site) {
+        return new ModelView(lm.weights(), buildHooks(site));
     }
 
-    public synchronized GraceCodebook codebook(int layer) {
-        return codebooks.get(layer);
+    public synchronized GraceCodebook codebook(ModuleRef site) {
+        return codebooks.get(site);
     }
 
-    public synchronized WiseMemory wiseMemory(int layer) {
-        return wise.get(layer);
+    public synchronized WiseMemory wiseMemory(ModuleRef site) {
+        return wise.get(site);
     }
 
     public synchronized int adapterCount() {

@@ -2,6 +2,7 @@ package dev.emend.association.grace;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.emend.core.model.ModuleRef;
 import ai.djl.ndarray.types.Shape;
 import dev.emend.core.model.Scalars;
 import java.util.ArrayList;
@@ -9,9 +10,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * GRACE's codebook at one layer (Hartvigsen et al. 2023): entries of (key = input of the MLP
- * down-projection at the edited prompt's last token, value = the down-projection output that
- * replaces the layer's, deferral radius ε, label = the target's token ids), each owned by the
+ * GRACE's codebook at one site (Hartvigsen et al. 2023; a layer's MLP down- or up-projection): entries of
+ * (key = input of the wrapped projection at the edited prompt's last token, value = the projection's output
+ * that replaces the layer's, deferral radius ε, label = the target's token ids), each owned by the
  * ledger edit that created it. The Java lists are the truth; the key matrix used for the batched
  * nearest-key search is rebuilt lazily (once per batch of applies) under the state's manager.
  *
@@ -58,7 +59,7 @@ public final class GraceCodebook implements AutoCloseable {
     /** The nearest entry to a query and its distance, or index -1 when the codebook is empty. */
     public record Nearest(int index, double distance) {}
 
-    private final int layer;
+    private final ModuleRef site;
     private final String distFn;
     private final String replacement;
     private final int keySize;
@@ -71,8 +72,8 @@ public final class GraceCodebook implements AutoCloseable {
     private double[] epsArray;
     private boolean dirty = true;
 
-    public GraceCodebook(int layer, String distFn, String replacement, int keySize, int valueSize, NDManager parent) {
-        this.layer = layer;
+    public GraceCodebook(ModuleRef site, String distFn, String replacement, int keySize, int valueSize, NDManager parent) {
+        this.site = site;
         this.distFn = distFn;
         this.replacement = replacement;
         this.keySize = keySize;
@@ -80,8 +81,9 @@ public final class GraceCodebook implements AutoCloseable {
         this.manager = parent.newSubManager();
     }
 
-    public int layer() {
-        return layer;
+    /** The layer and projection this codebook wraps. */
+    public ModuleRef site() {
+        return site;
     }
 
     public String distFn() {

@@ -16,6 +16,7 @@ import dev.emend.core.grad.GradientSession;
 import dev.emend.core.model.HookContext;
 import dev.emend.core.model.Hooks;
 import dev.emend.core.model.LayerHook;
+import dev.emend.core.model.ModuleRef;
 import dev.emend.core.model.Projection;
 import dev.emend.core.runtime.LanguageModel;
 import dev.emend.core.runtime.ModelView;
@@ -24,13 +25,13 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Computes one GRACE edit against a space: the key (input of the MLP down-projection of layer
- * {@code inner_params} at the prompt's last token), the codebook decision of the reference
+ * Computes one GRACE edit against a space: the key (input of the projection {@code inner_params} names, a
+ * layer's MLP down- or up-projection, at the prompt's last token), the codebook decision of the reference
  * (no key within ε_init + ε_j → new entry; nearest key with another label → new entry and both
  * radii split to d/2; same label outside ε_j → expand ε_j to d, {@code coverage}, or also move
  * the key halfway, {@code moving_average}; same label inside → retrain that value), then the
  * value trained with Adam ({@code edit_lr}, at most {@code n_iter} steps) so that replacing the
- * down-projection output makes the model produce the target (teacher-forced cross-entropy over
+ * projection's output makes the model produce the target (teacher-forced cross-entropy over
  * the target tokens). The state is never changed: the result is a payload for
  * {@link GraceCodebook} updates (see {@link #apply}).
  *
@@ -51,13 +52,13 @@ public final class GraceEditor {
     /** Key and the layer's current output at the prompt's last token. */
     record Probe(float[] key, float[] output) {}
 
-    Probe probe(ModelView view, TargetBatch batch, int layer) {
+    Probe probe(ModelView view, TargetBatch batch, ModuleRef site) {
         int p = batch.lastPrompt(0);
         float[][] got = new float[2][];
         LayerHook capture = new LayerHook() {
             @Override
             public NDArray projection(int l, Projection pr, NDArray in, NDArray out, HookContext ctx) {
-                if (l == layer && pr == Projection.MLP_DOWN) {
+                if (l == site.layer() && pr == site.projection()) {
                     got[0] = in.get(new NDIndex(0, p)).toFloatArray();
                     got[1] = out.get(new NDIndex(0, p)).toFloatArray();
                 }
@@ -72,17 +73,17 @@ public final class GraceEditor {
 
     /** Computes the payload of one edit. {@code codebook} is the space's codebook at the layer, or null. */
     public byte[] compute(ModelView view, GraceCodebook codebook, Hparams hp, EditRequest request, double[] diagnostics) {
-        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
+        ModuleRef site = InnerParams.module(hp.getStringList("inner_params"), lm.model());
         String distFn = hp.getString("dist_fn");
         String replacement = hp.getString("replacement");
         if (codebook != null && (!codebook.distFn().equals(distFn) || !codebook.replacement().equals(replacement))) {
-            throw EditException.precondition("hparams.dist_fn", "this space's GRACE codebook at layer " + layer + " uses dist_fn "
+            throw EditException.precondition("hparams.dist_fn", "this space's GRACE codebook at layer " + site.layer() + " uses dist_fn "
                     + codebook.distFn() + " and replacement " + codebook.replacement() + "; edit with the same values");
         }
         double epsInit = hp.getDouble("eps");
         TargetBatch batch = TargetBatch.of(lm, List.<String[]>of(new String[] {request.prompt(), request.targetNew()}), List.of());
         int[] label = batch.targetIds(0);
-        Probe probe = probe(view, batch, layer);
+        Probe probe = probe(view, batch, site);
         float[] query = probe.key();
 
         // --- codebook decision (reference: GRACEAdapter.forward at iter 0) ---
@@ -158,7 +159,7 @@ public final class GraceEditor {
                     LayerHook train = new LayerHook() {
                         @Override
                         public NDArray projection(int l, Projection pr, NDArray in, NDArray out, HookContext ctx) {
-                            if (l != layer || pr != Projection.MLP_DOWN) {
+                            if (l != site.layer() || pr != site.projection()) {
                                 return out;
                             }
                             return mask.mul(leaf).add(out.mul(mask.neg().add(1f)));
@@ -192,7 +193,7 @@ public final class GraceEditor {
             diagnostics[2] = last;
             diagnostics[3] = nearestD;
         }
-        TensorPack pack = new TensorPack().put("method", "GRACE").put("layer", layer).put("dist_fn", distFn)
+        TensorPack pack = InnerParams.put(new TensorPack().put("method", "GRACE"), site).put("dist_fn", distFn)
                 .put("replacement", replacement).put("op", op).put("eps", newEps)
                 .tensor("key", query, query.length).tensor("value", value, value.length)
                 .tensor("label", toFloats(label), label.length);

@@ -8,7 +8,7 @@ import dev.emend.core.model.LayerHook;
 import dev.emend.core.model.Projection;
 
 /**
- * Inference side of a GRACE codebook: at its layer's MLP down-projection, every position's input
+ * Inference side of a GRACE codebook: at its site (a layer's MLP down- or up-projection), every position's input
  * is a query; a position whose nearest key lies within that key's ε has its output replaced by the
  * key's value. {@code replace_last} replaces the matched position only, {@code replace_all} every
  * position of that row in this forward call, {@code replace_prompt} the positions before it.
@@ -27,7 +27,7 @@ public final class GraceHook implements LayerHook {
 
     @Override
     public NDArray projection(int layer, Projection projection, NDArray input, NDArray output, HookContext ctx) {
-        if (layer != codebook.layer() || projection != Projection.MLP_DOWN || codebook.size() == 0) {
+        if (layer != codebook.site().layer() || projection != codebook.site().projection() || codebook.size() == 0) {
             return output;
         }
         Shape s = input.getShape();

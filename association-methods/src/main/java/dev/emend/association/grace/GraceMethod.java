@@ -3,6 +3,7 @@ package dev.emend.association.grace;
 import dev.emend.association.engine.AssociationEngine;
 import dev.emend.association.engine.AssociationMethod;
 import dev.emend.association.engine.AssociationState;
+import dev.emend.association.engine.InnerParams;
 import dev.emend.core.edit.ComputedEdit;
 import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.EditRequest;
@@ -12,6 +13,8 @@ import dev.emend.core.edit.Hparams;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.Progress;
+import dev.emend.core.model.LinearRef;
+import dev.emend.core.model.ModuleRef;
 import dev.emend.core.runtime.LanguageModel;
 import java.util.List;
 import java.util.Set;
@@ -38,7 +41,8 @@ public final class GraceMethod extends AssociationMethod {
     public MethodDescriptor describe(LanguageModel lm) {
         List<HparamSpec> specs = List.of(
                 HparamSpec.of("inner_params", HparamType.STRING_LIST, List.of(downProj(lm, defaultLayer(lm))), null, null,
-                        "the MLP down-projection the codebook wraps (one module)"),
+                        "the MLP projection the codebook wraps (one module): a layer's down-projection, or its"
+                                + " up-projection as EasyEdit's GPT-2 file"),
                 f("edit_lr", 1.0, 1e-6, 100.0, "Adam learning rate of the value vector (reference: 1.0)"),
                 i("n_iter", 100, 1.0, 10000.0, "maximum value-training steps (early stop at loss < 1e-2)"),
                 f("eps", 1.0, 0.0, null, "initial deferral radius of a new key, in dist_fn units"),
@@ -61,7 +65,7 @@ public final class GraceMethod extends AssociationMethod {
 
     @Override
     public void validate(AssociationEngine engine, Hparams hp, EditMode mode, List<EditRequest> requests) {
-        layer(engine, hp);
+        site(engine, hp);
     }
 
     @Override
@@ -71,8 +75,7 @@ public final class GraceMethod extends AssociationMethod {
         requireOne(requests);
         LanguageModel lm = engine.model();
         double[] dg = new double[6];
-        int layer = layer(engine, hp);
-        byte[] payload = new GraceEditor(lm).compute(s.view(), s.codebook(layer), hp, requests.get(0), dg);
+        byte[] payload = new GraceEditor(lm).compute(s.view(), s.codebook(site(engine, hp)), hp, requests.get(0), dg);
         return edit(progress, payload, List.of(diag("steps", dg[0], "loss_first", dg[1], "loss_last", dg[2],
                 "nearest_key_distance", dg[3])), List.of(converged(dg[2], GraceEditor.class.getSimpleName())));
     }
@@ -80,11 +83,10 @@ public final class GraceMethod extends AssociationMethod {
     @Override
     public void apply(AssociationState state, LedgerUnit unit) {
         TensorPack pack = TensorPack.fromBytes(unit.payload());
-        int layer = pack.getInt("layer");
-        int dff = state.model().config().intermediateSize();
-        int d = state.model().config().hiddenSize();
-        GraceCodebook cb = state.codebook(layer, l -> new GraceCodebook(l, pack.get("dist_fn"), pack.get("replacement"),
-                dff, d, state.manager()));
+        ModuleRef site = InnerParams.site(pack);
+        LinearRef wrapped = state.model().model().linear(site.layer(), site.projection());
+        GraceCodebook cb = state.codebook(site, l -> new GraceCodebook(l, pack.get("dist_fn"), pack.get("replacement"),
+                wrapped.inFeatures(), wrapped.outFeatures(), state.manager()));
         GraceEditor.apply(cb, pack, unit.editIds().get(0), unit.hparams().getDouble("eps"));
     }
 }

@@ -14,6 +14,8 @@ import dev.emend.core.grad.TrainedTensor;
 import dev.emend.core.model.Activations;
 import dev.emend.core.model.HookContext;
 import dev.emend.core.model.LayerHook;
+import dev.emend.core.model.LinearRef;
+import dev.emend.core.model.ModuleRef;
 import dev.emend.core.model.Projection;
 import dev.emend.core.model.Scalars;
 import dev.emend.core.runtime.GenerationOptions;
@@ -98,10 +100,11 @@ public final class WiseEditor {
 
     /** Computes the payload of one edit on the space's memory at the layer (null = empty). */
     public byte[] compute(ModelView view, WiseMemory memory, Hparams hp, EditRequest request, double[] diagnostics) {
-        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
-        int dff = lm.config().intermediateSize();
-        int d = lm.config().hiddenSize();
-        int n = dff * d;
+        ModuleRef site = InnerParams.module(hp.getStringList("inner_params"), lm.model());
+        LinearRef wrapped = lm.model().linear(site.layer(), site.projection());
+        int in = wrapped.inFeatures();
+        int out = wrapped.outFeatures();
+        int n = in * out;
         int done = memory == null ? 0 : memory.totalEdits();
         int saveFreq = hp.getInt("save_freq");
         long maskSeed = hp.getInt("seed") * 1_000_003L + done / saveFreq;
@@ -133,8 +136,8 @@ public final class WiseEditor {
             open[i] = mask[i] ? 1f : 0f;
         }
         try (NDManager state = lm.manager().newSubManager();
-                TrainedTensor side = TrainedTensor.of(state, start, new Shape(dff, d))) {
-            NDArray openArr = state.create(open, new Shape(dff, d));
+                TrainedTensor side = TrainedTensor.of(state, start, new Shape(in, out))) {
+            NDArray openArr = state.create(open, new Shape(in, out));
             NDScope.unregister(openArr);
             try (GradientSession g = GradientSession.open()) {
                 for (int it = 0; it < hp.getInt("n_iter"); it++) {
@@ -143,7 +146,7 @@ public final class WiseEditor {
                         NDArray[] act = new NDArray[1];
                         NDArray tokenMask = batch.tokenMask(m);
                         NDArray counts = tokenMask.sum(new int[] {1});
-                        LayerHook hook = sideHook(layer, activation, leaf, tokenMask, counts, act);
+                        LayerHook hook = sideHook(site, activation, leaf, tokenMask, counts, act);
                         NDArray logits = lm.model().forward(m, view.weights(), batch.input(), view.hooks().with(hook), null)
                                 .logits();
                         NDArray ce = batch.targetLoss(m, logits);
@@ -180,7 +183,7 @@ public final class WiseEditor {
             }
             delta = side.toFloatArray();
         }
-        double editAct = inScopeAct(view, layer, activation, delta, batch, edits);
+        double editAct = inScopeAct(view, site, activation, delta, batch, edits);
         int count = 0;
         for (boolean b : mask) {
             count += b ? 1 : 0;
@@ -200,7 +203,7 @@ public final class WiseEditor {
             diagnostics[4] = lastCe;
             diagnostics[5] = lastAct;
         }
-        return new TensorPack().put("method", "WISE").put("layer", layer).put("mask_seed", maskSeed).put("mask_ratio", ratio)
+        return InnerParams.put(new TensorPack().put("method", "WISE"), site).put("mask_seed", maskSeed).put("mask_ratio", ratio)
                 .put("edit_act", editAct).tensor("delta", values, values.length).toBytes();
     }
 
@@ -226,12 +229,12 @@ public final class WiseEditor {
     }
 
     /** Training hook: every row runs out + x·D; records Δ per row (mean over real tokens). */
-    private static LayerHook sideHook(int layer, String activation, NDArray leaf, NDArray tokenMask, NDArray counts,
+    private static LayerHook sideHook(ModuleRef site, String activation, NDArray leaf, NDArray tokenMask, NDArray counts,
                                       NDArray[] act) {
         return new LayerHook() {
             @Override
             public NDArray projection(int l, Projection p, NDArray in, NDArray out, HookContext ctx) {
-                if (l != layer || p != Projection.MLP_DOWN) {
+                if (l != site.layer() || p != site.projection()) {
                     return out;
                 }
                 NDArray side = in.matMul(leaf);
@@ -244,13 +247,14 @@ public final class WiseEditor {
     }
 
     /** Mean Δ of the edit rows with the final delta (no gradient). */
-    private double inScopeAct(ModelView view, int layer, String activation, float[] delta, TargetBatch batch, int edits) {
+    private double inScopeAct(ModelView view, ModuleRef site, String activation, float[] delta, TargetBatch batch, int edits) {
         try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
-            NDArray dArr = m.create(delta, new Shape(lm.config().intermediateSize(), lm.config().hiddenSize()));
+            LinearRef wrapped = lm.model().linear(site.layer(), site.projection());
+            NDArray dArr = m.create(delta, new Shape(wrapped.inFeatures(), wrapped.outFeatures()));
             NDArray[] act = new NDArray[1];
             NDArray tokenMask = batch.tokenMask(m);
             lm.model().forward(m, view.weights(), batch.input(),
-                    view.hooks().with(sideHook(layer, activation, dArr, tokenMask, tokenMask.sum(new int[] {1}), act)), null);
+                    view.hooks().with(sideHook(site, activation, dArr, tokenMask, tokenMask.sum(new int[] {1}), act)), null);
             float[] a = act[0].toFloatArray();
             double s = 0;
             for (int i = 0; i < edits; i++) {

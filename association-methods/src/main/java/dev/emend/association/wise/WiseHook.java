@@ -12,7 +12,7 @@ import java.util.List;
  * WISE's router at inference: for each row, the activation difference of every side memory,
  * Δ_k(x) = mean over the row's positions of ‖act(out + x·D_k) − act(out)‖ (or ‖x·D_k‖ with
  * {@code activation_distance} off; the top position when the row is longer
- * than 100 tokens, as the reference), and the row's down-projection output becomes
+ * than 100 tokens, as the reference), and the row's output of the wrapped projection becomes
  * out + x·D_k for the memory with the largest Δ_k above its threshold, else stays the main
  * memory's. Rows are taken whole, so callers score one sequence per forward call and generate
  * without a KV cache (the decision is about the whole input, as in the reference).
@@ -26,7 +26,7 @@ public final class WiseHook implements LayerHook {
 
     @Override
     public NDArray projection(int layer, Projection projection, NDArray input, NDArray output, HookContext ctx) {
-        if (layer != memory.layer() || projection != Projection.MLP_DOWN) {
+        if (layer != memory.site().layer() || projection != memory.site().projection()) {
             return output;
         }
         List<WiseMemory.Memory> ms = memory.routable();

@@ -3,13 +3,15 @@ package dev.emend.association.wise;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.emend.core.model.ModuleRef;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * WISE's side memory at one layer (Wang et al. 2024), held as deltas D = W_v′ − W_v of the MLP
- * down-projection in math orientation {@code [d_ff, d_model]} (output = out + x·D):
+ * WISE's side memory at one layer (Wang et al. 2024), held as deltas D = W_v′ − W_v of the wrapped MLP
+ * projection in math orientation {@code [in, out]} (output = out + x·D; {@code [d_ff, d_model]} for the
+ * down-projection, {@code [d_model, d_ff]} for the up-projection):
  * the shard being written ({@code current}), shards saved every {@code save_freq} edits, and
  * merged memories (every {@code merge_freq} edits: WISE-Merge folds all saved shards and the
  * previous merge into one memory by TIES with EasyEdit's weights; WISE-Retrieve merges the
@@ -43,9 +45,9 @@ public final class WiseMemory implements AutoCloseable {
         }
     }
 
-    private final int layer;
-    private final int dff;
-    private final int d;
+    private final ModuleRef site;
+    private final int rows;
+    private final int cols;
     private final NDManager manager;
     private final boolean retrieve;
     private final double actRatio;
@@ -62,22 +64,27 @@ public final class WiseMemory implements AutoCloseable {
     private volatile List<Memory> routable = List.of();
 
     /**
+     * @param site       the layer and projection wrapped
+     * @param rows       the projection's input width
+     * @param cols       its output width
      * @param activation the activation Δ compares the outputs after ({@link WiseEditor#distanceActivation}),
      *                   or null for the plain ‖x·D‖
      */
-    public WiseMemory(int layer, int dff, int d, boolean retrieve, double actRatio, String activation, NDManager parent) {
-        this.layer = layer;
+    public WiseMemory(ModuleRef site, int rows, int cols, boolean retrieve, double actRatio, String activation,
+                      NDManager parent) {
+        this.site = site;
         this.activation = activation;
-        this.dff = dff;
-        this.d = d;
+        this.rows = rows;
+        this.cols = cols;
         this.retrieve = retrieve;
         this.actRatio = actRatio;
         this.manager = parent.newSubManager();
-        this.current = new float[dff * d];
+        this.current = new float[rows * cols];
     }
 
-    public int layer() {
-        return layer;
+    /** The layer and projection this memory wraps. */
+    public ModuleRef site() {
+        return site;
     }
 
     /** The activation Δ is taken after, or null (plain ‖x·D‖). */
@@ -123,7 +130,7 @@ public final class WiseMemory implements AutoCloseable {
     /** Adds one edit's masked delta; saves and merges shards at the configured counts. */
     public void applyEdit(long maskSeed, double maskRatio, float[] maskedValues, double editAct, int saveFreq,
                           int mergeFreq, double density, double mergeWeight) {
-        boolean[] mask = mask(maskSeed, maskRatio, dff * d);
+        boolean[] mask = mask(maskSeed, maskRatio, rows * cols);
         int j = 0;
         for (int i = 0; i < mask.length; i++) {
             if (mask[i]) {
@@ -139,7 +146,7 @@ public final class WiseMemory implements AutoCloseable {
         total++;
         if (total % saveFreq == 0) {
             saved.add(new Memory(current, currentMin, currentEdits));
-            current = new float[dff * d];
+            current = new float[rows * cols];
             currentMin = Double.POSITIVE_INFINITY;
             currentEdits = 0;
         }
@@ -208,7 +215,7 @@ public final class WiseMemory implements AutoCloseable {
     }
 
     private void rebuild() {
-        Shape shape = new Shape(dff, d);
+        Shape shape = new Shape(rows, cols);
         List<Memory> r = new ArrayList<>();
         for (Memory m : merged) {
             if (m.array == null) {
@@ -249,7 +256,7 @@ public final class WiseMemory implements AutoCloseable {
     }
 
     public long footprintBytes() {
-        return (long) routable.size() * dff * d * 8L + (long) dff * d * 4L;
+        return (long) routable.size() * rows * cols * 8L + (long) rows * cols * 4L;
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.emend.association.wise;
 import dev.emend.association.engine.AssociationEngine;
 import dev.emend.association.engine.AssociationMethod;
 import dev.emend.association.engine.AssociationState;
+import dev.emend.association.engine.InnerParams;
 import dev.emend.core.edit.ComputedEdit;
 import dev.emend.core.edit.EditException;
 import dev.emend.core.edit.EditMode;
@@ -13,13 +14,15 @@ import dev.emend.core.edit.Hparams;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.MethodDescriptor;
 import dev.emend.core.edit.Progress;
+import dev.emend.core.model.LinearRef;
+import dev.emend.core.model.ModuleRef;
 import dev.emend.core.runtime.LanguageModel;
 import java.util.List;
 import java.util.Set;
 import dev.emend.association.engine.TensorPack;
 
 /**
- * WISE (Wang et al. 2024): a side copy of one layer's down-projection, edited in masked shards and
+ * WISE (Wang et al. 2024): a side copy of one layer's MLP projection (down, or up), edited in masked shards and
  * chosen per input by an activation router. One request per ledger unit; the payload is the shard's
  * update ({@link WiseEditor#compute}), applied with {@link WiseEditor#apply}.
  */
@@ -33,7 +36,8 @@ public final class WiseMethod extends AssociationMethod {
     public MethodDescriptor describe(LanguageModel lm) {
         List<HparamSpec> specs = List.of(
                 HparamSpec.of("inner_params", HparamType.STRING_LIST, List.of(downProj(lm, defaultLayer(lm))), null, null,
-                        "the MLP down-projection copied as side memory (one module)"),
+                        "the MLP projection copied as side memory (one module): a layer's down-projection, or its"
+                                + " up-projection as EasyEdit's GPT-2 file"),
                 f("edit_lr", 1.0, 1e-6, 100.0, "SGD learning rate of the side memory"),
                 i("n_iter", 70, 1.0, 10000.0, "maximum training steps per edit"),
                 HparamSpec.of("context_template_lengths", HparamType.INT_LIST, WiseEditor.REFERENCE_TEMPLATE_LENGTHS, 1.0, 64.0,
@@ -71,7 +75,7 @@ public final class WiseMethod extends AssociationMethod {
 
     @Override
     public void validate(AssociationEngine engine, Hparams hp, EditMode mode, List<EditRequest> requests) {
-        layer(engine, hp);
+        site(engine, hp);
         if (hp.getDoubleList("act_margin").size() != 3) {
             throw EditException.invalid("hparams.act_margin", "give three margins [α, β, γ], e.g. [5.0, 20.0, 10.0]");
         }
@@ -88,8 +92,8 @@ public final class WiseMethod extends AssociationMethod {
         requireOne(requests);
         LanguageModel lm = engine.model();
         double[] dg = new double[6];
-        int layer = layer(engine, hp);
-        byte[] payload = new WiseEditor(lm).compute(s.viewWithoutWise(layer), s.wiseMemory(layer), hp, requests.get(0), dg);
+        ModuleRef site = site(engine, hp);
+        byte[] payload = new WiseEditor(lm).compute(s.viewWithoutWise(site), s.wiseMemory(site), hp, requests.get(0), dg);
         return edit(progress, payload, List.of(diag("steps", dg[0], "loss_first", dg[1], "loss_last", dg[2],
                 "edit_activation", dg[3], "ce_last", dg[4], "margin_loss_last", dg[5])), List.of(converged(dg[2], "WISE")));
     }
@@ -97,10 +101,10 @@ public final class WiseMethod extends AssociationMethod {
     @Override
     public void apply(AssociationState state, LedgerUnit unit) {
         TensorPack pack = TensorPack.fromBytes(unit.payload());
-        int layer = pack.getInt("layer");
-        int dff = state.model().config().intermediateSize();
-        int d = state.model().config().hiddenSize();
-        WiseMemory mem = state.wiseMemory(layer, l -> new WiseMemory(l, dff, d, unit.hparams().getBool("retrieve"),
+        ModuleRef site = InnerParams.site(pack);
+        LinearRef wrapped = state.model().model().linear(site.layer(), site.projection());
+        WiseMemory mem = state.wiseMemory(site, l -> new WiseMemory(l, wrapped.inFeatures(), wrapped.outFeatures(),
+                unit.hparams().getBool("retrieve"),
                 unit.hparams().getDouble("act_ratio"), WiseEditor.distanceActivation(state.model(), unit.hparams()),
                 state.manager()));
         WiseEditor.apply(mem, pack, unit.hparams());

@@ -21,17 +21,16 @@ class PerModelDefaultsTest {
 
     /**
      * The values of EasyEdit's hparams/&lt;METHOD&gt;/&lt;model&gt;.yaml at zjunlp/EasyEdit@14cea824 under Emend's
-     * keys: GPT-2 XL's c_fc (up-projection) inner_params become the same layer's c_proj, since Emend's
-     * GRACE and WISE wrap a down-projection; EasyEdit's gpt2-xl LoRA file (lora_type adalora) is given to
+     * keys (GPT-2 XL's GRACE and WISE wrap the up-projection c_fc, as published); EasyEdit's gpt2-xl LoRA file (lora_type adalora) is given to
      * both LoRA (plain, same rank) and AdaLoRA (with PEFT's AdaLoraConfig defaults, which EasyEdit gets).
      */
     static final List<String> PUBLISHED = List.of(
-            "GRACE gpt2-xl inner_params=[transformer.h[35].mlp.c_proj.weight] edit_lr=1.0 n_iter=200 eps=1.0 dist_fn=euc val_init=cold replacement=replace_last eps_expand=coverage",
+            "GRACE gpt2-xl inner_params=[transformer.h[35].mlp.c_fc.weight] edit_lr=1.0 n_iter=200 eps=1.0 dist_fn=euc val_init=cold replacement=replace_last eps_expand=coverage",
             "GRACE gpt-j-6b inner_params=[transformer.h[25].mlp.fc_out.weight] edit_lr=1.0 n_iter=200 eps=1.0 dist_fn=euc val_init=cold replacement=replace_last eps_expand=coverage",
             "GRACE llama-7b inner_params=[model.layers[27].mlp.down_proj.weight] edit_lr=1.0 n_iter=50 eps=1.0 dist_fn=euc val_init=cold replacement=replace_last eps_expand=coverage",
             "GRACE llama3.2-3b inner_params=[model.layers[27].mlp.down_proj.weight] edit_lr=1.0 n_iter=50 eps=1.0 dist_fn=euc val_init=cold replacement=replace_last eps_expand=coverage",
             "GRACE qwen2.5-7b inner_params=[model.layers[18].mlp.down_proj.weight] edit_lr=1.0 n_iter=50 eps=1.0 dist_fn=euc val_init=cold replacement=replace_last eps_expand=coverage",
-            "WISE gpt2-xl inner_params=[transformer.h[8].mlp.c_proj.weight] edit_lr=1.0 n_iter=40 mask_ratio=0.2 norm_constraint=1.0 act_margin=[5.0,20.0,10.0] act_ratio=0.8 save_freq=500 merge_freq=1000 merge_alg=ties densities=0.53 weights=1.0 retrieve=true objective_optimization=only_label",
+            "WISE gpt2-xl inner_params=[transformer.h[8].mlp.c_fc.weight] edit_lr=1.0 n_iter=40 mask_ratio=0.2 norm_constraint=1.0 act_margin=[5.0,20.0,10.0] act_ratio=0.8 save_freq=500 merge_freq=1000 merge_alg=ties densities=0.53 weights=1.0 retrieve=true objective_optimization=only_label",
             "WISE gpt-j-6b inner_params=[transformer.h[21].mlp.fc_out.weight] edit_lr=1.0 n_iter=70 mask_ratio=0.2 norm_constraint=1.0 act_margin=[15.0,40.0,20.0] act_ratio=0.88 save_freq=500 merge_freq=1000 merge_alg=ties densities=0.53 weights=1.0 retrieve=true objective_optimization=only_label",
             "WISE llama-7b inner_params=[model.layers[27].mlp.down_proj.weight] edit_lr=1.0 n_iter=70 mask_ratio=0.2 norm_constraint=1.0 act_margin=[5.0,20.0,10.0] act_ratio=0.88 save_freq=500 merge_freq=1000 merge_alg=ties densities=0.53 weights=1.0 retrieve=true objective_optimization=only_label",
             "WISE llama3-8b inner_params=[model.layers[29].mlp.down_proj.weight] edit_lr=0.9 n_iter=30 mask_ratio=0.2 norm_constraint=1.0 act_margin=[2.0,20.0,10.0] act_ratio=0.5 save_freq=500 merge_freq=1000 merge_alg=ties densities=0.53 weights=1.0 retrieve=true objective_optimization=only_label",
@@ -118,7 +117,7 @@ class PerModelDefaultsTest {
         // without its override files the default model would get gpt2-xl's values scaled 48 -> 6
         MethodDescriptor grace = ModelDefaults.withDefaults(MethodDescriptor.find(descriptors(6), "GRACE").orElseThrow(),
                 LOADER, "another-gpt2", shape);
-        assertEquals(List.of("transformer.h[4].mlp.c_proj.weight"), Hparams.defaults(grace).getStringList("inner_params"));
+        assertEquals(List.of("transformer.h[4].mlp.c_fc.weight"), Hparams.defaults(grace).getStringList("inner_params"));
         assertTrue(grace.hparamsSource().startsWith("hparams/GRACE/gpt2-xl.yaml"), grace.hparamsSource());
     }
 }

@@ -13,6 +13,8 @@ import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.SpaceState;
+import dev.emend.core.model.ModuleRef;
+import dev.emend.core.model.Projection;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -48,6 +50,28 @@ class GraceTest {
             assertArrayEquals(EditFixture.logProbs(s, r.prompt(), r.targetNew()), EditFixture.logProbs(replay, r.prompt(), r.targetNew()));
             String gen = s.generate(r.prompt(), dev.emend.core.runtime.GenerationOptions.greedy(4)).value().text();
             assertTrue(gen.strip().startsWith("Rangoon"), "generation with the KV cache uses the codebook too: " + gen);
+        }
+    }
+
+    /** EasyEdit's GPT-2 file wraps the up-projection (c_fc): the codebook keys its input and replaces its output. */
+    @Test
+    void theUpProjectionAsEasyEditsGpt2File() {
+        EditRequest r = EditFixture.EDIT;
+        ModuleRef up2 = new ModuleRef(2, Projection.MLP_UP);
+        try (SpaceState base = engine.newState(); AssociationState s = (AssociationState) engine.newState();
+                SpaceState replay = engine.newState()) {
+            LedgerUnit u = EditFixture.unit(engine, s, "GRACE", Map.of("inner_params", List.of("transformer.h[2].mlp.c_fc.weight")),
+                    EditMode.SINGLE, List.of(r), "e1");
+            s.apply(u);
+            assertEquals(1, s.codebook(up2).size());
+            assertEquals(null, s.codebook(new ModuleRef(2, Projection.MLP_DOWN)));
+            assertEquals(engine.model().config().intermediateSize(), s.codebook(up2).entries().get(0).value().length);
+            assertTrue(s.score(r.prompt(), r.targetNew()).value().allCorrect(), "edited prompt gives the new target");
+            for (String[] q : EditFixture.UNRELATED) {
+                assertArrayEquals(EditFixture.argmax(base, q[0], q[1]), EditFixture.argmax(s, q[0], q[1]), q[0]);
+            }
+            replay.apply(u);
+            assertArrayEquals(EditFixture.logProbs(s, r.prompt(), r.targetNew()), EditFixture.logProbs(replay, r.prompt(), r.targetNew()));
         }
     }
 

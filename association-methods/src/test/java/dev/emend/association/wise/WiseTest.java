@@ -3,15 +3,20 @@ package dev.emend.association.wise;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.emend.association.EditFixture;
 import dev.emend.association.engine.AssociationEngine;
 import dev.emend.association.engine.AssociationState;
+import dev.emend.association.engine.TensorPack;
+import dev.emend.core.edit.EditException;
 import dev.emend.core.edit.EditMode;
 import dev.emend.core.edit.EditRequest;
 import dev.emend.core.edit.LedgerUnit;
 import dev.emend.core.edit.SpaceState;
+import dev.emend.core.model.ModuleRef;
+import dev.emend.core.model.Projection;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class WiseTest {
+    static final ModuleRef DOWN4 = new ModuleRef(4, Projection.MLP_DOWN);
     static AssociationEngine engine;
 
     @BeforeAll
@@ -47,8 +53,8 @@ class WiseTest {
             }
             LedgerUnit ub = EditFixture.unit(engine, s, "WISE", hp, EditMode.SINGLE, List.of(b), "b");
             s.apply(ub);
-            assertEquals(1, s.wiseMemory(4).merges());
-            assertEquals(1, s.wiseMemory(4).routable().size(), "Retrieve: the two shards became one merged memory");
+            assertEquals(1, s.wiseMemory(DOWN4).merges());
+            assertEquals(1, s.wiseMemory(DOWN4).routable().size(), "Retrieve: the two shards became one merged memory");
             try (SpaceState r = engine.newState()) {
                 r.apply(ua);
                 r.apply(ub);
@@ -58,7 +64,7 @@ class WiseTest {
             // rollback of a after the merge: the rebuild holds b's delta alone (a's delta is not in it)
             try (AssociationState r = (AssociationState) engine.newState()) {
                 r.apply(ub);
-                assertEquals(0, r.wiseMemory(4).merges());
+                assertEquals(0, r.wiseMemory(DOWN4).merges());
                 assertArrayEquals(EditFixture.argmax(base, a.prompt(), a.targetNew()), EditFixture.argmax(r, a.prompt(), a.targetNew()));
             }
         }
@@ -73,9 +79,54 @@ class WiseTest {
             LedgerUnit ua = EditFixture.unit(engine, s, "WISE", hp, EditMode.SINGLE, List.of(a), "a");
             s.apply(ua);
             assertTrue(s.score(a.prompt(), a.targetNew()).value().tokenAccuracy() >= 0.5, "edit routed to the side memory");
-            assertEquals("gelu_new", s.wiseMemory(4).activation());
+            assertEquals("gelu_new", s.wiseMemory(DOWN4).activation());
             r.apply(ua);
             assertArrayEquals(EditFixture.logProbs(s, a.prompt(), a.targetNew()), EditFixture.logProbs(r, a.prompt(), a.targetNew()));
+        }
+    }
+
+    /**
+     * EasyEdit's GPT-2 file wraps the up-projection ({@code mlp.c_fc}): the side memory is then [d_model, d_ff],
+     * the edit is routed there, unrelated prompts are untouched and a replay is exact. A payload that names no
+     * projection (written before the up-projection was accepted) applies to the down-projection, and a module
+     * that is neither is refused.
+     */
+    @Test
+    void theUpProjectionAsEasyEditsGpt2FileAndOldPayloadsOnTheDownProjection() {
+        EditRequest a = EditFixture.EDIT;
+        Map<String, Object> up = Map.of("inner_params", List.of("transformer.h[4].mlp.c_fc.weight"));
+        try (AssociationState s = (AssociationState) engine.newState(); SpaceState base = engine.newState();
+                AssociationState r = (AssociationState) engine.newState()) {
+            LedgerUnit ua = EditFixture.unit(engine, s, "WISE", up, EditMode.SINGLE, List.of(a), "a");
+            s.apply(ua);
+            ModuleRef up4 = new ModuleRef(4, Projection.MLP_UP);
+            assertEquals(up4, s.wiseMemory(up4).site());
+            assertEquals(null, s.wiseMemory(DOWN4));
+            assertTrue(s.score(a.prompt(), a.targetNew()).value().tokenAccuracy() >= 0.5, "edit routed to the side memory");
+            for (String[] q : EditFixture.UNRELATED) {
+                assertArrayEquals(EditFixture.argmax(base, q[0], q[1]), EditFixture.argmax(s, q[0], q[1]), q[0]);
+            }
+            r.apply(ua);
+            assertArrayEquals(EditFixture.logProbs(s, a.prompt(), a.targetNew()), EditFixture.logProbs(r, a.prompt(), a.targetNew()));
+
+            LedgerUnit down = EditFixture.unit(engine, base, "WISE", Map.of(), EditMode.SINGLE, List.of(a), "d");
+            TensorPack pack = TensorPack.fromBytes(down.payload());
+            assertEquals("MLP_DOWN", pack.get("projection"));
+            TensorPack old = new TensorPack();
+            pack.metadata().forEach((k, v) -> {
+                if (!k.equals("projection")) {
+                    old.put(k, v);
+                }
+            });
+            pack.tensors().forEach((k, t) -> old.tensor(k, t.values(), t.shape()));
+            try (AssociationState o = (AssociationState) engine.newState()) {
+                o.apply(new LedgerUnit(List.of("d"), "WISE", down.hparams(), down.requests(), old.toBytes()));
+                assertEquals(DOWN4, o.wiseMemory(DOWN4).site());
+            }
+            EditException attention = assertThrows(EditException.class, () -> EditFixture.unit(engine, s, "WISE",
+                    Map.of("inner_params", List.of("transformer.h[4].attn.c_proj.weight")), EditMode.SINGLE, List.of(a), "x"));
+            assertEquals("hparams.inner_params[0]", attention.field());
+            assertTrue(attention.getMessage().contains("transformer.h[L].mlp.c_fc.weight"), attention.getMessage());
         }
     }
 

@@ -26,7 +26,11 @@ final class Latency {
     }
 
     static void run(LanguageModel lm, AssociationEngine engine, Hparams hp, JsonArray cases, String sizes, int queries) {
-        int layer = InnerParams.layer(hp.getStringList("inner_params"), lm.model());
+        dev.emend.core.model.ModuleRef site = InnerParams.module(hp.getStringList("inner_params"), lm.model());
+        if (site.projection() != dev.emend.core.model.Projection.MLP_DOWN) {
+            throw new IllegalArgumentException("the latency probe builds down-projection codebooks; name a c_proj/down_proj");
+        }
+        int layer = site.layer();
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < cases.size(); i++) {
             JsonObject c = cases.get(i).getAsJsonObject();

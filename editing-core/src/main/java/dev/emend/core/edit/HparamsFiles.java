@@ -3,6 +3,7 @@ package dev.emend.core.edit;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +20,7 @@ import java.util.Set;
  * {@code hparams/<METHOD>/<name>.yaml} on the classpath ({@link #withDefaults} takes the first of the
  * candidate names that exists; the phase engines choose through {@link ModelDefaults}, which picks
  * the file by the checkpoint's shape). A file's values become the specs' defaults; a key
- * the method does not declare is a startup error (a typo in a YAML file must not be ignored),
+ * the method does not declare is a startup error (a typo in a YAML file must not be ignored), as is a key given twice,
  * except EasyEdit's bookkeeping keys ({@code alg_name}, {@code model_name}, {@code device}).
  */
 public final class HparamsFiles {
@@ -45,8 +46,16 @@ public final class HparamsFiles {
         return method;
     }
 
+    /** A mapping of hparam names to values; a key given twice is an error (PyYAML would keep the last silently). */
     static Map<String, Object> parse(InputStream in, String resource) {
-        Object root = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        Object root;
+        try {
+            root = new Yaml(new SafeConstructor(options)).load(in);
+        } catch (YAMLException e) {
+            throw new IllegalArgumentException(resource + ": " + e.getMessage(), e);
+        }
         if (!(root instanceof Map<?, ?> map)) {
             throw new IllegalArgumentException(resource + ": expected a mapping of hparam names to values");
         }

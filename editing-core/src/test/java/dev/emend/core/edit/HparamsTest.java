@@ -2,6 +2,8 @@ package dev.emend.core.edit;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -56,5 +58,8 @@ class HparamsTest {
         IllegalArgumentException typo = assertThrows(IllegalArgumentException.class,
                 () -> HparamsFiles.apply(DEMO, Map.of("v_lrr", 1.0), "x.yaml"));
         assertTrue(typo.getMessage().contains("'v_lrr' is not an hparam of DEMO"), typo.getMessage());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> HparamsFiles.parse(
+                new ByteArrayInputStream("alg_name: DEMO\nv_lr: 0.1\nalg_name: DEMO\n".getBytes(StandardCharsets.UTF_8)), "y.yaml"));
+        assertTrue(twice.getMessage().startsWith("y.yaml: ") && twice.getMessage().contains("alg_name"), twice.getMessage());
     }
 }
