@@ -88,18 +88,23 @@ class PerModelDefaultsTest {
 
     @Test
     void theSecondGenerationModelsWiseKeepsItsShardsApartForAThousandEdits() {
-        // models/emend-facts-2: its WISE file moves the side memory to layer 3 and the merge past 1,000 edits
-        // (the measured runs in the file); everything else is the scaled GPT-2 XL file's
+        // models/emend-facts-2: its WISE file moves the side memory to layer 4's down-projection, opens 0.4 of it per
+        // shard, saves a shard every 250 edits and merges past 1,000 edits (the measured runs in the file);
+        // everything else is the scaled GPT-2 XL file's
         ModelDefaults.Shape shape = new ModelDefaults.Shape("gpt2", 8, 160, 2048);
         MethodDescriptor own = ModelDefaults.withDefaults(MethodDescriptor.find(descriptors(8), "WISE").orElseThrow(),
                 LOADER, "emend-facts-2", shape);
         MethodDescriptor scaled = ModelDefaults.withDefaults(MethodDescriptor.find(descriptors(8), "WISE").orElseThrow(),
                 LOADER, "some-gpt2", shape);
-        assertEquals(List.of("transformer.h[3].mlp.c_proj.weight"), Hparams.defaults(own).getStringList("inner_params"));
+        assertEquals(List.of("transformer.h[4].mlp.c_proj.weight"), Hparams.defaults(own).getStringList("inner_params"));
+        assertEquals(List.of("transformer.h[1].mlp.c_fc.weight"), Hparams.defaults(scaled).getStringList("inner_params"));
         assertEquals(2000, Hparams.defaults(own).getInt("merge_freq"));
         assertEquals(1000, Hparams.defaults(scaled).getInt("merge_freq"));
-        assertEquals(Hparams.defaults(scaled).getInt("save_freq"), Hparams.defaults(own).getInt("save_freq"));
-        assertEquals(Hparams.defaults(scaled).getDouble("mask_ratio"), Hparams.defaults(own).getDouble("mask_ratio"));
+        assertEquals(250, Hparams.defaults(own).getInt("save_freq"));
+        assertEquals(500, Hparams.defaults(scaled).getInt("save_freq"));
+        assertEquals(0.4, Hparams.defaults(own).getDouble("mask_ratio"));
+        assertEquals(0.2, Hparams.defaults(scaled).getDouble("mask_ratio"));
+        assertEquals(Hparams.defaults(scaled).getDouble("act_ratio"), Hparams.defaults(own).getDouble("act_ratio"));
         assertTrue(own.hparamsSource().contains("emend-facts-2.yaml"), own.hparamsSource());
         // Δ after the activation as the reference everywhere; the reference's context prefixes except on
         // this model, where they cost Edit Succ (measured in its file)
