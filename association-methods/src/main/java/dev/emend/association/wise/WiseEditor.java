@@ -183,7 +183,7 @@ public final class WiseEditor {
             }
             delta = side.toFloatArray();
         }
-        double editAct = inScopeAct(view, site, activation, delta, batch, edits);
+        double editAct = inScopeAct(view, site, new Shape(in, out), activation, delta, batch, edits);
         int count = 0;
         for (boolean b : mask) {
             count += b ? 1 : 0;
@@ -247,10 +247,10 @@ public final class WiseEditor {
     }
 
     /** Mean Δ of the edit rows with the final delta (no gradient). */
-    private double inScopeAct(ModelView view, ModuleRef site, String activation, float[] delta, TargetBatch batch, int edits) {
+    private double inScopeAct(ModelView view, ModuleRef site, Shape shape, String activation, float[] delta, TargetBatch batch,
+                              int edits) {
         try (NDManager m = lm.manager().newSubManager(); NDScope scope = new NDScope()) {
-            LinearRef wrapped = lm.model().linear(site.layer(), site.projection());
-            NDArray dArr = m.create(delta, new Shape(wrapped.inFeatures(), wrapped.outFeatures()));
+            NDArray dArr = m.create(delta, shape);
             NDArray[] act = new NDArray[1];
             NDArray tokenMask = batch.tokenMask(m);
             lm.model().forward(m, view.weights(), batch.input(),
